@@ -1,0 +1,109 @@
+/**
+ * Invariants: what must hold for one run of a subject.
+ *
+ * A run of a property produces an {@link Observation}: the generated inputs (as plain values),
+ * every output tensor of the subject read back into a typed array and, when the property asks
+ * for them, the gradients of the summed outputs with respect to each float32 input tensor.
+ * An {@link Invariant} inspects that observation and either returns nothing (it holds) or a
+ * {@link Violation} saying what broke and where.
+ */
+
+/** A tensor read back from the backend: a name, its shape and dtype, and its elements. */
+export interface ReadTensor {
+  /** `output` / `output[1]` / `output.loss` for outputs, `grad(x)` for gradients. */
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly dtype: string;
+  readonly data: Float32Array | Int32Array | Uint8Array;
+}
+
+/** Everything one run of a subject produced. */
+export interface Observation {
+  /** The generated inputs exactly as the subject received them before they became tensors. */
+  readonly inputs: unknown;
+  /** The subject's outputs, in order. */
+  readonly outputs: readonly ReadTensor[];
+  /** Gradients of sum(outputs) with respect to each float32 input tensor (empty if not asked). */
+  readonly gradients: readonly ReadTensor[];
+}
+
+/** Where a violation was seen: one element of one output or gradient. */
+export interface Location {
+  readonly kind: 'output' | 'gradient';
+  /** Name of the output or gradient (see {@link ReadTensor.name}). */
+  readonly tensor: string;
+  /** Flat (row-major) index of the element. */
+  readonly index: number;
+  /** Multi-dimensional index of the element. */
+  readonly coords: readonly number[];
+  /** The offending value. */
+  readonly value: number;
+  /** The value it should have been, when the invariant knows it. */
+  readonly expected?: number;
+}
+
+/** A broken invariant: its name, a one-line message, and where it broke. */
+export interface Violation {
+  readonly invariant: string;
+  readonly message: string;
+  readonly location?: Location;
+  /** Extra figures (for example error in ULPs and bits) kept in reports. */
+  readonly details?: Readonly<Record<string, number | string>>;
+}
+
+/** A check over an observation. Return `undefined` when it holds. */
+export interface Invariant {
+  readonly name: string;
+  /** When true the runner computes gradients of the summed outputs for this invariant. */
+  readonly needsGradients?: boolean;
+  check(observation: Observation): Violation | undefined;
+}
+
+/** Row-major coordinates of a flat index in a tensor of the given shape. */
+export function coordsOf(shape: readonly number[], index: number): number[] {
+  const coords = new Array<number>(shape.length).fill(0);
+  let rest = index;
+  for (let axis = shape.length - 1; axis >= 0; axis--) {
+    const size = shape[axis]!;
+    coords[axis] = size === 0 ? 0 : rest % size;
+    rest = size === 0 ? 0 : Math.floor(rest / size);
+  }
+  return coords;
+}
+
+/** Build a location for element `index` of `tensor`. */
+export function locate(kind: Location['kind'], tensor: ReadTensor, index: number, expected?: number): Location {
+  return {
+    kind,
+    tensor: tensor.name,
+    index,
+    coords: coordsOf(tensor.shape, index),
+    value: tensor.data[index]!,
+    ...(expected === undefined ? {} : { expected }),
+  };
+}
+
+/**
+ * Write a custom invariant from a predicate over the observation.
+ *
+ * ```ts
+ * const nonNegative = invariant('non-negative', (obs) =>
+ *   obs.outputs.every((t) => t.data.every((v) => v >= 0)) || 'an output element is negative');
+ * ```
+ * The function returns `true` (holds), or `false` / a message string (broken).
+ */
+export function invariant(
+  name: string,
+  holds: (observation: Observation) => boolean | string,
+  options: { needsGradients?: boolean } = {},
+): Invariant {
+  return {
+    name,
+    needsGradients: options.needsGradients ?? false,
+    check(observation) {
+      const verdict = holds(observation);
+      if (verdict === true) return undefined;
+      return { invariant: name, message: typeof verdict === 'string' ? verdict : `${name} does not hold` };
+    },
+  };
+}

@@ -1,0 +1,65 @@
+/**
+ * Finding properties: every module under a directory (or one file) is imported and each exported
+ * Property — or array of Properties — is collected. The default is the catalog shipped in
+ * nanhunt's own `properties/` directory.
+ */
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { isProperty, type Property } from '../property/property.ts';
+import { UsageError } from './args.ts';
+
+/** nanhunt's shipped catalog. */
+export const CATALOG_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../properties');
+
+const MODULE = /\.(ts|mts|js|mjs)$/;
+const SKIP = /(\.d\.ts|\.test\.[mc]?[jt]s|\.spec\.[mc]?[jt]s)$/;
+
+function modulesUnder(target: string): string[] {
+  let st;
+  try {
+    st = statSync(target);
+  } catch {
+    throw new UsageError(`no such file or directory: ${target}`);
+  }
+  if (st.isFile()) return [target];
+  return readdirSync(target, { withFileTypes: true })
+    .flatMap((e) => {
+      const p = path.join(target, e.name);
+      if (e.isDirectory()) return e.name === 'node_modules' || e.name.startsWith('.') ? [] : modulesUnder(p);
+      return MODULE.test(e.name) && !SKIP.test(e.name) && !e.name.startsWith('_') ? [p] : [];
+    })
+    .sort();
+}
+
+/** Import the modules and collect their properties, in file order then export order. */
+export async function loadProperties(target: string = CATALOG_DIR): Promise<Property[]> {
+  const found: Property[] = [];
+  const seen = new Map<string, string>();
+  for (const file of modulesUnder(path.resolve(target))) {
+    const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    for (const value of Object.values(mod)) {
+      const props = Array.isArray(value) ? value.filter(isProperty) : isProperty(value) ? [value] : [];
+      for (const p of props) {
+        const other = seen.get(p.name);
+        if (other !== undefined && other !== file) {
+          throw new UsageError(`two properties are named '${p.name}' (in ${other} and ${file}): names must be unique`);
+        }
+        if (other === file && found.some((q) => q === p)) continue;
+        if (other === file) throw new UsageError(`two properties are named '${p.name}' in ${file}: names must be unique`);
+        seen.set(p.name, file);
+        found.push(p);
+      }
+    }
+  }
+  return found;
+}
+
+/** Properties whose name equals the filter, or else contains it (case-insensitive). */
+export function selectProperties(all: readonly Property[], filter: string | undefined): Property[] {
+  if (!filter) return [...all];
+  const exact = all.filter((p) => p.name === filter);
+  if (exact.length > 0) return exact;
+  const f = filter.toLowerCase();
+  return all.filter((p) => p.name.toLowerCase().includes(f));
+}

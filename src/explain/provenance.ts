@@ -1,0 +1,167 @@
+/**
+ * NaN provenance: which kernel first produced a non-finite value.
+ *
+ * Every kernel registered for the active backend is wrapped once by a recorder that, while
+ * recording is on, reads each kernel's inputs and outputs back from the backend and summarizes
+ * them. Recording is off on the hot path (the wrapper then only forwards the call); it is switched
+ * on to re-run a minimal counterexample. Gradient kernels run by tf.grad are recorded too.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/** Counts and range of one tensor's elements. */
+export interface Summary {
+  readonly shape: readonly number[];
+  readonly dtype: string;
+  readonly size: number;
+  readonly min: number;
+  readonly max: number;
+  readonly nan: number;
+  readonly posInf: number;
+  readonly negInf: number;
+  readonly zeros: number;
+  /** Up to 6 leading values, for very small tensors a complete picture. */
+  readonly head: readonly number[];
+}
+
+export interface KernelCall {
+  /** Position in the run, from 0. */
+  readonly step: number;
+  readonly kernel: string;
+  readonly inputs: Readonly<Record<string, Summary>>;
+  readonly outputs: readonly Summary[];
+}
+
+export interface Provenance {
+  /** Every kernel call of the run, in order (at most `limit`, see {@link recordKernels}). */
+  readonly calls: readonly KernelCall[];
+  /** Total number of kernel calls (may exceed calls.length). */
+  readonly total: number;
+  /** First call whose output has NaN/Inf while all its inputs are finite: where the value was born. */
+  readonly born?: KernelCall;
+  /** First call whose output has NaN/Inf at all (differs from `born` when an input already held one). */
+  readonly firstNonFinite?: KernelCall;
+}
+
+export function nonFiniteCount(s: Summary): number {
+  return s.nan + s.posInf + s.negInf;
+}
+
+export function summarize(values: ArrayLike<number>, shape: readonly number[], dtype: string): Summary {
+  let min = Infinity;
+  let max = -Infinity;
+  let nan = 0;
+  let posInf = 0;
+  let negInf = 0;
+  let zeros = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (Number.isNaN(v)) nan++;
+    else {
+      if (v === Infinity) posInf++;
+      else if (v === -Infinity) negInf++;
+      else if (v === 0) zeros++;
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+  }
+  const head = Array.from({ length: Math.min(6, values.length) }, (_, i) => values[i]!);
+  return { shape: [...shape], dtype, size: values.length, min, max, nan, posInf, negInf, zeros, head };
+}
+
+interface Recorder {
+  on: boolean;
+  calls: KernelCall[];
+  total: number;
+  limit: number;
+}
+
+const recorder: Recorder = { on: false, calls: [], total: 0, limit: 0 };
+const wrapped = new Set<string>();
+
+type Info = { dataId: object; shape: number[]; dtype: string };
+type Backend = { readSync(dataId: object): ArrayLike<number> };
+
+function summaryOf(backend: Backend, info: Info): Summary {
+  try {
+    const values = backend.readSync(info.dataId);
+    return summarize(values as ArrayLike<number>, info.shape, info.dtype);
+  } catch {
+    return summarize([], info.shape, info.dtype);
+  }
+}
+
+/** Wrap every kernel of the backend (once per backend). */
+function install(backendName: string): void {
+  if (wrapped.has(backendName)) return;
+  for (const config of tf.getKernelsForBackend(backendName)) {
+    const original = config.kernelFunc;
+    const kernelFunc: tf.KernelFunc = (args) => {
+      const result = original(args);
+      if (!recorder.on) return result;
+      recorder.total++;
+      if (recorder.calls.length < recorder.limit) {
+        const backend = args.backend as unknown as Backend;
+        const inputs: Record<string, Summary> = {};
+        for (const [name, t] of Object.entries(args.inputs)) {
+          if (t) inputs[name] = summaryOf(backend, t as unknown as Info);
+        }
+        const outs = (Array.isArray(result) ? result : [result]) as unknown as Info[];
+        recorder.calls.push({ step: recorder.total - 1, kernel: config.kernelName, inputs, outputs: outs.map((o) => summaryOf(backend, o)) });
+      }
+      return result;
+    };
+    tf.unregisterKernel(config.kernelName, backendName);
+    tf.registerKernel({ ...config, kernelFunc });
+  }
+  wrapped.add(backendName);
+}
+
+function analyse(calls: readonly KernelCall[], total: number): Provenance {
+  const hasNonFinite = (c: KernelCall): boolean => c.outputs.some((o) => nonFiniteCount(o) > 0);
+  const inputsFinite = (c: KernelCall): boolean => Object.values(c.inputs).every((s) => nonFiniteCount(s) === 0);
+  const firstNonFinite = calls.find(hasNonFinite);
+  const born = calls.find((c) => hasNonFinite(c) && inputsFinite(c));
+  return { calls, total, ...(born ? { born } : {}), ...(firstNonFinite ? { firstNonFinite } : {}) };
+}
+
+/**
+ * Run `fn` with kernel recording on and return its result with the recorded provenance.
+ * Only for re-running small cases: recording reads every kernel's data back.
+ */
+export function recordKernels<T>(fn: () => T, limit = 10_000): { result: T; provenance: Provenance } {
+  install(tf.getBackend());
+  recorder.on = true;
+  recorder.calls = [];
+  recorder.total = 0;
+  recorder.limit = limit;
+  try {
+    const result = fn();
+    return { result, provenance: analyse(recorder.calls, recorder.total) };
+  } finally {
+    recorder.on = false;
+    recorder.calls = [];
+  }
+}
+
+function fmt(x: number): string {
+  return Object.is(x, -0) ? '-0' : String(x);
+}
+
+/** One line for a summary: `[2] min=-1 max=Infinity (1 +Inf)` or the values themselves when few. */
+export function describeSummary(s: Summary): string {
+  const shape = `[${s.shape.join(',')}]`;
+  const bad = [s.nan ? `${s.nan} NaN` : '', s.posInf ? `${s.posInf} +Inf` : '', s.negInf ? `${s.negInf} -Inf` : '']
+    .filter(Boolean)
+    .join(', ');
+  if (s.size <= 4) return `${shape} ${s.head.map(fmt).join(', ') || '(empty)'}`;
+  const range = s.min <= s.max ? ` min=${fmt(s.min)} max=${fmt(s.max)}` : '';
+  return `${shape}${range}${bad ? ` (${bad})` : ''}${s.zeros ? ` ${s.zeros} zeros` : ''}`;
+}
+
+/** "Mul(a=[1] 0, b=[1] -Infinity) -> [1] NaN" */
+export function describeCall(c: KernelCall): string {
+  const ins = Object.entries(c.inputs)
+    .map(([k, s]) => `${k}=${describeSummary(s)}`)
+    .join(', ');
+  return `${c.kernel}(${ins}) -> ${c.outputs.map(describeSummary).join('; ')}`;
+}

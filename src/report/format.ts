@@ -1,0 +1,109 @@
+/**
+ * Text reports: the one-line summary of a property and the failure message a person acts on.
+ */
+import { formatData, isTensorValue, type TensorValue } from '../generate/tensor-value.ts';
+import { describeCall, type Provenance } from '../explain/provenance.ts';
+import type { PropertyResult } from '../property/runner.ts';
+
+function formatTensor(t: TensorValue): string {
+  return `Tensor ${t.dtype} [${t.shape.join(', ')}] ${formatData(t.shape, t.data, 64)}`;
+}
+
+/** Inputs as indented lines: `x: Tensor float32 [1] [18]`. */
+export function formatInputs(value: unknown, indent = '    '): string[] {
+  if (isTensorValue(value)) return [`${indent}${formatTensor(value)}`];
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    return Object.entries(value).map(([k, v]) =>
+      isTensorValue(v) ? `${indent}${k}: ${formatTensor(v)}` : `${indent}${k}: ${formatValue(v)}`,
+    );
+  }
+  if (Array.isArray(value)) return value.map((v, i) => `${indent}[${i}]: ${isTensorValue(v) ? formatTensor(v) : formatValue(v)}`);
+  return [`${indent}${formatValue(value)}`];
+}
+
+function formatValue(v: unknown): string {
+  if (isTensorValue(v)) return formatTensor(v);
+  if (typeof v === 'number') return Object.is(v, -0) ? '-0' : String(v);
+  if (Array.isArray(v)) return `[${v.map(formatValue).join(', ')}]`;
+  if (v !== null && typeof v === 'object') return `{ ${Object.entries(v).map(([k, x]) => `${k}: ${formatValue(x)}`).join(', ')} }`;
+  return JSON.stringify(v) ?? String(v);
+}
+
+function shellQuote(s: string): string {
+  return /^[\w./:=-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The command that re-runs exactly this case. */
+export function replayCommand(r: PropertyResult, context: ReportContext = {}): string {
+  const parts = ['npx nanhunt check', '--filter', shellQuote(r.name), '--seed', String(context.globalSeed ?? 0)];
+  if (r.path) parts.push('--path', shellQuote(r.path));
+  parts.push('--backend', r.backend);
+  if (context.propertiesArg) parts.push('--properties', shellQuote(context.propertiesArg));
+  return parts.join(' ');
+}
+
+/** How the check was started, so the replay command can be printed exactly. */
+export interface ReportContext {
+  /** The global --seed (the property seed is derived from it and the name). */
+  globalSeed?: number;
+  /** The --properties argument, when not the shipped catalog. */
+  propertiesArg?: string;
+}
+
+/** Where the NaN came from, in a few lines. */
+export function formatProvenance(p: Provenance, indent = '  '): string[] {
+  const lines: string[] = [];
+  const chain = p.calls.map((c) => c.kernel).filter((k) => k !== 'Identity');
+  if (p.born) {
+    lines.push(`${indent}first non-finite value born in kernel #${p.born.step} ${describeCall(p.born)}`);
+  } else if (p.firstNonFinite) {
+    lines.push(`${indent}non-finite value already in an input; first seen in kernel #${p.firstNonFinite.step} ${describeCall(p.firstNonFinite)}`);
+  } else if (p.total > 0) {
+    lines.push(`${indent}no kernel produced a non-finite value (${p.total} kernels ran)`);
+  }
+  if (chain.length > 0) {
+    const shown = chain.length > 16 ? [...chain.slice(0, 16), `… ${chain.length - 16} more`] : chain;
+    lines.push(`${indent}kernels: ${shown.join(' → ')}`);
+  }
+  return lines;
+}
+
+const ICON = { passed: '✓', failed: '✗', errored: '!' } as const;
+
+/** One line per property: `✓ softmax (100 runs, 12 ms)`. */
+export function summaryLine(r: PropertyResult): string {
+  const ms = `${Math.round(r.durationMs)} ms`;
+  if (r.status === 'passed') return `${ICON.passed} ${r.name} (${r.runs} runs, ${ms})`;
+  if (r.expectedFailure) {
+    return `${ICON.passed} ${r.name} — expected failure found: ${failureText(r)} (${r.runs} runs, ${r.shrinks} shrinks, ${ms})`;
+  }
+  return `${ICON[r.status]} ${r.name} — ${failureText(r)} (after ${r.runs} runs, ${r.shrinks} shrinks, ${ms})`;
+}
+
+function failureText(r: PropertyResult): string {
+  const f = r.failure;
+  if (!f) return '';
+  if (f.kind === 'error') return `error (${f.stage}): ${f.message}`;
+  return `${f.violation.invariant}: ${f.violation.message}`;
+}
+
+/** The full failure report of a failed or errored property. */
+export function failureReport(r: PropertyResult, context: ReportContext = {}): string {
+  const lines: string[] = [];
+  const head = r.status === 'errored' ? 'errored' : r.expectedFailure ? 'failed (expected)' : 'failed';
+  lines.push(`Property '${r.name}' ${head} on backend ${r.backend} after ${r.runs} run${r.runs === 1 ? '' : 's'} and ${r.shrinks} shrinks`);
+  lines.push(`  ${failureText(r)}`);
+  const d = r.failure?.kind === 'violation' ? r.failure.violation.details : undefined;
+  if (d) {
+    const figures = Object.entries(d)
+      .filter(([k]) => !['nonFinite', 'size'].includes(k))
+      .map(([k, v]) => `${k}=${v}`);
+    if (figures.length) lines.push(`  ${figures.join(' ')}`);
+  }
+  lines.push('  minimal input:');
+  lines.push(...formatInputs(r.counterexample));
+  if (r.provenance) lines.push(...formatProvenance(r.provenance));
+  lines.push(`  seed ${r.seed}${r.path ? `, path ${r.path}` : ''}`);
+  lines.push(`  replay: ${replayCommand(r, context)}`);
+  return lines.join('\n');
+}

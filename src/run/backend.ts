@@ -1,0 +1,109 @@
+/**
+ * Backends: pick the TensorFlow.js backend properties run on.
+ *
+ * cpu and wasm ship with nanhunt. tfjs-node and tfjs-node-gpu are optional peer dependencies,
+ * imported only when asked for; when missing, the error says how to install them.
+ */
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+
+export const BACKENDS = ['cpu', 'wasm', 'node', 'node-gpu'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+
+/** Raised when a backend cannot be used (unknown name, missing package, failed init). */
+export class BackendError extends Error {
+  override name = 'BackendError';
+}
+
+export function isBackendName(x: string): x is BackendName {
+  return (BACKENDS as readonly string[]).includes(x);
+}
+
+/** tfjs's registered name for each of our backend names. */
+export function tfBackendName(name: BackendName): string {
+  return name === 'node' || name === 'node-gpu' ? 'tensorflow' : name;
+}
+
+const PEER: Partial<Record<BackendName, string>> = {
+  node: '@tensorflow/tfjs-node',
+  'node-gpu': '@tensorflow/tfjs-node-gpu',
+};
+
+/** How modules are imported; replaced in tests to simulate a missing or present package. */
+export type Importer = (specifier: string) => Promise<unknown>;
+const defaultImporter: Importer = (specifier) => import(specifier);
+
+function isModuleNotFound(e: unknown, specifier: string): boolean {
+  const err = e as { code?: string; message?: string };
+  return (
+    err?.code === 'ERR_MODULE_NOT_FOUND' ||
+    err?.code === 'MODULE_NOT_FOUND' ||
+    (typeof err?.message === 'string' && err.message.includes(`Cannot find package '${specifier}'`))
+  );
+}
+
+/** The message for a missing optional backend package. */
+export function missingPackageMessage(name: BackendName): string {
+  const pkg = PEER[name]!;
+  return (
+    `backend '${name}' needs the optional package ${pkg}, which is not installed. ` +
+    `Install it with: npm install ${pkg}@${tf.version.tfjs} ` +
+    `(its install script downloads libtensorflow, so it needs network access to storage.googleapis.com).`
+  );
+}
+
+let wasmReady = false;
+
+async function loadWasm(importer: Importer): Promise<void> {
+  if (wasmReady) return;
+  const wasm = (await importer('@tensorflow/tfjs-backend-wasm')) as { setWasmPaths(p: string): void };
+  const require = createRequire(import.meta.url);
+  const dist = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
+  wasm.setWasmPaths(dist + path.sep);
+  wasmReady = true;
+}
+
+function silenceCpuBanner(): void {
+  // The cpu backend prints a "install tfjs-node" banner on its first write; it has no place in reports.
+  const backend = tf.backend() as unknown as { firstUse?: boolean };
+  if (tf.getBackend() === 'cpu' && backend && 'firstUse' in backend) backend.firstUse = false;
+}
+
+/**
+ * Make `name` the active backend, loading its package when needed.
+ * Throws a BackendError with an actionable message when that is impossible.
+ */
+export async function useBackend(name: string, importer: Importer = defaultImporter): Promise<BackendName> {
+  if (!isBackendName(name)) {
+    throw new BackendError(`unknown backend '${name}': use one of ${BACKENDS.join(', ')}`);
+  }
+  const peer = PEER[name];
+  if (peer) {
+    try {
+      await importer(peer);
+    } catch (e) {
+      if (isModuleNotFound(e, peer)) throw new BackendError(missingPackageMessage(name));
+      throw new BackendError(`backend '${name}': loading ${peer} failed: ${(e as Error).message}`);
+    }
+  } else if (name === 'wasm') {
+    await loadWasm(importer);
+  }
+  const tfName = tfBackendName(name);
+  let ok: boolean;
+  try {
+    ok = await tf.setBackend(tfName);
+  } catch (e) {
+    throw new BackendError(`backend '${name}' failed to start: ${(e as Error).message}`);
+  }
+  if (!ok || tf.getBackend() !== tfName) throw new BackendError(`backend '${name}' failed to start (tf.setBackend('${tfName}') returned false)`);
+  await tf.ready();
+  silenceCpuBanner();
+  return name;
+}
+
+/** Our name for the active backend. */
+export function activeBackend(): BackendName | string {
+  const b = tf.getBackend();
+  return b === 'tensorflow' ? 'node' : b;
+}

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const BIN = path.join(ROOT, 'bin/nanhunt.js');
+const FIXTURE = path.join(ROOT, 'test/fixtures/failing-props.ts');
+
+function nanhunt(...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+describe('nanhunt check (CLI)', () => {
+  it('runs the shipped catalog and exits 0 when only expected failures occur', () => {
+    const r = nanhunt('check', '--runs', '20');
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/✓ softmax stays finite \(20 runs/);
+    expect(r.out).toMatch(/naive BCE \(example bug\) — expected failure found/);
+    expect(r.out).not.toMatch(/Hi, looks like you are running TensorFlow.js/);
+    expect(r.out.trimEnd().split('\n').at(-1)).toMatch(/^\d+ passed, 0 failed$/);
+  });
+
+  it('exits 1 when a property fails, printing the minimal case and a replay command that reproduces it', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'nanhunt-'));
+    const json = path.join(dir, 'out.json');
+    const r = nanhunt('check', '--properties', FIXTURE, '--seed', '5', '--json', json);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('✓ fixture abs is finite');
+    expect(r.out).toContain('✗ fixture exp is finite');
+    expect(r.out).toContain('x: Tensor float32 [1] [89]');
+    expect(r.out).toMatch(/born in kernel #0 Exp\(x=\[1\] 89\) -> \[1\] Infinity/);
+    expect(r.out.trimEnd().split('\n').at(-1)).toBe('1 passed, 1 failed');
+    const doc = JSON.parse(readFileSync(json, 'utf8'));
+    expect(doc.summary).toMatchObject({ total: 2, passed: 1, failed: 1 });
+    const failed = doc.properties.find((p: { status: string }) => p.status === 'failed');
+    expect(failed.counterexample.x).toEqual({ $tensor: true, shape: [1], dtype: 'float32', values: [89] });
+    expect(failed.provenance.bornIn).toBe('Exp');
+    // the printed replay command replays the same minimal case
+    const replay = r.out.match(/replay: npx nanhunt (check .*)/)![1]!;
+    const args = replay.match(/'[^']*'|\S+/g)!.map((a) => a.replace(/^'|'$/g, ''));
+    const again = nanhunt(...args);
+    expect(again.code).toBe(1);
+    expect(again.out).toContain('x: Tensor float32 [1] [89]');
+    expect(again.out).toContain('0 passed, 1 failed');
+  });
+
+  it('exits 2 with a clear message on bad usage', () => {
+    const cases: [string[], RegExp][] = [
+      [['check', '--bogus'], /unknown option --bogus/],
+      [['check', '--backend', 'tpu'], /unknown backend 'tpu'/],
+      [['check', '--filter', 'no such property'], /no property matches --filter 'no such property'/],
+      [['check', '--runs', 'many'], /--runs must be an integer/],
+      [['check', '--runs', '0'], /--runs must be at least 1/],
+      [['check', '--properties', '/nonexistent/dir'], /no such file or directory/],
+      [['check', '--path', '1:2'], /--path replays one property/],
+      [['frobnicate'], /unknown command 'frobnicate'/],
+      [[], /no command given/],
+    ];
+    for (const [args, message] of cases) {
+      const r = nanhunt(...args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.err).toMatch(message);
+      expect(r.out).toBe('');
+    }
+  });
+
+  it('prints usage and version', () => {
+    expect(nanhunt('--help').out).toContain('Usage: nanhunt <command>');
+    expect(nanhunt('--version').out.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it('is deterministic: the same seed prints the same report', () => {
+    const strip = (s: string) => s.replace(/\d+ ms/g, 'T ms');
+    const a = nanhunt('check', '--properties', FIXTURE, '--seed', '9');
+    const b = nanhunt('check', '--properties', FIXTURE, '--seed', '9');
+    expect(strip(a.out)).toBe(strip(b.out));
+  });
+});

@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest';
+import * as fc from 'fast-check';
+import {
+  binaryLabels,
+  deserializeValue,
+  float32,
+  gradients,
+  learningRates,
+  logits,
+  oneHotLabels,
+  probabilities,
+  serializeValue,
+  shape,
+  sizeOf,
+  tensor,
+  tensors,
+  tensorValue,
+  weights,
+  type TensorValue,
+} from '../../src/index.ts';
+
+const SEED = 99;
+
+describe('shape()', () => {
+  it('stays within rank and size bounds', () => {
+    const shapes = fc.sample(shape({ minRank: 1, maxRank: 4, maxDim: 10, maxSize: 100 }), { numRuns: 500, seed: SEED });
+    for (const s of shapes) {
+      expect(s.length).toBeGreaterThanOrEqual(1);
+      expect(s.length).toBeLessThanOrEqual(4);
+      expect(s.every((d) => d >= 1 && d <= 10)).toBe(true);
+      expect(sizeOf(s)).toBeLessThanOrEqual(100);
+    }
+    expect(new Set(shapes.map((s) => s.length))).toEqual(new Set([1, 2, 3, 4]));
+  });
+  it('rejects impossible bounds', () => {
+    expect(() => shape({ minRank: 3, maxRank: 2 })).toThrow(/maxRank/);
+    expect(() => shape({ minRank: 3, minDim: 10, maxDim: 10, maxSize: 100 })).toThrow(/exceeds maxSize/);
+  });
+});
+
+describe('tensor()', () => {
+  it('produces printable TensorValues with the element source dtype', () => {
+    const ts = fc.sample(tensor({ shape: { maxRank: 2, maxSize: 16 } }), { numRuns: 200, seed: SEED });
+    for (const t of ts) {
+      expect(t.dtype).toBe('float32');
+      expect(t.data).toBeInstanceOf(Float32Array);
+      expect(t.data.length).toBe(sizeOf(t.shape));
+      expect(String(t)).toMatch(/^tensor\(/);
+    }
+  });
+  it('keeps a fixed shape', () => {
+    const ts = fc.sample(tensor({ shape: [2, 3] }), { numRuns: 20, seed: SEED });
+    expect(ts.every((t) => t.shape.join() === '2,3')).toBe(true);
+  });
+  it('draws whole tensors from one class sometimes (all huge, all tiny)', () => {
+    const ts = fc.sample(tensor({ shape: [8] }), { numRuns: 300, seed: SEED });
+    const allHuge = ts.filter((t) => Array.from(t.data).every((v) => Math.abs(v) > 1e30));
+    const allTiny = ts.filter((t) => Array.from(t.data).every((v) => v !== 0 && Math.abs(v) < 1e-37));
+    expect(allHuge.length).toBeGreaterThan(0);
+    expect(allTiny.length).toBeGreaterThan(0);
+  });
+});
+
+describe('tensors()', () => {
+  it('shares named dimensions between tensors', () => {
+    const arb = tensors({
+      dims: { m: { min: 1, max: 5 }, k: { min: 1, max: 5 }, n: { min: 1, max: 5 } },
+      tensors: { a: { shape: ['m', 'k'] }, b: { shape: ['k', 'n'] } },
+    });
+    for (const { a, b } of fc.sample(arb, { numRuns: 200, seed: SEED })) expect(a.shape[1]).toBe(b.shape[0]);
+  });
+  it('shrinks a shared dimension in every tensor at once', () => {
+    const arb = tensors({ dims: { n: { min: 1, max: 8 } }, tensors: { x: { shape: ['n', 2] }, y: { shape: ['n'] } } });
+    const value = { x: tensorValue([4, 2], [1, 2, 3, 4, 5, 6, 7, 8]), y: tensorValue([4], [1, 2, 3, 4]) };
+    for (const v of [...arb.shrink(value, undefined)].slice(0, 20).map((s) => s.value)) {
+      expect(v.x.shape[0]).toBe(v.y.shape[0]);
+      expect(v.x.shape[1]).toBe(2);
+    }
+  });
+  it('rejects unknown dimension names', () => {
+    expect(() => tensors({ dims: { n: {} }, tensors: { x: { shape: ['m'] } } })).toThrow(/dimension 'm', which is not in dims/);
+  });
+});
+
+describe('domain generators', () => {
+  const values = (e: { fill: (m: fc.Random, n: number, b: undefined) => ArrayLike<number> }, n = 400): number[] =>
+    fc.sample(tensor({ shape: [n], elements: e as never }), { numRuns: 5, seed: SEED }).flatMap((t) => Array.from(t.data));
+
+  it('logits include saturated values and the exp edge', () => {
+    const xs = values(logits());
+    expect(xs.some((x) => Math.abs(x) >= 17.3287 && Math.abs(x) < 18)).toBe(true);
+    expect(xs.some((x) => Math.abs(x) > 88.7)).toBe(true);
+    expect(xs.some((x) => Math.abs(x) < 10)).toBe(true);
+    expect(values(logits({ maxMagnitude: 100 })).every((x) => Math.abs(x) <= 100)).toBe(true);
+  });
+  it('probabilities are in [0, 1] and include exact 0 and 1 and near-1 values', () => {
+    const xs = values(probabilities());
+    expect(xs.every((x) => x >= 0 && x <= 1)).toBe(true);
+    expect(xs).toContain(0);
+    expect(xs).toContain(1);
+    expect(xs.some((x) => x > 0.999 && x < 1)).toBe(true);
+    expect(xs.some((x) => x > 0 && x < 1e-30)).toBe(true);
+  });
+  it('binary labels are 0 or 1; one-hot rows have exactly one 1', () => {
+    expect(new Set(values(binaryLabels()))).toEqual(new Set([0, 1]));
+    for (const t of fc.sample(oneHotLabels({ classes: 4 }), { numRuns: 50, seed: SEED })) {
+      expect(t.shape[1]).toBe(4);
+      for (let r = 0; r < t.shape[0]!; r++) expect(Array.from(t.data.subarray(r * 4, r * 4 + 4)).reduce((a, b) => a + b)).toBe(1);
+    }
+  });
+  it('weights span tiny to huge scales and honour a fixed uniform init', () => {
+    const ts = fc.sample(tensor({ shape: [16], elements: weights() }), { numRuns: 200, seed: SEED });
+    const maxes = ts.map((t) => Math.max(...Array.from(t.data, Math.abs)));
+    expect(maxes.some((m) => m < 1e-10)).toBe(true);
+    expect(maxes.some((m) => m > 1e10)).toBe(true);
+    const u = values(weights({ init: { uniform: [1, 10] }, scale: 1 }));
+    expect(u.every((x) => x >= 1 && x <= 10)).toBe(true);
+    expect(() => weights({ scale: -1 })).toThrow(/scale must be a positive/);
+  });
+  it('gradients have per-tensor magnitudes from 1e-45 to 3e38', () => {
+    const ts = fc.sample(tensor({ shape: [8], elements: gradients() }), { numRuns: 300, seed: SEED });
+    const mags = ts.map((t) => Math.max(...Array.from(t.data, Math.abs)));
+    expect(mags.some((m) => m > 0 && m < 1e-40)).toBe(true);
+    expect(mags.some((m) => m > 1e35)).toBe(true);
+    expect(ts.every((t) => Array.from(t.data).every(Number.isFinite))).toBe(true);
+  });
+  it('learning rates lie in [1e-8, 1e3] and include common values', () => {
+    const lrs = fc.sample(learningRates(), { numRuns: 500, seed: SEED });
+    expect(lrs.every((x) => x >= Math.fround(1e-8) && x <= 1000)).toBe(true);
+    expect(lrs).toContain(Math.fround(1e-3));
+    expect(lrs.some((x) => x < 1e-6)).toBe(true);
+    expect(lrs.some((x) => x > 100)).toBe(true);
+  });
+});
+
+describe('TensorValue serialization', () => {
+  it('round-trips -0, NaN and ±Infinity', () => {
+    const t = tensorValue([2, 3], [-0, NaN, Infinity, -Infinity, 1.5, 1e-45]);
+    const back = deserializeValue(JSON.parse(JSON.stringify(serializeValue({ t, lr: -0 })))) as { t: TensorValue; lr: number };
+    expect(Array.from(back.t.data)).toEqual(Array.from(t.data));
+    expect(Object.is(back.t.data[0], -0)).toBe(true);
+    expect(back.t.shape).toEqual([2, 3]);
+    expect(Object.is(back.lr, -0)).toBe(true);
+    expect(() => tensorValue([2], [1, 2, 3])).toThrow(/holds 2 elements but 3/);
+  });
+  it('prints as a literal', () => {
+    expect(String(tensorValue([2], [18, -0]))).toBe("tensor([18, -0], [2], 'float32')");
+    expect(String(float32())).toBeDefined();
+  });
+});

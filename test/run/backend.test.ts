@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { BackendError, useBackend } from '../../src/index.ts';
+import { missingPackageMessage, tfBackendName } from '../../src/run/backend.ts';
+
+const notFound = (spec: string) => async () => {
+  const e = new Error(`Cannot find package '${spec}' imported from x`) as Error & { code: string };
+  e.code = 'ERR_MODULE_NOT_FOUND';
+  throw e;
+};
+
+describe('backend selection', () => {
+  it('runs on cpu and wasm', async () => {
+    await useBackend('wasm');
+    expect(tf.getBackend()).toBe('wasm');
+    expect(Array.from(tf.exp(tf.tensor([0, 1])).dataSync())[0]).toBe(1);
+    await useBackend('cpu');
+    expect(tf.getBackend()).toBe('cpu');
+  });
+
+  it('explains how to install tfjs-node and tfjs-node-gpu when they are missing', async () => {
+    await expect(useBackend('node', notFound('@tensorflow/tfjs-node'))).rejects.toThrow(BackendError);
+    await expect(useBackend('node', notFound('@tensorflow/tfjs-node'))).rejects.toThrow(/npm install @tensorflow\/tfjs-node@4\.22\.0/);
+    await expect(useBackend('node-gpu', notFound('@tensorflow/tfjs-node-gpu'))).rejects.toThrow(/@tensorflow\/tfjs-node-gpu, which is not installed/);
+    // the real import fails the same way on this machine (the package cannot be installed here)
+    await expect(useBackend('node')).rejects.toThrow(missingPackageMessage('node'));
+    expect(tf.getBackend()).toBe('cpu');
+  });
+
+  it('reports a broken optional package differently from a missing one', async () => {
+    await expect(useBackend('node', async () => { throw new Error('libtensorflow.so: cannot open shared object file'); })).rejects.toThrow(
+      /loading @tensorflow\/tfjs-node failed: libtensorflow\.so/,
+    );
+  });
+
+  it('selects the tfjs backend the optional package registers', async () => {
+    expect(tfBackendName('node')).toBe('tensorflow');
+    expect(tfBackendName('node-gpu')).toBe('tensorflow');
+    // a present package that registers no backend: the selection fails with a clear message
+    await expect(useBackend('node-gpu', async () => ({}))).rejects.toThrow(/backend 'node-gpu' failed to start/);
+    expect(tf.getBackend()).toBe('cpu');
+  });
+
+  it('rejects unknown backends', async () => {
+    await expect(useBackend('webgpu')).rejects.toThrow(/unknown backend 'webgpu': use one of cpu, wasm, node, node-gpu/);
+  });
+});
