@@ -36,10 +36,11 @@ const defaultImporter: Importer = (specifier) => import(specifier);
 
 function isModuleNotFound(e: unknown, specifier: string): boolean {
   const err = e as { code?: string; message?: string };
-  return (
-    err?.code === 'ERR_MODULE_NOT_FOUND' ||
-    err?.code === 'MODULE_NOT_FOUND' ||
-    (typeof err?.message === 'string' && err.message.includes(`Cannot find package '${specifier}'`))
+  if (err?.code === 'ERR_MODULE_NOT_FOUND' || err?.code === 'MODULE_NOT_FOUND') return true;
+  const msg = typeof err?.message === 'string' ? err.message : '';
+  // Node: "Cannot find package 'x'" / "Cannot find module 'x'"; vite (vitest): 'Could not resolve "x"'
+  return [`Cannot find package '${specifier}'`, `Cannot find module '${specifier}'`, `Could not resolve "${specifier}"`].some((m) =>
+    msg.includes(m),
   );
 }
 
