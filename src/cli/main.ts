@@ -6,21 +6,42 @@ import { UsageError } from './args.ts';
 import { checkCommand, type Io } from './check.ts';
 import { VERSION } from './version.ts';
 
-export const USAGE = `Usage: nanhunt <command> [options]
+export interface Command {
+  /** One line for `nanhunt --help`. */
+  readonly summary: string;
+  /** Usage text for the command's options. */
+  readonly usage: string;
+  run(argv: readonly string[], io: Io): Promise<number>;
+}
 
-Commands:
-  check     run properties (default: nanhunt's shipped catalog) and report
-
-Options for check:
-  --backend <cpu|wasm|node|node-gpu>  backend to run on (default cpu)
+/** Every subcommand. Add a command by adding an entry. */
+export const COMMANDS: Record<string, Command> = {
+  check: {
+    summary: 'run properties (default: nanhunt\'s shipped catalog) and report',
+    usage: `  --backend <cpu|wasm|node|node-gpu>  backend to run on (default cpu)
   --seed <n>          global seed (default 0); each property's seed derives from it and its name
   --runs <n>          generated cases per property (default: the property's own, else 100)
   --filter <text>     only properties whose name is <text>, or else contains it
   --path <path>       replay one property's fast-check path (with the same --seed)
   --properties <dir>  load properties from this file or directory instead of the catalog
-  --json <file>       write machine-readable results
+  --json <file>       write machine-readable results`,
+    run: checkCommand,
+  },
+};
 
-Exit codes: 0 all passed, 1 a property failed, 2 bad usage.`;
+export function usage(): string {
+  const names = Object.keys(COMMANDS);
+  const width = Math.max(...names.map((n) => n.length)) + 2;
+  return [
+    'Usage: nanhunt <command> [options]',
+    '',
+    'Commands:',
+    ...names.map((n) => `  ${n.padEnd(width)}${COMMANDS[n]!.summary}`),
+    '',
+    ...names.flatMap((n) => [`Options for ${n}:`, COMMANDS[n]!.usage, '']),
+    'Exit codes: 0 all passed, 1 a property failed, 2 bad usage.',
+  ].join('\n');
+}
 
 const consoleIo: Io = {
   out: (line) => process.stdout.write(line + '\n'),
@@ -30,23 +51,18 @@ const consoleIo: Io = {
 export async function main(argv: readonly string[], io: Io = consoleIo): Promise<number> {
   const [command, ...rest] = argv;
   try {
-    switch (command) {
-      case 'check':
-        return await checkCommand(rest, io);
-      case '--version':
-      case '-v':
-        io.out(VERSION);
-        return 0;
-      case '--help':
-      case '-h':
-      case 'help':
-        io.out(USAGE);
-        return 0;
-      case undefined:
-        throw new UsageError('no command given');
-      default:
-        throw new UsageError(`unknown command '${command}'`);
+    if (command === '--version' || command === '-v') {
+      io.out(VERSION);
+      return 0;
     }
+    if (command === '--help' || command === '-h' || command === 'help') {
+      io.out(usage());
+      return 0;
+    }
+    if (command === undefined) throw new UsageError('no command given');
+    const cmd = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+    if (!cmd) throw new UsageError(`unknown command '${command}'`);
+    return await cmd.run(rest, io);
   } catch (e) {
     if (e instanceof UsageError) {
       io.err(`nanhunt: ${e.message}`);
