@@ -57,6 +57,21 @@ export interface Invariant {
   /** When true the runner computes gradients of the summed outputs for this invariant. */
   readonly needsGradients?: boolean;
   check(observation: Observation): Violation | undefined;
+  /**
+   * Optional: error measurements of this run for plots (error versus input, as Herbie draws it).
+   * An accuracy invariant returns, per checked element, the input value it depends on and the
+   * error in bits (and ULPs). The runner keeps a bounded sample of them in the result.
+   */
+  sample?(observation: Observation): readonly ErrorSample[];
+}
+
+/** One point of an error-versus-input plot. */
+export interface ErrorSample {
+  /** The (first) input value the element depends on. */
+  readonly input: number;
+  /** Bits of error: log2(1 + ulps). 0 is exact, 32 is garbage. */
+  readonly bits: number;
+  readonly ulps: number;
 }
 
 /** Row-major coordinates of a flat index in a tensor of the given shape. */

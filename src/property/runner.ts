@@ -7,7 +7,7 @@
  * same kind of error) count as failures, so a shrink never drifts to an unrelated problem.
  */
 import * as fc from 'fast-check';
-import type { Violation } from '../check/invariant.ts';
+import type { ErrorSample, Violation } from '../check/invariant.ts';
 import { execute, type Outcome } from '../run/execute.ts';
 import { activeBackend } from '../run/backend.ts';
 import { recordKernels, type Provenance } from '../explain/provenance.ts';
@@ -40,7 +40,12 @@ export interface PropertyResult {
   readonly provenance?: Provenance;
   /** The run stopped early at its time limit. */
   readonly interrupted: boolean;
+  /** Error-versus-input points from accuracy invariants (at most {@link MAX_ERROR_SAMPLES}), for plots. */
+  readonly errorSamples?: readonly ErrorSample[];
 }
+
+/** Most error samples kept per property. */
+export const MAX_ERROR_SAMPLES = 2000;
 
 export interface RunOptions {
   /** fast-check seed (32-bit integer). Default: derived from the property name. */
@@ -74,8 +79,17 @@ export function propertySeed(globalSeed: number, name: string): number {
   return (hashName(name) ^ Math.imul(globalSeed | 0, 0x9e3779b1)) | 0;
 }
 
-function failureOf(outcome: Outcome, property: Property): Failure | undefined {
+function failureOf(outcome: Outcome, property: Property, samples?: ErrorSample[]): Failure | undefined {
   if (outcome.kind === 'error') return { kind: 'error', stage: outcome.stage, message: outcome.message };
+  if (samples && samples.length < MAX_ERROR_SAMPLES) {
+    for (const inv of property.invariants) {
+      if (!inv.sample) continue;
+      for (const s of inv.sample(outcome.observation)) {
+        if (samples.length >= MAX_ERROR_SAMPLES) break;
+        samples.push(s);
+      }
+    }
+  }
   for (const inv of property.invariants) {
     const v = inv.check(outcome.observation);
     if (v) return { kind: 'violation', violation: v };
@@ -88,9 +102,9 @@ function signature(f: Failure): string {
 }
 
 /** Run the subject once on given inputs and check its invariants. */
-export function checkOnce<I>(property: Property<I>, inputs: I): { outcome: Outcome; failure?: Failure } {
+export function checkOnce<I>(property: Property<I>, inputs: I, samples?: ErrorSample[]): { outcome: Outcome; failure?: Failure } {
   const outcome = execute(property.subject, inputs, { gradients: property.gradients });
-  const failure = failureOf(outcome, property as Property);
+  const failure = failureOf(outcome, property as Property, samples);
   return failure ? { outcome, failure } : { outcome };
 }
 
@@ -103,8 +117,10 @@ export function runProperty<I>(property: Property<I>, options: RunOptions = {}):
   if (!Number.isInteger(seed)) throw new RangeError(`seed must be an integer, got ${seed}`);
 
   let target: string | undefined;
+  const samples: ErrorSample[] = [];
   const predicate = (inputs: I): boolean => {
-    const { failure } = checkOnce(property, inputs);
+    // error samples come from the generation phase only (not from shrinking)
+    const { failure } = checkOnce(property, inputs, target === undefined ? samples : undefined);
     if (!failure) return true;
     const sig = signature(failure);
     if (target === undefined) target = sig;
@@ -125,6 +141,7 @@ export function runProperty<I>(property: Property<I>, options: RunOptions = {}):
     backend: String(activeBackend()),
     seed,
     interrupted: details.interrupted,
+    ...(samples.length > 0 ? { errorSamples: samples } : {}),
   };
 
   if (!details.failed || !details.counterexample) {
