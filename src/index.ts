@@ -26,6 +26,7 @@ export {
   weights,
   gradients,
   learningRates,
+  integers,
   scalar,
   type LogitsOptions,
   type OneHotOptions,

@@ -12,6 +12,20 @@ import { UsageError } from './args.ts';
 /** nanhunt's shipped catalog. */
 export const CATALOG_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../properties');
 
+/** Where a loaded property is defined: its module file and export name (index for an exported array). */
+export interface PropertyOrigin {
+  readonly file: string;
+  readonly exportName: string;
+  readonly index?: number;
+}
+
+const ORIGINS = new WeakMap<Property, PropertyOrigin>();
+
+/** The module and export a property was loaded from by {@link loadProperties} (undefined for other properties). */
+export function propertyOrigin(p: Property): PropertyOrigin | undefined {
+  return ORIGINS.get(p);
+}
+
 const MODULE = /\.(ts|mts|js|mjs)$/;
 const SKIP = /(\.d\.ts|\.test\.[mc]?[jt]s|\.spec\.[mc]?[jt]s)$/;
 
@@ -38,9 +52,12 @@ export async function loadProperties(target: string = CATALOG_DIR): Promise<Prop
   const seen = new Map<string, string>();
   for (const file of modulesUnder(path.resolve(target))) {
     const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
-    for (const value of Object.values(mod)) {
+    for (const [exportName, value] of Object.entries(mod)) {
       const props = Array.isArray(value) ? value.filter(isProperty) : isProperty(value) ? [value] : [];
       for (const p of props) {
+        if (!ORIGINS.has(p)) {
+          ORIGINS.set(p, Array.isArray(value) ? { file, exportName, index: value.indexOf(p) } : { file, exportName });
+        }
         const other = seen.get(p.name);
         if (other !== undefined && other !== file) {
           throw new UsageError(`two properties are named '${p.name}' (in ${other} and ${file}): names must be unique`);

@@ -7,6 +7,7 @@
  * on to re-run a minimal counterexample. Gradient kernels run by tf.grad are recorded too.
  */
 import * as tf from '@tensorflow/tfjs';
+import { formatNumber } from '../generate/tensor-value.ts';
 
 /** Counts and range of one tensor's elements. */
 export interface Summary {
@@ -40,6 +41,11 @@ export interface Provenance {
   readonly born?: KernelCall;
   /** First call whose output has NaN/Inf at all (differs from `born` when an input already held one). */
   readonly firstNonFinite?: KernelCall;
+  /**
+   * First call whose output has a NaN while none of its inputs does: where the NaN itself was born,
+   * e.g. Multiply(0, Infinity) after Exp overflowed (`born` is then the Exp).
+   */
+  readonly nanBorn?: KernelCall;
 }
 
 export function nonFiniteCount(s: Summary): number {
@@ -121,7 +127,8 @@ function analyse(calls: readonly KernelCall[], total: number): Provenance {
   const inputsFinite = (c: KernelCall): boolean => Object.values(c.inputs).every((s) => nonFiniteCount(s) === 0);
   const firstNonFinite = calls.find(hasNonFinite);
   const born = calls.find((c) => hasNonFinite(c) && inputsFinite(c));
-  return { calls, total, ...(born ? { born } : {}), ...(firstNonFinite ? { firstNonFinite } : {}) };
+  const nanBorn = calls.find((c) => c.outputs.some((o) => o.nan > 0) && Object.values(c.inputs).every((s) => s.nan === 0));
+  return { calls, total, ...(born ? { born } : {}), ...(firstNonFinite ? { firstNonFinite } : {}), ...(nanBorn ? { nanBorn } : {}) };
 }
 
 /**
@@ -143,9 +150,7 @@ export function recordKernels<T>(fn: () => T, limit = 10_000): { result: T; prov
   }
 }
 
-function fmt(x: number): string {
-  return Object.is(x, -0) ? '-0' : String(x);
-}
+const fmt = formatNumber;
 
 /** One line for a summary: `[2] min=-1 max=Infinity (1 +Inf)` or the values themselves when few. */
 export function describeSummary(s: Summary): string {

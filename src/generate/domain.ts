@@ -258,3 +258,14 @@ export function learningRates(options: { min?: number; max?: number } = {}): fc.
     ),
   );
 }
+
+/** Integers in [min, max] as tensor elements (float32 by default), shrinking toward 0. */
+export function integers(min: number, max: number, dtype: 'float32' | 'int32' = 'float32'): Elements {
+  if (!Number.isInteger(min) || !Number.isInteger(max) || min > max) throw new RangeError(`integers: need integers min <= max, got [${min}, ${max}]`);
+  return elementwise(
+    `integers in [${min}, ${max}]`,
+    (mrng) => mrng.nextInt(min, max),
+    (v) => Number.isInteger(v) && v >= min && v <= max,
+    dtype,
+  );
+}

@@ -20,9 +20,10 @@
  *
  * Options restrict the range (`min`, `max`), exclude values, pick classes or reweight them.
  * The same object is a fast-check `Arbitrary<number>` (for scalars such as a learning rate) and
- * tensor `Elements` (for the contents of a tensor). Within one tensor, a quarter of the draws use
- * one class for every element (all huge, all subnormal), a quarter are ordinary values with a few
- * specials, and the rest mix classes element by element.
+ * tensor `Elements` (for the contents of a tensor). Per tensor, 20% of draws use one class for
+ * every element (all subnormal, all at the exp edge), 20% one magnitude for every element (all
+ * about 1e37: sums and norms overflow), 20% ordinary values with a few specials, and the rest
+ * mix classes element by element.
  */
 import * as fc from 'fast-check';
 import { uniform, type Elements } from './elements.ts';
@@ -278,12 +279,21 @@ class Float32Arbitrary extends fc.Arbitrary<number> implements Elements {
 
   fill(mrng: fc.Random, size: number): number[] {
     const out = new Array<number>(size);
-    const mode = size > 1 ? mrng.nextInt(0, 3) : 3;
-    if (mode === 0) {
-      // homogeneous: every element from one class (all huge, all subnormal, ...)
+    const mode = size > 1 ? mrng.nextInt(0, 9) : 9;
+    if (mode <= 1) {
+      // homogeneous: every element from one class (all subnormal, all at the exp edge, ...)
       const c = this.pickClass(mrng);
       for (let i = 0; i < size; i++) out[i] = this.sampleOf(mrng, c);
-    } else if (mode === 1 && this.classes.includes('ordinary')) {
+    } else if (mode <= 3) {
+      // one magnitude for the whole tensor (all about 1e37, all about 1e-20): sums and norms overflow or underflow
+      const sign0 = this.randomSign(mrng);
+      const [lo, hi] = this.magnitudeBounds(sign0);
+      const m = logUniform(mrng, lo, hi);
+      for (let i = 0; i < size; i++) {
+        const x = f(this.randomSign(mrng) * m * (0.5 + 0.5 * uniform(mrng)));
+        out[i] = this.contains(x) ? x : this.sample(mrng);
+      }
+    } else if (mode <= 5 && this.classes.includes('ordinary')) {
       // ordinary values with a few specials
       for (let i = 0; i < size; i++) {
         out[i] = mrng.nextInt(0, 7) === 0 ? this.sample(mrng) : this.sampleOf(mrng, 'ordinary');

@@ -31,12 +31,25 @@ function arrayFor(dtype: DType, values: ArrayLike<number>): TypedData {
   return Uint8Array.from(values, (v) => (v ? 1 : 0));
 }
 
-/** Format one element the way it must be typed back in (keeps -0, NaN, Infinity). */
+/**
+ * Format one element the way it must be typed back in (keeps -0, NaN, Infinity). Float32 values
+ * print as the shortest decimal that rounds back to them (float32 data is read through fround).
+ */
 export function formatNumber(x: number): string {
   if (Object.is(x, -0)) return '-0';
   if (Number.isNaN(x)) return 'NaN';
   if (x === Infinity) return 'Infinity';
   if (x === -Infinity) return '-Infinity';
+  if (Math.fround(x) === x) {
+    // the shortest text that reads back as this float32: 1e38, not 9.999999680285692e+37
+    for (let p = 1; p <= 9; p++) {
+      const t = x.toPrecision(p);
+      if (Math.fround(Number(t)) === x) {
+        const a = Math.abs(x);
+        return a === 0 || (a >= 1e-4 && a < 1e7) ? String(Number(t)) : Number(t).toExponential();
+      }
+    }
+  }
   return String(x);
 }
 

@@ -8,7 +8,7 @@
  */
 import * as fc from 'fast-check';
 import type { ErrorSample, Violation } from '../check/invariant.ts';
-import { execute, type Outcome } from '../run/execute.ts';
+import { errorText, execute, type Outcome } from '../run/execute.ts';
 import { activeBackend } from '../run/backend.ts';
 import { recordKernels, type Provenance } from '../explain/provenance.ts';
 import type { Property } from './property.ts';
@@ -29,8 +29,13 @@ export interface PropertyResult {
   /** Runs executed before the first failure (or all of them). */
   readonly runs: number;
   readonly seed: number;
-  /** fast-check path of the minimal case: pass it back with the seed to replay it. */
+  /**
+   * fast-check path of the minimal case: pass it back with the seed to replay it. It counts generated
+   * cases only (saved `examples` excluded), and is absent when the failure came from an example.
+   */
   readonly path?: string;
+  /** Index in `RunOptions.examples` of the saved example the failure came from (it was then shrunk). */
+  readonly example?: number;
   readonly shrinks: number;
   readonly durationMs: number;
   /** The minimal failing inputs (TensorValues and plain values). */
@@ -54,7 +59,10 @@ export interface RunOptions {
   runs?: number;
   /** Replay this fast-check path (with the same seed) instead of generating. */
   path?: string;
-  /** Inputs to try before generation (saved failures); they run first, in order. */
+  /**
+   * Inputs to try before generation (saved failures); they run first, in order, in addition to
+   * `runs` generated cases. Ignored when `path` is given (a path replays generated cases only).
+   */
   examples?: readonly unknown[];
   /** Re-run the minimal case with kernel recording (default true). */
   provenance?: boolean;
@@ -108,6 +116,15 @@ export function checkOnce<I>(property: Property<I>, inputs: I, samples?: ErrorSa
   return failure ? { outcome, failure } : { outcome };
 }
 
+/** fast-check's path counts the examples first: make it a path of generated cases, or name the example. */
+function splitPath(path: string | undefined, examples: number): { path?: string; example?: number } {
+  if (!path || examples === 0) return path ? { path } : {};
+  const [first, ...rest] = path.split(':');
+  const index = Number(first);
+  if (index < examples) return { example: index };
+  return { path: [String(index - examples), ...rest].join(':') };
+}
+
 /** Run a property and return a structured result. Never throws for faults of the subject. */
 export function runProperty<I>(property: Property<I>, options: RunOptions = {}): PropertyResult {
   const started = performance.now();
@@ -127,14 +144,32 @@ export function runProperty<I>(property: Property<I>, options: RunOptions = {}):
     return sig !== target;
   };
 
+  const examples = options.path ? [] : (options.examples ?? []);
   const params: fc.Parameters<[I]> = {
     seed,
-    numRuns: runs,
+    numRuns: runs + examples.length,
     ...(options.path ? { path: options.path } : {}),
-    ...(options.examples?.length ? { examples: options.examples.map((e) => [e] as [I]) } : {}),
+    ...(examples.length ? { examples: examples.map((e) => [e] as [I]) } : {}),
     ...(options.timeLimitMs ? { interruptAfterTimeLimit: options.timeLimitMs } : {}),
   };
-  const details = fc.check(fc.property(property.arbitrary, predicate), params);
+  let details: fc.RunDetails<[I]>;
+  try {
+    details = fc.check(fc.property(property.arbitrary, predicate), params);
+  } catch (e) {
+    // the generators themselves failed (bad options, impossible domain): an error of this property
+    return {
+      name: property.name,
+      status: 'errored',
+      expectedFailure: false,
+      backend: String(activeBackend()),
+      seed,
+      runs: 0,
+      shrinks: 0,
+      durationMs: performance.now() - started,
+      interrupted: false,
+      failure: { kind: 'error', stage: 'generate', message: errorText(e) },
+    };
+  }
   const base = {
     name: property.name,
     expectedFailure: false,
@@ -175,7 +210,7 @@ export function runProperty<I>(property: Property<I>, options: RunOptions = {}):
     status: isError ? 'errored' : 'failed',
     expectedFailure: !isError && property.expectFailure !== undefined,
     runs: details.numRuns,
-    path: details.counterexamplePath ?? undefined,
+    ...splitPath(details.counterexamplePath ?? undefined, examples.length),
     shrinks: details.numShrinks,
     durationMs: performance.now() - started,
     counterexample,

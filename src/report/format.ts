@@ -48,6 +48,8 @@ export interface ReportContext {
   globalSeed?: number;
   /** The --properties argument, when not the shipped catalog. */
   propertiesArg?: string;
+  /** Replaces the replay line (front ends other than the CLI, e.g. the vitest plugin). */
+  replay?: string;
 }
 
 /** Where the NaN came from, in a few lines. */
@@ -60,6 +62,9 @@ export function formatProvenance(p: Provenance, indent = '  '): string[] {
     lines.push(`${indent}non-finite value already in an input; first seen in kernel #${p.firstNonFinite.step} ${describeCall(p.firstNonFinite)}`);
   } else if (p.total > 0) {
     lines.push(`${indent}no kernel produced a non-finite value (${p.total} kernels ran)`);
+  }
+  if (p.nanBorn && p.nanBorn !== p.born) {
+    lines.push(`${indent}NaN born in kernel #${p.nanBorn.step} ${describeCall(p.nanBorn)}`);
   }
   if (chain.length > 0) {
     const shown = chain.length > 16 ? [...chain.slice(0, 16), `… ${chain.length - 16} more`] : chain;
@@ -104,6 +109,6 @@ export function failureReport(r: PropertyResult, context: ReportContext = {}): s
   lines.push(...formatInputs(r.counterexample));
   if (r.provenance) lines.push(...formatProvenance(r.provenance));
   lines.push(`  seed ${r.seed}${r.path ? `, path ${r.path}` : ''}`);
-  lines.push(`  replay: ${replayCommand(r, context)}`);
+  lines.push(`  replay: ${context.replay ?? replayCommand(r, context)}`);
   return lines.join('\n');
 }

@@ -2,8 +2,9 @@
  * Simplicity order on float32 numbers, and the candidates one number shrinks to.
  *
  * A counterexample is easier to read when its numbers are simple. The order used here, from
- * simplest: 0; then integers by magnitude (positive before negative); then fractions by number
- * of significant decimal digits, then by magnitude; then ±Infinity; then NaN. Every candidate
+ * simplest: 0; then integers up to 2^24 by magnitude (positive before negative); then larger
+ * values by number of significant decimal digits, then magnitude; then fractions the same way;
+ * then ±Infinity; then NaN. Every candidate
  * produced by {@link simplerCandidates} is strictly simpler than its source in this order, so
  * greedy shrinking always terminates.
  *
@@ -13,6 +14,8 @@
  */
 
 const f = Math.fround;
+/** Above 2^24, float32 values are all integers and are compared by their digits. */
+const LARGE = 2 ** 24;
 
 /** Number of significant decimal digits of the shortest text that reads back as this float32. */
 export function significantDigits(x: number): number {
@@ -39,8 +42,11 @@ export function complexity(x: number): number[] {
   if (!Number.isFinite(x)) return [4, x < 0 ? 1 : 0];
   if (x === 0) return [0, Object.is(x, -0) ? 1 : 0];
   const sign = x < 0 ? 1 : 0;
-  if (isIntegral(x)) return [1, Math.abs(x), sign];
-  return [2, significantDigits(x), Math.abs(x), sign];
+  // integers float32 counts exactly (|x| <= 2^24) by magnitude; beyond, every float is an
+  // integer and fewer digits read simpler (4e37 before 3.2114107e37)
+  if (isIntegral(x) && Math.abs(x) <= LARGE) return [1, Math.abs(x), sign];
+  if (isIntegral(x)) return [2, significantDigits(x), Math.abs(x), sign];
+  return [3, significantDigits(x), Math.abs(x), sign];
 }
 
 /** True when a is strictly simpler than b. */
@@ -77,6 +83,13 @@ function* rawCandidates(x: number): Generator<number> {
   if (mag >= 1) {
     // powers of ten below and just above the magnitude
     for (let p = 10; p <= mag * 10 && p < 3.5e38; p *= 10) yield sign * p;
+    if (mag > LARGE) {
+      // one-digit values at this decade and the next: 1e37 .. 9e37, 1e38
+      const e = Math.floor(Math.log10(mag));
+      for (let m = 1; m <= 10; m++) yield sign * m * 10 ** e;
+      const digits = significantDigits(x);
+      for (let p = 1; p < digits; p++) yield Number(x.toPrecision(p));
+    }
     if (isIntegral(x)) {
       // bisection toward 0: x/2, 3x/4, 7x/8, ..., x - 1
       let d = Math.trunc(mag / 2);

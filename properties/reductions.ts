@@ -1,0 +1,65 @@
+/**
+ * Catalog: reductions. Domains keep the exact answer finite; where tfjs's way of computing it
+ * (sum then divide, square then sum) overflows before the exact answer does, that is a finding.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { MAX_FLOAT32, float32, tensor, type Float32Options, type SubjectOutput, type TensorValue } from '../src/index.ts';
+import { catalogProperties, opInfo, type OpInfo } from '../src/catalog/op-info.ts';
+import { bound, inRange, rowMax, scalesLinearly } from '../src/catalog/checks.ts';
+import type { Invariant } from '../src/check/invariant.ts';
+
+type X = { x: TensorValue };
+const MAX_SIZE = 64;
+const x = (o: Float32Options = {}) => ({ x: tensor({ shape: { minRank: 1, maxRank: 2, maxSize: MAX_SIZE }, elements: float32(o) }) });
+/** |x| bound so that MAX_SIZE of them sum to a finite number. */
+const SUMMABLE = Math.fround(MAX_FLOAT32 / MAX_SIZE);
+
+function reduction(name: string, f: (x: tf.Tensor) => SubjectOutput, promise: string, domain: Float32Options = {}, checks: Invariant[] = [], gradient: boolean | Float32Options = true): OpInfo<X> {
+  return opInfo<X>({
+    name,
+    family: 'reduction',
+    promise,
+    inputs: x(domain),
+    op: ({ x }) => f(x),
+    checks,
+    ...(gradient ? { gradient: gradient === true ? true : { inputs: x(gradient) } } : {}),
+  });
+}
+
+export const reductionTable: OpInfo[] = [
+  reduction('sum', (v) => tf.sum(v), 'finite when |x| <= 5.3e36 (64 terms cannot overflow)', { min: -SUMMABLE, max: SUMMABLE }),
+  reduction('mean', (v) => tf.mean(v), 'finite for every finite x: the exact mean never exceeds max |x|'),
+  reduction('prod', (v) => tf.prod(v), 'finite for |x| <= 3 (3^64 = 3.4e30)', { min: -3, max: 3 }),
+  reduction('max', (v) => tf.max(v, -1), 'finite and >= every element of its row', {}, [bound('max >= row elements', '>=', rowMax('x'))]),
+  reduction('min', (v) => tf.neg(tf.min(v, -1)), 'finite (negated min) for every finite x'),
+  reduction('logSumExp', (v) => tf.logSumExp(v, -1), 'finite and >= the row max for every finite x', {}, [bound('logSumExp >= max', '>=', rowMax('x'))]),
+  reduction(
+    'moments',
+    (v) => {
+      const m = tf.moments(v, -1);
+      return { mean: m.mean, variance: m.variance };
+    },
+    'mean and variance finite and variance >= 0 for |x| <= 1e18',
+    { min: -1e18, max: 1e18 },
+    [inRange(0, MAX_FLOAT32, 'variance')],
+  ),
+  reduction(
+    'norm',
+    (v) => ({ n: tf.norm(v), twice: tf.norm(tf.mul(v, 2)) }),
+    'finite, >= 0 and norm(2x) = 2·norm(x) for |x| <= 2.6e37 (the exact norm stays below 3.4e38)',
+    { min: -MAX_FLOAT32 / 16, max: MAX_FLOAT32 / 16 },
+    [inRange(0, MAX_FLOAT32, 'n'), scalesLinearly('output.n', 'output.twice', 2)],
+    // the gradient x/||x|| is undefined at the zero vector
+    { exclude: (v) => Math.abs(v) < 1e-18, min: -1e18, max: 1e18 },
+  ),
+  reduction(
+    'euclideanNorm',
+    (v) => tf.euclideanNorm(v),
+    'finite and >= 0 for |x| <= 2.6e37',
+    { min: -MAX_FLOAT32 / 16, max: MAX_FLOAT32 / 16 },
+    [inRange(0, MAX_FLOAT32)],
+    { exclude: (v) => Math.abs(v) < 1e-18, min: -1e18, max: 1e18 },
+  ),
+];
+
+export const reductionProperties = catalogProperties(reductionTable);

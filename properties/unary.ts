@@ -1,0 +1,130 @@
+/**
+ * Catalog: elementwise math. Each domain is where the exact answer is finite in float32, so a
+ * non-finite output there is a finding; gradient domains exclude points where the exact
+ * derivative is infinite (sqrt at 0, acos at ±1).
+ */
+import * as tf from '@tensorflow/tfjs';
+import {
+  EXP_OVERFLOW_EDGE,
+  MAX_FLOAT32,
+  MIN_NORMAL,
+  MIN_SUBNORMAL,
+  SQUARE_OVERFLOW_EDGE,
+  float32,
+  integers,
+  nextUp,
+  tensor,
+  tensors,
+  type Float32Options,
+  type TensorValue,
+} from '../src/index.ts';
+import { catalogProperties, opInfo, type OpInfo } from '../src/catalog/op-info.ts';
+
+type X = { x: TensorValue };
+const SHAPE = { maxRank: 2, maxSize: 64 } as const;
+const x = (o: Float32Options = {}) => ({ x: tensor({ shape: SHAPE, elements: float32(o) }) });
+/** ln(2 · MAX_FLOAT32): sinh and cosh overflow beyond it. */
+const SINH_EDGE = Math.fround(89.41598);
+const openUnit = { min: -1, max: 1, exclude: [-1, 1] };
+
+function unary(
+  name: string,
+  f: (x: tf.Tensor) => tf.Tensor,
+  domain: Float32Options,
+  promise: string,
+  gradient: Float32Options | false = domain,
+): OpInfo<X> {
+  return opInfo<X>({
+    name,
+    family: 'unary',
+    promise,
+    inputs: x(domain),
+    op: ({ x }) => f(x),
+    ...(gradient ? { gradient: gradient === domain ? true : { inputs: x(gradient) } } : {}),
+  });
+}
+
+export const unaryTable: OpInfo[] = [
+  unary('exp', tf.exp, { max: EXP_OVERFLOW_EDGE }, 'finite for x <= 88.72 (above, exp(x) rounds to Infinity)'),
+  unary('expm1', tf.expm1, { max: EXP_OVERFLOW_EDGE }, 'finite for x <= 88.72'),
+  unary('log', tf.log, { min: MIN_SUBNORMAL }, 'finite for x > 0, subnormals included', { min: MIN_NORMAL }),
+  unary('log1p', tf.log1p, { min: nextUp(-1) }, 'finite for x > -1'),
+  unary('sqrt', tf.sqrt, { min: 0 }, 'finite for x >= 0; gradient finite for x > 0', { min: MIN_SUBNORMAL }),
+  unary('rsqrt', tf.rsqrt, { min: MIN_SUBNORMAL }, 'finite for x > 0; gradient finite for x >= 1e-25', { min: 1e-25 }),
+  unary(
+    'reciprocal',
+    tf.reciprocal,
+    { exclude: (v) => Math.abs(v) < 1 / MAX_FLOAT32 },
+    'finite for |x| >= 2.9e-39; gradient finite for |x| >= 1e-19',
+    { exclude: (v) => Math.abs(v) < 1e-19 },
+  ),
+  unary('square', tf.square, { min: -SQUARE_OVERFLOW_EDGE, max: SQUARE_OVERFLOW_EDGE }, 'finite for |x| <= 1.84e19'),
+  unary('abs', tf.abs, {}, 'finite for every finite x'),
+  unary('sin', tf.sin, {}, 'finite for every finite x'),
+  unary('cos', tf.cos, {}, 'finite for every finite x'),
+  unary('tan', tf.tan, {}, 'finite for every finite x (no float32 is exactly pi/2)'),
+  unary('asin', tf.asin, { min: -1, max: 1 }, 'finite on [-1, 1]; gradient finite on (-1, 1)', openUnit),
+  unary('acos', tf.acos, { min: -1, max: 1 }, 'finite on [-1, 1]; gradient finite on (-1, 1)', openUnit),
+  unary('atan', tf.atan, {}, 'finite for every finite x'),
+  unary('sinh', tf.sinh, { min: -SINH_EDGE, max: SINH_EDGE }, 'finite for |x| <= 89.41'),
+  unary('cosh', tf.cosh, { min: -SINH_EDGE, max: SINH_EDGE }, 'finite for |x| <= 89.41'),
+  unary('tanh', tf.tanh, {}, 'finite for every finite x'),
+  unary('asinh', tf.asinh, {}, 'finite for every finite x (asinh(3.4e38) = 89.4)'),
+  unary('acosh', tf.acosh, { min: 1 }, 'finite for x >= 1; gradient finite for x > 1', { min: nextUp(1) }),
+  unary('atanh', tf.atanh, openUnit, 'finite on (-1, 1)'),
+  unary('erf', tf.erf, {}, 'finite for every finite x'),
+  opInfo<{ p: { base: TensorValue; exponent: TensorValue } }>({
+    name: 'pow',
+    family: 'binary',
+    promise: 'finite for base in [1e-3, 1e3] and exponent in [-10, 10] (|result| within 1e±30)',
+    inputs: {
+      p: tensors({
+        dims: { n: { min: 1, max: 16 } },
+        tensors: {
+          base: { shape: ['n'], elements: float32({ min: 1e-3, max: 1e3 }) },
+          exponent: { shape: ['n'], elements: float32({ min: -10, max: 10 }) },
+        },
+      }),
+    },
+    op: ({ p }) => tf.pow(p.base, p.exponent),
+    gradient: true,
+  }),
+  opInfo<{ p: { base: TensorValue; exponent: TensorValue } }>({
+    name: 'pow integer exponent',
+    family: 'binary',
+    promise: 'finite for any sign of base with 1e-3 <= |base| <= 1e3 and integer exponents in [-5, 5]',
+    inputs: {
+      p: tensors({
+        dims: { n: { min: 1, max: 16 } },
+        tensors: {
+          base: { shape: ['n'], elements: float32({ min: -1e3, max: 1e3, exclude: (v) => Math.abs(v) < 1e-3 }) },
+          exponent: { shape: ['n'], elements: integers(-5, 5) },
+        },
+      }),
+    },
+    op: ({ p }) => tf.pow(p.base, p.exponent),
+  }),
+  opInfo<{ p: { a: TensorValue; b: TensorValue } }>({
+    name: 'atan2',
+    family: 'binary',
+    promise: 'finite for all finite a, b',
+    inputs: {
+      p: tensors({ dims: { n: { min: 1, max: 16 } }, tensors: { a: { shape: ['n'] }, b: { shape: ['n'] } } }),
+    },
+    op: ({ p }) => tf.atan2(p.a, p.b),
+    gradient: {
+      inputs: {
+        p: tensors({
+          dims: { n: { min: 1, max: 16 } },
+          tensors: {
+            a: { shape: ['n'], elements: float32({ exclude: (v) => Math.abs(v) < 1e-19 }) },
+            b: { shape: ['n'], elements: float32({ exclude: (v) => Math.abs(v) < 1e-19 }) },
+          },
+        }),
+      },
+      promise: 'the gradient b/(a²+b²), -a/(a²+b²) is finite for |a|, |b| >= 1e-19 (closer to the origin the exact derivative can exceed float32)',
+    },
+  }),
+];
+
+export const unaryProperties = catalogProperties(unaryTable);

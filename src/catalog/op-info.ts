@@ -1,0 +1,89 @@
+/**
+ * OpInfo: one declarative entry per op, loss or optimizer step, expanded into properties.
+ *
+ * Modelled on PyTorch's OpInfo: an entry names the op, the generators of its inputs on the
+ * domain where it promises an answer, what it promises (finite output, an exact reference within
+ * a tolerance, mathematical properties), and whether and where its gradient is checked. Adding an
+ * op to the catalog is adding an entry, not writing a test.
+ *
+ * Each entry becomes up to two properties:
+ *  - `<name>`: the forward value — finite (or matching the exact reference, where Infinity that
+ *    is the correctly rounded answer is not a finding) plus the entry's extra invariants;
+ *  - `<name> gradient`: gradients of the summed outputs are finite on the gradient domain.
+ */
+import type * as fc from 'fast-check';
+import type { Invariant } from '../check/invariant.ts';
+import { finite } from '../check/finite.ts';
+import type { Subject } from '../run/execute.ts';
+import { property, type InputArbitraries, type Property } from '../property/property.ts';
+
+export const FAMILIES = ['unary', 'binary', 'activation', 'reduction', 'linalg', 'layer', 'loss', 'optimizer'] as const;
+export type Family = (typeof FAMILIES)[number];
+
+export interface OpInfo<I = any> {
+  /** Unique name, e.g. `exp`, `losses.logLoss`, `train.adam 3 steps eps=1e-3`. */
+  readonly name: string;
+  readonly family: Family;
+  /** What the entry promises, one sentence (goes to the README table and reports). */
+  readonly promise: string;
+  /** Generators of the inputs on the domain where the promise holds. */
+  readonly inputs: InputArbitraries<I>;
+  /** The op under test. */
+  readonly op: Subject<I>;
+  /**
+   * The value invariant. Default `finite()`. An exact-reference invariant goes here; it must
+   * treat a correctly rounded Infinity as exact.
+   */
+  readonly value?: Invariant;
+  /** Mathematical properties beyond the value check (ranges, sums, monotonicity...). */
+  readonly checks?: readonly Invariant[];
+  /** Check gradients: `true` on the same inputs, or inputs for the gradient's own domain. */
+  readonly gradient?: boolean | { readonly inputs: InputArbitraries<I>; readonly promise?: string };
+  /** Runs per property (default 100). */
+  readonly runs?: number;
+}
+
+/** Identity helper that infers the input type of an entry. */
+export function opInfo<I>(info: OpInfo<I>): OpInfo<I> {
+  return info;
+}
+
+/** The properties of one entry. */
+export function entryProperties(info: OpInfo): Property[] {
+  const out: Property[] = [
+    property({
+      name: info.name,
+      description: info.promise,
+      inputs: info.inputs,
+      subject: info.op,
+      invariants: [info.value ?? finite(), ...(info.checks ?? [])],
+      ...(info.runs ? { runs: info.runs } : {}),
+      tags: [info.family],
+    }),
+  ];
+  if (info.gradient) {
+    const g = info.gradient === true ? { inputs: info.inputs } : info.gradient;
+    out.push(
+      property({
+        name: `${info.name} gradient`,
+        description: g.promise ?? `gradients of ${info.name} are finite on its domain`,
+        inputs: g.inputs as InputArbitraries<unknown> | fc.Arbitrary<unknown>,
+        subject: info.op as Subject<unknown>,
+        invariants: [finite({ gradients: true, outputs: false })],
+        ...(info.runs ? { runs: info.runs } : {}),
+        tags: [info.family, 'gradient'],
+      }),
+    );
+  }
+  return out;
+}
+
+/** Expand a table of entries into properties, checking names are unique. */
+export function catalogProperties(table: readonly OpInfo[]): Property[] {
+  const names = new Set<string>();
+  for (const e of table) {
+    if (names.has(e.name)) throw new Error(`catalog: duplicate entry '${e.name}'`);
+    names.add(e.name);
+  }
+  return table.flatMap(entryProperties);
+}
