@@ -39,9 +39,16 @@ export interface OpInfo<I = any> {
   readonly checks?: readonly Invariant[];
   /** Check gradients: `true` on the same inputs, or inputs for the gradient's own domain. */
   readonly gradient?: boolean | { readonly inputs: InputArbitraries<I>; readonly promise?: string };
-  /** Runs per property (default 100). */
+  /** Runs per property (default {@link CATALOG_RUNS}). */
   readonly runs?: number;
 }
+
+/**
+ * Default runs of a catalog property. Several findings need a few hundred cases to appear
+ * (sums that overflow need many same-magnitude elements); the whole catalog still runs in
+ * well under a minute on the cpu backend.
+ */
+export const CATALOG_RUNS = 1000;
 
 /** Identity helper that infers the input type of an entry. */
 export function opInfo<I>(info: OpInfo<I>): OpInfo<I> {
@@ -57,7 +64,7 @@ export function entryProperties(info: OpInfo): Property[] {
       inputs: info.inputs,
       subject: info.op,
       invariants: [info.value ?? finite(), ...(info.checks ?? [])],
-      ...(info.runs ? { runs: info.runs } : {}),
+      runs: info.runs ?? CATALOG_RUNS,
       tags: [info.family],
     }),
   ];
@@ -70,7 +77,7 @@ export function entryProperties(info: OpInfo): Property[] {
         inputs: g.inputs as InputArbitraries<unknown> | fc.Arbitrary<unknown>,
         subject: info.op as Subject<unknown>,
         invariants: [finite({ gradients: true, outputs: false })],
-        ...(info.runs ? { runs: info.runs } : {}),
+        runs: info.runs ?? CATALOG_RUNS,
         tags: [info.family, 'gradient'],
       }),
     );

@@ -82,7 +82,6 @@ interface Recorder {
 }
 
 const recorder: Recorder = { on: false, calls: [], total: 0, limit: 0 };
-const wrapped = new Set<string>();
 
 type Info = { dataId: object; shape: number[]; dtype: string };
 type Backend = { readSync(dataId: object): ArrayLike<number> };
@@ -96,11 +95,16 @@ function summaryOf(backend: Backend, info: Info): Summary {
   }
 }
 
-/** Wrap every kernel of the backend (once per backend). */
+const WRAPPED = Symbol.for('nanhunt.recordingKernel');
+
+/**
+ * Wrap every kernel of the backend that is not wrapped yet. Run before each recording, so a
+ * kernel registered later (a user's custom kernel, a replaced one) is recorded too.
+ */
 function install(backendName: string): void {
-  if (wrapped.has(backendName)) return;
   for (const config of tf.getKernelsForBackend(backendName)) {
     const original = config.kernelFunc;
+    if ((original as unknown as Record<symbol, boolean>)[WRAPPED]) continue;
     const kernelFunc: tf.KernelFunc = (args) => {
       const result = original(args);
       if (!recorder.on) return result;
@@ -116,10 +120,10 @@ function install(backendName: string): void {
       }
       return result;
     };
+    (kernelFunc as unknown as Record<symbol, boolean>)[WRAPPED] = true;
     tf.unregisterKernel(config.kernelName, backendName);
     tf.registerKernel({ ...config, kernelFunc });
   }
-  wrapped.add(backendName);
 }
 
 function analyse(calls: readonly KernelCall[], total: number): Provenance {

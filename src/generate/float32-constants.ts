@@ -30,8 +30,8 @@ export const FLOAT16_MAX = 65504;
 export const FLOAT16_MIN_NORMAL = 2 ** -14;
 /** Smallest positive subnormal float16, 2^-24. */
 export const FLOAT16_MIN_SUBNORMAL = 2 ** -24;
-/** |x| above this makes x*x overflow in float32. */
-export const SQUARE_OVERFLOW_EDGE = f(1.8446744e19);
+/** Largest x whose float32 square is finite: 2^64 - 2^40 (2^64 squared is 2^128, which rounds to Infinity). */
+export const SQUARE_OVERFLOW_EDGE = 2 ** 64 - 2 ** 40;
 
 const scratch = new Float32Array(1);
 const bits = new Uint32Array(scratch.buffer);

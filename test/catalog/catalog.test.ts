@@ -1,0 +1,115 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
+import { runProperty, type Property, type TensorValue } from '../../src/index.ts';
+import { catalogProperties, type OpInfo } from '../../src/catalog/op-info.ts';
+import { CATALOG_TABLE } from '../../src/catalog/tables.ts';
+import { catalogMarkdown } from '../../src/catalog/docs.ts';
+import { CATALOG_DIR, loadProperties } from '../../src/cli/load.ts';
+
+const all = catalogProperties(CATALOG_TABLE);
+const byName = (name: string): Property => {
+  const p = all.find((q) => q.name === name);
+  if (!p) throw new Error(`no catalog property ${name}`);
+  return p;
+};
+
+describe('catalog coverage', () => {
+  const names = new Set(CATALOG_TABLE.map((e) => e.name));
+  it('has an entry for every op the catalog promises', () => {
+    const required = [
+      ...'exp expm1 log log1p sqrt rsqrt reciprocal pow square abs sin cos tan asin acos atan atan2 sinh cosh tanh asinh acosh atanh erf'.split(' '),
+      ...'sigmoid logSigmoid softplus relu relu6 elu selu leakyRelu prelu softmax logSoftmax'.split(' '),
+      ...'sum mean prod max min logSumExp moments norm euclideanNorm'.split(' '),
+      ...'matMul dot conv1d conv2d batchNorm localResponseNormalization'.split(' '),
+    ];
+    for (const n of required) expect(names, n).toContain(n);
+  });
+  it('covers every loss in tf.losses and every optimizer in tf.train, one and several steps, default and user epsilons', () => {
+    const losses = Object.keys(tf.losses).filter((k) => k !== 'computeWeightedLoss');
+    expect(losses.length).toBeGreaterThanOrEqual(8);
+    for (const l of losses) expect(names, l).toContain(`losses.${l}`);
+    for (const o of ['sgd', 'momentum', 'adagrad', 'adadelta', 'adam', 'adamax', 'rmsprop']) {
+      expect(names).toContain(`train.${o} 1 step`);
+      expect(names).toContain(`train.${o} 3 steps`);
+      expect(names).toContain(`train.${o} zero gradient`);
+    }
+    for (const o of ['adadelta', 'adam', 'adamax', 'rmsprop']) expect(names).toContain(`train.${o} 1 step eps=user`);
+  });
+  it('is what `nanhunt check` loads, with unique names', async () => {
+    const loaded = (await loadProperties(CATALOG_DIR)).map((p) => p.name);
+    for (const p of all) expect(loaded).toContain(p.name);
+    expect(new Set(loaded).size).toBe(loaded.length);
+    expect(() => catalogProperties([CATALOG_TABLE[0]!, CATALOG_TABLE[0]!] as OpInfo[])).toThrow(/duplicate entry 'exp'/);
+  });
+  it('is listed in the README, up to date', () => {
+    expect(readFileSync(new URL('../../README.md', import.meta.url), 'utf8')).toContain(catalogMarkdown(CATALOG_TABLE));
+  });
+});
+
+describe('catalog verdicts on the real ops', () => {
+  it('passes on correct ops, edges of their domains included', () => {
+    for (const name of ['exp', 'exp gradient', 'log', 'sqrt gradient', 'softmax', 'sigmoid', 'logSumExp', 'matMul', 'losses.logLoss', 'train.adam 1 step', 'train.sgd zero gradient']) {
+      const r = runProperty(byName(name), { seed: 1, runs: 300 });
+      expect(r.status, `${name}: ${JSON.stringify(r.failure)}`).toBe('passed');
+    }
+  });
+  it('reports the tfjs 4.22 bugs it knows, shrunk', () => {
+    const rms = runProperty(byName('train.rmsprop centered zero gradient'), { seed: 1 });
+    expect(rms.status).toBe('failed');
+    expect(rms.provenance?.born?.kernel).toBe('Sqrt');
+    const norm = runProperty(byName('norm'), { seed: 1 });
+    expect(norm.status).toBe('failed');
+    expect((norm.counterexample as { x: TensorValue }).x.data.length).toBe(1);
+    const leak = runProperty(byName('train.momentum dispose'), { seed: 1 });
+    expect(leak.failure).toMatchObject({ kind: 'error', stage: 'leak' });
+  });
+});
+
+describe('planted broken kernels are caught', () => {
+  let restore: (() => void) | undefined;
+  afterEach(() => restore?.());
+
+  /** Replace a cpu kernel by one that post-processes its output in place. */
+  function plant(kernelName: string, edit: (input: ArrayLike<number>, output: Float32Array) => void): void {
+    const original = tf.getKernel(kernelName, 'cpu')!;
+    tf.unregisterKernel(kernelName, 'cpu');
+    tf.registerKernel({
+      ...original,
+      kernelFunc: (args) => {
+        const out = original.kernelFunc(args) as tf.TensorInfo;
+        const backend = args.backend as unknown as { readSync(id: object): ArrayLike<number>; data: { get(id: object): { values: Float32Array } } };
+        edit(backend.readSync(Object.values(args.inputs)[0]!.dataId), backend.data.get(out.dataId).values);
+        return out;
+      },
+    });
+    restore = () => {
+      tf.unregisterKernel(kernelName, 'cpu');
+      tf.registerKernel(original);
+      restore = undefined;
+    };
+  }
+
+  it('an Exp kernel returning NaN for inputs in [2, 3) fails `exp`, shrunk to [2]', () => {
+    plant('Exp', (x, y) => {
+      for (let i = 0; i < y.length; i++) if (x[i]! >= 2 && x[i]! < 3) y[i] = NaN;
+    });
+    const r = runProperty(byName('exp'), { seed: 4 });
+    expect(r.status).toBe('failed');
+    expect(Array.from((r.counterexample as { x: TensorValue }).x.data)).toEqual([2]);
+    expect(r.provenance?.born?.kernel).toBe('Exp');
+    restore!();
+    expect(runProperty(byName('exp'), { seed: 4 }).status).toBe('passed');
+  });
+
+  it('a Softmax kernel whose rows sum to 1.01 fails the rows-sum-to-1 check', () => {
+    plant('Softmax', (_x, y) => {
+      for (let i = 0; i < y.length; i++) y[i] = y[i]! * 1.01;
+    });
+    const r = runProperty(byName('softmax'), { seed: 4 });
+    expect(r.status).toBe('failed');
+    expect(r.failure).toMatchObject({ kind: 'violation' });
+    const inv = r.failure?.kind === 'violation' ? r.failure.violation.invariant : '';
+    expect(['rows sum to 1', 'in [0, 1]']).toContain(inv);
+  });
+});
