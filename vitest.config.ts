@@ -7,5 +7,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     setupFiles: ['test/setup.ts'],
+    // The failure database is on by default for `nanhunt check`; tests that exercise it pass
+    // their own directory, the rest must not replay cases saved by earlier test runs.
+    env: { NANHUNT_DATABASE: 'off' },
   },
 });

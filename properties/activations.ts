@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { MAX_FLOAT32, float32, tensor, tensors, type Float32Options, type TensorValue } from '../src/index.ts';
-import { catalogProperties, opInfo, type OpInfo } from '../src/catalog/op-info.ts';
+import { callSource, catalogProperties, opInfo, type OpInfo } from '../src/catalog/op-info.ts';
 import { bound, inRange, rowsSumToOne } from '../src/catalog/checks.ts';
 import type { Invariant } from '../src/check/invariant.ts';
 
@@ -12,7 +12,8 @@ type X = { x: TensorValue };
 const x = (o: Float32Options = {}, minRank = 1) => ({ x: tensor({ shape: { minRank, maxRank: 2, maxSize: 64 }, elements: float32(o) }) });
 
 function activation(name: string, f: (x: tf.Tensor) => tf.Tensor, promise: string, domain: Float32Options = {}, checks: Invariant[] = []): OpInfo<X> {
-  return opInfo<X>({ name, family: 'activation', promise, inputs: x(domain), op: ({ x }) => f(x), checks, gradient: true });
+  const tfName = (tf as Record<string, unknown>)[name] === f ? name : undefined;
+  return opInfo<X>({ name, family: 'activation', promise, inputs: x(domain), op: ({ x }) => f(x), source: callSource(f, tfName, '{ x }', 'x'), checks, gradient: true });
 }
 
 const SELU_SCALE = 1.0507009873554805;

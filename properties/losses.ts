@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { MAX_FLOAT32, binaryLabels, float32, logits, oneHotLabels, probabilities, tensors, type Elements, type TensorValue } from '../src/index.ts';
-import { catalogProperties, opInfo, type OpInfo } from '../src/catalog/op-info.ts';
+import { callSource, catalogProperties, opInfo, type OpInfo } from '../src/catalog/op-info.ts';
 import { inRange } from '../src/catalog/checks.ts';
 import type * as fc from 'fast-check';
 
@@ -22,7 +22,16 @@ function pair(labels: Elements | fc.Arbitrary<number>, predictions: Elements | f
 }
 
 function loss(name: string, promise: string, inputs: ReturnType<typeof pair>, f: (l: tf.Tensor, p: tf.Tensor) => tf.Tensor, range = nonNegative): OpInfo<LP> {
-  return opInfo<LP>({ name: `losses.${name}`, family: 'loss', promise, inputs, op: ({ t }) => f(t.labels, t.predictions), checks: [range], gradient: true });
+  return opInfo<LP>({
+    name: `losses.${name}`,
+    family: 'loss',
+    promise,
+    inputs,
+    op: ({ t }) => f(t.labels, t.predictions),
+    source: callSource(f, undefined, '{ t }', 't.labels, t.predictions'),
+    checks: [range],
+    gradient: true,
+  });
 }
 
 const half = Math.fround(MAX_FLOAT32 / 2);

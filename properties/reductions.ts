@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { MAX_FLOAT32, float32, tensor, type Float32Options, type SubjectOutput, type TensorValue } from '../src/index.ts';
-import { catalogProperties, opInfo, type OpInfo } from '../src/catalog/op-info.ts';
+import { callSource, catalogProperties, opInfo, type OpInfo } from '../src/catalog/op-info.ts';
 import { bound, inRange, rowMax, scalesLinearly } from '../src/catalog/checks.ts';
 import type { Invariant } from '../src/check/invariant.ts';
 
@@ -21,6 +21,7 @@ function reduction(name: string, f: (x: tf.Tensor) => SubjectOutput, promise: st
     promise,
     inputs: x(domain),
     op: ({ x }) => f(x),
+    source: callSource(f, undefined, '{ x }', 'x'),
     checks,
     ...(gradient ? { gradient: gradient === true ? true : { inputs: x(gradient) } } : {}),
   });

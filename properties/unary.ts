@@ -18,7 +18,7 @@ import {
   type Float32Options,
   type TensorValue,
 } from '../src/index.ts';
-import { catalogProperties, opInfo, type OpInfo } from '../src/catalog/op-info.ts';
+import { callSource, catalogProperties, opInfo, type OpInfo } from '../src/catalog/op-info.ts';
 
 type X = { x: TensorValue };
 const SHAPE = { maxRank: 2, maxSize: 64 } as const;
@@ -40,6 +40,7 @@ function unary(
     promise,
     inputs: x(domain),
     op: ({ x }) => f(x),
+    source: callSource(f, (tf as Record<string, unknown>)[name] === f ? name : undefined, '{ x }', 'x'),
     ...(gradient ? { gradient: gradient === domain ? true : { inputs: x(gradient) } } : {}),
   });
 }

@@ -43,3 +43,42 @@ export { recordKernels, type Provenance, type KernelCall, type Summary } from '.
 export { property, isProperty, type Property, type PropertyDefinition } from './property/property.ts';
 export { runProperty, propertySeed, checkOnce, type PropertyResult, type RunOptions, type Failure, type Status } from './property/runner.ts';
 export { failureReport, summaryLine, replayCommand, type ReportContext } from './report/format.ts';
+export * from './train/index.ts';
+export {
+  openFailureDatabase,
+  readFailureFile,
+  DEFAULT_DB_DIR,
+  type FailureDatabase,
+  type FailureDatabaseOptions,
+  type SavedFailure,
+  type SaveMeta,
+  type DbProblem,
+  type PruneResult,
+} from './db/database.ts';
+export { FailureFileError, type FailureRecord, type FailureOrigin } from './db/record.ts';
+export { replayFailure, environmentNotes } from './db/replay.ts';
+export { loadRecordedProperty } from './db/origin.ts';
+export { reproScript, writeRepro, type ReproInput, type Repro } from './report/repro.ts';
+export { readBaseline, parseBaseline, formatBaseline, BaselineError, DEFAULT_BASELINE, type Baseline, type BaselineEntry } from './gate/baseline.ts';
+export { evaluateGate, updateBaseline, verdictOf, type GateResult, type Verdict, type EntryOutcome } from './gate/gate.ts';
+export { resultsDocument, REPORT_SCHEMA_FILE } from './report/json.ts';
+export { junitXml } from './report/junit.ts';
+export { htmlReport } from './report/html.ts';
+export { errorPlotSvg } from './report/plot.ts';
+export { unsupportedKernel, missingKernels, describeUnsupported, type Unsupported } from './run/backend.ts';
+export {
+  diffProperty,
+  diffAll,
+  type DiffOptions,
+  type DiffAllOptions,
+  type DiffResult,
+  type DiffStatus,
+  type Divergence,
+  type DiffTiming,
+} from './diff/differential.ts';
+export { compareOutcomes, DEFAULT_TOLERANCE, type Tolerance, type Disagreement, type DisagreementKind, type ElementDiff, type Hint, type UlpStats } from './diff/compare.ts';
+export { withReference, referenceOf, judge, type Reference, type ReferenceValues, type ReferenceColumn, type ReferencedProperty, type Verdict as DiffVerdict } from './diff/reference.ts';
+export { prepareBackends, switchBackend, onBackend, checkBackendList } from './diff/switch.ts';
+export { ulpDistance } from './diff/ulps.ts';
+export { diffSummaryLine, diffReport, diffReplayCommand, diffClosingLine, type DiffContext } from './diff/report.ts';
+export { diffDocument, diffResultToJson, type DiffDocument, type DiffPropertyJson, type DisagreementJson, type DiffRunInfo, type JsonNumber } from './diff/json.ts';

@@ -31,6 +31,11 @@ export interface OpInfo<I = any> {
   /** The op under test. */
   readonly op: Subject<I>;
   /**
+   * Standalone source of `op` for repro scripts, referencing only `tf` (default `op.toString()`).
+   * Give it when `op` is a closure over other variables.
+   */
+  readonly source?: string;
+  /**
    * The value invariant. Default `finite()`. An exact-reference invariant goes here; it must
    * treat a correctly rounded Infinity as exact.
    */
@@ -50,6 +55,15 @@ export interface OpInfo<I = any> {
  */
 export const CATALOG_RUNS = 1000;
 
+/**
+ * Source text of a call of `f` on the given argument list, for repro scripts: `tf.exp` when `f` is
+ * the tfjs op of that name, else `f`'s own text (which must reference only `tf`).
+ */
+export function callSource(f: (...args: never[]) => unknown, tfName: string | undefined, params: string, args: string): string {
+  const fn = tfName !== undefined ? `tf.${tfName}` : `(${f.toString()})`;
+  return `(${params}) => ${fn}(${args})`;
+}
+
 /** Identity helper that infers the input type of an entry. */
 export function opInfo<I>(info: OpInfo<I>): OpInfo<I> {
   return info;
@@ -63,6 +77,7 @@ export function entryProperties(info: OpInfo): Property[] {
       description: info.promise,
       inputs: info.inputs,
       subject: info.op,
+      ...(info.source ? { source: info.source } : {}),
       invariants: [info.value ?? finite(), ...(info.checks ?? [])],
       runs: info.runs ?? CATALOG_RUNS,
       tags: [info.family],
@@ -76,6 +91,7 @@ export function entryProperties(info: OpInfo): Property[] {
         description: g.promise ?? `gradients of ${info.name} are finite on its domain`,
         inputs: g.inputs as InputArbitraries<unknown> | fc.Arbitrary<unknown>,
         subject: info.op as Subject<unknown>,
+        ...(info.source ? { source: info.source } : {}),
         invariants: [finite({ gradients: true, outputs: false })],
         runs: info.runs ?? CATALOG_RUNS,
         tags: [info.family, 'gradient'],

@@ -5,11 +5,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { useBackend, BackendError } from '../run/backend.ts';
 import { runProperty, propertySeed, type PropertyResult } from '../property/runner.ts';
-import { failureReport, summaryLine } from '../report/format.ts';
-import { resultsDocument, writeFileAtomic } from '../report/json.ts';
+import { CheckSession, SESSION_FLAGS } from '../report/check-session.ts';
+import type { OutputStream } from '../report/progress.ts';
 import { parseArgs, UsageError } from './args.ts';
 import { CATALOG_DIR, loadProperties, selectProperties } from './load.ts';
 import { VERSION } from './version.ts';
+import { checkSessionFromFlags, DB_FLAGS } from './db.ts';
 
 export const CHECK_FLAGS = {
   backend: 'string',
@@ -19,14 +20,18 @@ export const CHECK_FLAGS = {
   json: 'string',
   path: 'string',
   properties: 'string',
+  ...SESSION_FLAGS,
+  ...DB_FLAGS,
 } as const;
 
 export interface Io {
   out(line: string): void;
   err(line: string): void;
+  /** The terminal, when output goes to one (live progress line, colors). */
+  readonly stream?: OutputStream;
 }
 
-export async function checkCommand(argv: readonly string[], io: Io): Promise<number> {
+export async function checkCommand(argv: readonly string[], io: Io, options: { updateBaseline?: boolean } = {}): Promise<number> {
   const { positional, flags } = parseArgs(argv, CHECK_FLAGS);
   if (positional.length > 0) throw new UsageError(`unexpected argument '${positional[0]}'`);
   const seed = (flags.seed as number | undefined) ?? 0;
@@ -35,6 +40,8 @@ export async function checkCommand(argv: readonly string[], io: Io): Promise<num
   if (runs !== undefined && runs < 1) throw new UsageError('--runs must be at least 1');
   const backendName = (flags.backend as string | undefined) ?? 'cpu';
   const propertiesArg = flags.properties as string | undefined;
+  const session = CheckSession.open(io, flags, options); // reads the baseline: a corrupt one stops here (exit 2)
+  const failures = checkSessionFromFlags(flags, seed, io); // failure database (saved cases run first) and repro scripts
   const all = await loadProperties(propertiesArg ?? CATALOG_DIR);
   const selected = selectProperties(all, flags.filter as string | undefined);
   if (selected.length === 0) {
@@ -51,30 +58,19 @@ export async function checkCommand(argv: readonly string[], io: Io): Promise<num
     if (e instanceof BackendError) throw new UsageError(e.message);
     throw e;
   }
-  io.out(`nanhunt ${VERSION} · tfjs ${tf.version.tfjs} · backend ${backendName} · seed ${seed} · ${selected.length} properties`);
+  session.header(`nanhunt ${VERSION} · tfjs ${tf.version.tfjs} · backend ${backendName} · seed ${seed} · ${selected.length} properties`);
   const results: PropertyResult[] = [];
-  for (const p of selected) {
-    const r = runProperty(p, {
+  for (const [i, p] of selected.entries()) {
+    const r = runProperty(session.start(p, i, selected.length), {
       seed: propertySeed(seed, p.name),
       ...(runs !== undefined ? { runs } : {}),
-      ...(flags.path !== undefined ? { path: flags.path as string } : {}),
+      ...(flags.path !== undefined ? { path: flags.path as string } : { examples: failures.examples(p) }),
     });
     results.push(r);
-    io.out(summaryLine(r));
+    failures.record(p, r);
+    session.done(r);
   }
-  const unexpected = results.filter((r) => r.status !== 'passed' && !r.expectedFailure);
-  for (const r of results.filter((x) => x.status !== 'passed')) {
-    io.out('');
-    io.out(failureReport(r, { globalSeed: seed, ...(propertiesArg ? { propertiesArg } : {}) }));
-  }
-  if (flags.json !== undefined) {
-    const doc = resultsDocument({ nanhunt: VERSION, tfjs: tf.version.tfjs, backend: backendName, seed, ...(runs ? { runs } : {}) }, results);
-    writeFileAtomic(flags.json as string, JSON.stringify(doc, null, 2) + '\n');
-  }
-  const passed = results.length - unexpected.length;
-  const expected = results.filter((r) => r.expectedFailure).length;
-  io.out('');
-  if (expected > 0) io.out(`${expected} expected failure${expected === 1 ? '' : 's'} (shipped examples of bugs) counted as passed`);
-  io.out(`${passed} passed, ${unexpected.length} failed`);
-  return unexpected.length > 0 ? 1 : 0;
+  for (const line of failures.closingLines()) session.progress.info(line);
+  const info = { nanhunt: VERSION, tfjs: tf.version.tfjs, backend: backendName, seed, ...(runs ? { runs } : {}) };
+  return session.finish(results, info, { globalSeed: seed, ...(propertiesArg ? { propertiesArg } : {}), notes: (r) => failures.reportLines(r) });
 }

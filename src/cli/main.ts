@@ -5,6 +5,13 @@
 import { UsageError } from './args.ts';
 import { checkCommand, type Io } from './check.ts';
 import { VERSION } from './version.ts';
+import { replayCommand, REPLAY_USAGE } from './replay.ts';
+import { dbCommand, DB_FLAGS_USAGE, DB_USAGE } from './db.ts';
+import { BASELINE_COMMAND } from './baseline.ts';
+import { diffCommand, DIFF_SUMMARY, DIFF_USAGE } from './diff.ts';
+import { SESSION_USAGE } from '../report/check-session.ts';
+import { BaselineError } from '../gate/baseline.ts';
+import { TRAIN_REPRO_COMMAND } from '../train/cli.ts';
 
 export interface Command {
   /** One line for `nanhunt --help`. */
@@ -24,9 +31,16 @@ export const COMMANDS: Record<string, Command> = {
   --filter <text>     only properties whose name is <text>, or else contains it
   --path <path>       replay one property's fast-check path (with the same --seed)
   --properties <dir>  load properties from this file or directory instead of the catalog
-  --json <file>       write machine-readable results`,
+  --json <file>       write machine-readable results
+${SESSION_USAGE}
+${DB_FLAGS_USAGE}`,
     run: checkCommand,
   },
+  baseline: BASELINE_COMMAND,
+  diff: { summary: DIFF_SUMMARY, usage: DIFF_USAGE, run: diffCommand },
+  replay: { summary: 're-run one saved failure (a file of .nanhunt/failures/) and report; exit 1 if it still fails', usage: REPLAY_USAGE, run: replayCommand },
+  db: { summary: 'list saved failures, or prune those that now pass', usage: DB_USAGE, run: dbCommand },
+  'train-repro': TRAIN_REPRO_COMMAND,
 };
 
 export function usage(): string {
@@ -39,13 +53,14 @@ export function usage(): string {
     ...names.map((n) => `  ${n.padEnd(width)}${COMMANDS[n]!.summary}`),
     '',
     ...names.flatMap((n) => [`Options for ${n}:`, COMMANDS[n]!.usage, '']),
-    'Exit codes: 0 all passed, 1 a property failed, 2 bad usage.',
+    'Exit codes: 0 all passed (known findings in the baseline allowed), 1 a new finding, 2 bad usage or a corrupt baseline.',
   ].join('\n');
 }
 
 const consoleIo: Io = {
   out: (line) => process.stdout.write(line + '\n'),
   err: (line) => process.stderr.write(line + '\n'),
+  stream: process.stdout,
 };
 
 export async function main(argv: readonly string[], io: Io = consoleIo): Promise<number> {
@@ -66,7 +81,7 @@ export async function main(argv: readonly string[], io: Io = consoleIo): Promise
   } catch (e) {
     if (e instanceof UsageError) {
       io.err(`nanhunt: ${e.message}`);
-      io.err(`Run 'nanhunt --help' for usage.`);
+      if (!(e instanceof BaselineError)) io.err(`Run 'nanhunt --help' for usage.`);
       return 2;
     }
     throw e;

@@ -9,11 +9,12 @@
 import * as fc from 'fast-check';
 import type { ErrorSample, Violation } from '../check/invariant.ts';
 import { errorText, execute, type Outcome } from '../run/execute.ts';
-import { activeBackend } from '../run/backend.ts';
+import { activeBackend, unsupportedKernel, type Unsupported } from '../run/backend.ts';
 import { recordKernels, type Provenance } from '../explain/provenance.ts';
 import type { Property } from './property.ts';
 
-export type Status = 'passed' | 'failed' | 'errored';
+/** `unsupported`: the backend lacks a kernel the subject needs (neither a pass nor a failure). */
+export type Status = 'passed' | 'failed' | 'errored' | 'unsupported';
 
 /** Why a run failed: a broken invariant or an error of the subject. */
 export type Failure =
@@ -47,6 +48,8 @@ export interface PropertyResult {
   readonly interrupted: boolean;
   /** Error-versus-input points from accuracy invariants (at most {@link MAX_ERROR_SAMPLES}), for plots. */
   readonly errorSamples?: readonly ErrorSample[];
+  /** Status `unsupported`: the backend and the kernel it lacks. */
+  readonly unsupported?: Unsupported;
 }
 
 /** Most error samples kept per property. */
@@ -135,10 +138,17 @@ export function runProperty<I>(property: Property<I>, options: RunOptions = {}):
 
   let target: string | undefined;
   const samples: ErrorSample[] = [];
+  let unsupported: Unsupported | undefined;
   const predicate = (inputs: I): boolean => {
+    if (unsupported && target === undefined) return true; // the backend lacks a kernel: nothing more to learn
     // error samples come from the generation phase only (not from shrinking)
     const { failure } = checkOnce(property, inputs, target === undefined ? samples : undefined);
     if (!failure) return true;
+    const lacking = failure.kind === 'error' ? unsupportedKernel(failure.message) : undefined;
+    if (lacking) {
+      if (target === undefined) unsupported = lacking;
+      return true; // not a failure of the subject: reported as unsupported
+    }
     const sig = signature(failure);
     if (target === undefined) target = sig;
     return sig !== target;
@@ -182,7 +192,9 @@ export function runProperty<I>(property: Property<I>, options: RunOptions = {}):
   if (!details.failed || !details.counterexample) {
     return {
       ...base,
-      status: 'passed',
+      status: unsupported ? 'unsupported' : 'passed',
+      // the tfjs error travels as the failure, so generic reports (JSON, JUnit, HTML) show it
+      ...(unsupported ? { unsupported, failure: { kind: 'error', stage: 'unsupported', message: unsupported.message } as Failure } : {}),
       runs: details.numRuns,
       shrinks: 0,
       durationMs: performance.now() - started,

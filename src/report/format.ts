@@ -4,13 +4,27 @@
 import { formatData, isTensorValue, type TensorValue } from '../generate/tensor-value.ts';
 import { describeCall, type Provenance } from '../explain/provenance.ts';
 import type { PropertyResult } from '../property/runner.ts';
+import { describeUnsupported } from '../run/backend.ts';
 
 function formatTensor(t: TensorValue): string {
   return `Tensor ${t.dtype} [${t.shape.join(', ')}] ${formatData(t.shape, t.data, 64)}`;
 }
 
+/** A formatter for inputs of a special kind (e.g. training configurations): its lines, or undefined to decline. */
+export type InputFormatter = (value: unknown, indent: string) => string[] | undefined;
+const inputFormatters: InputFormatter[] = [];
+
+/** Print inputs of a special kind your own way in failure reports (the first formatter that accepts wins). */
+export function registerInputFormatter(formatter: InputFormatter): void {
+  if (!inputFormatters.includes(formatter)) inputFormatters.push(formatter);
+}
+
 /** Inputs as indented lines: `x: Tensor float32 [1] [18]`. */
 export function formatInputs(value: unknown, indent = '    '): string[] {
+  for (const f of inputFormatters) {
+    const lines = f(value, indent);
+    if (lines) return lines;
+  }
   if (isTensorValue(value)) return [`${indent}${formatTensor(value)}`];
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
     return Object.entries(value).map(([k, v]) =>
@@ -50,6 +64,8 @@ export interface ReportContext {
   propertiesArg?: string;
   /** Replaces the replay line (front ends other than the CLI, e.g. the vitest plugin). */
   replay?: string;
+  /** Lines appended to a result's failure report (where the failure was saved, its repro script). */
+  notes?: (r: PropertyResult) => readonly string[];
 }
 
 /** Where the NaN came from, in a few lines. */
@@ -60,8 +76,6 @@ export function formatProvenance(p: Provenance, indent = '  '): string[] {
     lines.push(`${indent}first non-finite value born in kernel #${p.born.step} ${describeCall(p.born)}`);
   } else if (p.firstNonFinite) {
     lines.push(`${indent}non-finite value already in an input; first seen in kernel #${p.firstNonFinite.step} ${describeCall(p.firstNonFinite)}`);
-  } else if (p.total > 0) {
-    lines.push(`${indent}no kernel produced a non-finite value (${p.total} kernels ran)`);
   }
   if (p.nanBorn && p.nanBorn !== p.born) {
     lines.push(`${indent}NaN born in kernel #${p.nanBorn.step} ${describeCall(p.nanBorn)}`);
@@ -73,12 +87,14 @@ export function formatProvenance(p: Provenance, indent = '  '): string[] {
   return lines;
 }
 
-const ICON = { passed: '✓', failed: '✗', errored: '!' } as const;
+const ICON = { passed: '✓', failed: '✗', errored: '!', unsupported: '○' } as const;
 
 /** One line per property: `✓ softmax (100 runs, 12 ms)`. */
 export function summaryLine(r: PropertyResult): string {
   const ms = `${Math.round(r.durationMs)} ms`;
   if (r.status === 'passed') return `${ICON.passed} ${r.name} (${r.runs} runs, ${ms})`;
+  // neither a pass nor a failure: the backend lacks a kernel the subject needs
+  if (r.status === 'unsupported') return `${ICON.unsupported} ${r.name} — ${r.unsupported ? describeUnsupported(r.unsupported) : 'unsupported'} (${ms})`;
   if (r.expectedFailure) {
     return `${ICON.passed} ${r.name} — expected failure found: ${failureText(r)} (${r.runs} runs, ${r.shrinks} shrinks, ${ms})`;
   }
@@ -110,5 +126,6 @@ export function failureReport(r: PropertyResult, context: ReportContext = {}): s
   if (r.provenance) lines.push(...formatProvenance(r.provenance));
   lines.push(`  seed ${r.seed}${r.path ? `, path ${r.path}` : ''}`);
   lines.push(`  replay: ${context.replay ?? replayCommand(r, context)}`);
+  if (context.notes) lines.push(...context.notes(r));
   return lines.join('\n');
 }

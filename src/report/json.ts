@@ -3,9 +3,20 @@
  */
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { serializeValue } from '../generate/tensor-value.ts';
+import { formatNumber, serializeValue } from '../generate/tensor-value.ts';
 import { describeCall } from '../explain/provenance.ts';
 import type { PropertyResult } from '../property/runner.ts';
+import { errorStats } from './error-stats.ts';
+
+/** The JSON Schema of the document {@link resultsDocument} makes (shipped as `nanhunt/schema/nanhunt.schema.json`). */
+export const REPORT_SCHEMA_FILE = path.resolve(import.meta.dirname, '../../schema/nanhunt.schema.json');
+
+/** A number as JSON keeps it: finite numbers as they are, NaN / ±Infinity / -0 as strings. */
+function jsonNumber(x: number | string): number | string {
+  return typeof x === 'number' && (!Number.isFinite(x) || Object.is(x, -0)) ? formatNumber(x) : x;
+}
+
+const ACCURACY_KEYS = ['ulps', 'bits', 'absError', 'relError'] as const;
 
 export interface RunInfo {
   readonly nanhunt: string;
@@ -18,6 +29,11 @@ export interface RunInfo {
 /** One property's result as plain JSON data (durations included). */
 export function resultToJson(r: PropertyResult): Record<string, unknown> {
   const f = r.failure;
+  const d = f?.kind === 'violation' ? f.violation.details : undefined;
+  const measured = ACCURACY_KEYS.filter((k) => d?.[k] !== undefined);
+  const accuracy = measured.length ? Object.fromEntries(measured.map((k) => [k, jsonNumber(d![k]!)])) : undefined;
+  const kernel = (r.provenance?.born ?? r.provenance?.firstNonFinite)?.kernel;
+  const stats = errorStats(r.errorSamples);
   return {
     name: r.name,
     status: r.status,
@@ -35,7 +51,22 @@ export function resultToJson(r: PropertyResult): Record<string, unknown> {
           invariant: f.violation.invariant,
           message: f.violation.message,
           ...(f.violation.location ? { location: serializeValue(f.violation.location) } : {}),
-          ...(f.violation.details ? { details: f.violation.details } : {}),
+          ...(f.violation.details
+            ? { details: Object.fromEntries(Object.entries(f.violation.details).map(([k, v]) => [k, jsonNumber(v)])) }
+            : {}),
+        }
+      : {}),
+    ...(accuracy ? { accuracy } : {}),
+    ...(kernel ? { firstNonFiniteKernel: kernel } : {}),
+    ...(stats
+      ? {
+          errorSummary: {
+            samples: stats.count,
+            maxBits: jsonNumber(stats.maxBits),
+            meanBits: jsonNumber(stats.meanBits),
+            maxUlps: jsonNumber(stats.maxUlps),
+            worstInput: jsonNumber(stats.worstInput),
+          },
         }
       : {}),
     ...(f?.kind === 'error' ? { error: { stage: f.stage, message: f.message } } : {}),
@@ -52,18 +83,36 @@ export function resultToJson(r: PropertyResult): Record<string, unknown> {
   };
 }
 
-export function resultsDocument(info: RunInfo, results: readonly PropertyResult[]): Record<string, unknown> {
+/** What a check adds to the document: the gate's verdicts and summary (see src/gate/gate.ts). */
+export interface DocumentExtras {
+  /** One per result: passed, expected, new, known, other. */
+  readonly verdicts?: readonly string[];
+  readonly gate?: Readonly<Record<string, unknown>>;
+  /** ISO time the check finished. */
+  readonly generatedAt?: string;
+}
+
+export function resultsDocument(info: RunInfo, results: readonly PropertyResult[], extras: DocumentExtras = {}): Record<string, unknown> {
   const count = (s: string) => results.filter((r) => r.status === s && !r.expectedFailure).length;
+  // statuses other than passed/failed/errored (e.g. unsupported) are counted under their own name
+  const others: Record<string, number> = {};
+  for (const r of results) if (!['passed', 'failed', 'errored'].includes(r.status)) others[r.status] = (others[r.status] ?? 0) + 1;
   return {
     ...info,
+    ...(extras.generatedAt ? { generatedAt: extras.generatedAt } : {}),
     summary: {
       total: results.length,
       passed: count('passed'),
       failed: count('failed'),
       errored: count('errored'),
       expectedFailures: results.filter((r) => r.expectedFailure).length,
+      ...others,
     },
-    properties: results.map(resultToJson),
+    ...(extras.gate ? { gate: extras.gate } : {}),
+    properties: results.map((r, i) => {
+      const v = extras.verdicts?.[i];
+      return v === undefined ? resultToJson(r) : { ...resultToJson(r), verdict: v };
+    }),
   };
 }
 

@@ -108,3 +108,41 @@ export function activeBackend(): BackendName | string {
   const b = tf.getBackend();
   return b === 'tensorflow' ? 'node' : b;
 }
+
+/** An op the active backend does not implement: tfjs has no kernel for it there. */
+export interface Unsupported {
+  /** Our name for the backend (`node` for tfjs's `tensorflow`). */
+  readonly backend: string;
+  /** The tfjs kernel that is missing, e.g. `Einsum`. */
+  readonly kernel: string;
+  /** The error message as tfjs gave it. */
+  readonly message: string;
+}
+
+const NOT_REGISTERED = /Kernel '([^']+)' not registered for backend '([^']+)'/;
+
+/**
+ * Classify an error message: `Kernel 'X' not registered for backend 'Y'` (what tfjs throws when a
+ * backend lacks an op) means the op is unsupported there, which is not a failure of the subject.
+ */
+export function unsupportedKernel(message: string): Unsupported | undefined {
+  const m = NOT_REGISTERED.exec(message);
+  if (!m) return undefined;
+  const backend = m[2] === 'tensorflow' ? 'node' : m[2]!;
+  return { backend, kernel: m[1]!, message: m[0] };
+}
+
+/** Kernels registered for `a` but not for `b` (tfjs backend names), sorted: ops `b` cannot run. */
+export function missingKernels(a: string, b: string): string[] {
+  const has = new Set(tf.getKernelsForBackend(b).map((k) => k.kernelName));
+  return tf
+    .getKernelsForBackend(a)
+    .map((k) => k.kernelName)
+    .filter((k) => !has.has(k))
+    .sort();
+}
+
+/** `unsupported on wasm: no kernel 'Einsum'` — the one-line form used in reports. */
+export function describeUnsupported(u: Unsupported): string {
+  return `unsupported on ${u.backend}: no kernel '${u.kernel}'`;
+}

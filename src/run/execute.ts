@@ -3,7 +3,8 @@
  *
  * The generated TensorValues become tf.Tensors here and nowhere else. The subject runs inside
  * tf.tidy, so its intermediate tensors are freed; what survives the run (tensors it kept, variables
- * it created) is a leak, reported as an error and cleaned up. Outputs and, when asked, gradients of
+ * it created) is a leak, reported as an error. Leaked variables are disposed; tensors the subject
+ * tf.keep-s cannot be found from outside and stay allocated. Outputs and, when asked, gradients of
  * the summed outputs are read back into typed arrays and every tensor is disposed.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -129,7 +130,9 @@ export function execute<I>(subject: Subject<I>, inputs: I, options: ExecuteOptio
   let produced: { names: string[]; tensors: tf.Tensor[] } = { names: [], tensors: [] };
   let outcome: Outcome;
   try {
-    produced = tf.tidy(() => {
+    // tidy returns the tensors alone (walking a result object costs more than a small op): names go beside
+    let outNames: string[] = [];
+    const outTensors = tf.tidy(() => {
       const paths = options.gradients ? tensorPaths(inputs).filter((p) => (getAt(inputs, p) as TensorValue).dtype === 'float32') : [];
       if (paths.length === 0) {
         let out: unknown;
@@ -139,7 +142,8 @@ export function execute<I>(subject: Subject<I>, inputs: I, options: ExecuteOptio
           throw new StageError('subject', errorText(e));
         }
         const flat = flattenOutputs(out);
-        return { names: flat.names, tensors: flat.tensors } as never;
+        outNames = flat.names;
+        return flat.tensors;
       }
       // One run gives outputs and gradients: the outputs are kept out of the gradient scope.
       const leaves = new Map<string, tf.Tensor>();
@@ -184,8 +188,10 @@ export function execute<I>(subject: Subject<I>, inputs: I, options: ExecuteOptio
           tensors.push(g);
         }
       });
-      return { names, tensors } as never;
+      outNames = names;
+      return tensors;
     });
+    produced = { names: outNames, tensors: outTensors };
   } catch (e) {
     produced = { names: [], tensors: [] };
     outcome = e instanceof StageError ? { kind: 'error', stage: e.stage, message: e.message } : { kind: 'error', stage: 'subject', message: errorText(e) };
@@ -207,7 +213,9 @@ export function execute<I>(subject: Subject<I>, inputs: I, options: ExecuteOptio
   const newVariables = Object.entries(tf.engine().registeredVariables).filter(([k]) => !variablesBefore.has(k));
   const leaked = tf.memory().numTensors - tensorsBefore;
   for (const [, v] of newVariables) v.dispose();
-  if (leaked > 0) {
+  // A run that already failed keeps its error: tensors stranded by a throw mid-gradient (e.g. a
+  // kernel the backend lacks) are a consequence, and the error says what to fix.
+  if (leaked > 0 && outcome!.kind !== 'error') {
     const what = newVariables.length > 0 ? ` (${newVariables.length} of them variables)` : '';
     return {
       kind: 'error',

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { BackendError, useBackend } from '../../src/index.ts';
-import { missingPackageMessage, tfBackendName } from '../../src/run/backend.ts';
+import { BackendError, diffProperty, float32, property, runProperty, tensor, useBackend } from '../../src/index.ts';
+import { activeBackend, missingPackageMessage, tfBackendName, type Importer } from '../../src/run/backend.ts';
+import { prepareBackends } from '../../src/diff/switch.ts';
 
 const notFound = (spec: string) => async () => {
   const e = new Error(`Cannot find package '${spec}' imported from x`) as Error & { code: string };
@@ -43,5 +44,42 @@ describe('backend selection', () => {
 
   it('rejects unknown backends', async () => {
     await expect(useBackend('webgpu')).rejects.toThrow(/unknown backend 'webgpu': use one of cpu, wasm, node, node-gpu/);
+  });
+
+  it('rejects an unknown backend in a differential run, and a missing optional one with its install message', async () => {
+    await expect(prepareBackends(['cpu', 'tpu'])).rejects.toThrow(/unknown backend 'tpu'/);
+    await expect(prepareBackends(['cpu', 'node-gpu'], notFound('@tensorflow/tfjs-node-gpu'))).rejects.toThrow(missingPackageMessage('node-gpu'));
+    expect(tf.getBackend()).toBe('cpu');
+  });
+});
+
+describe('an optional backend package that is present (simulated with the importer)', () => {
+  // What tfjs-node does on import: register the 'tensorflow' backend. Here it is a fresh cpu
+  // backend instance without kernels, so every op is "not registered for backend 'tensorflow'".
+  const fakeTfjsNode: Importer = async (spec) => {
+    expect(spec).toBe('@tensorflow/tfjs-node');
+    if (!tf.engine().registryFactory['tensorflow']) {
+      const Cpu = tf.findBackend('cpu')!.constructor as new () => tf.KernelBackend;
+      tf.registerBackend('tensorflow', () => new Cpu());
+    }
+    return {};
+  };
+  const exp = property({ name: 'node fixture: exp', inputs: { x: tensor({ elements: float32({ min: -5, max: 5 }) }) }, subject: ({ x }) => tf.exp(x) });
+
+  it('is selected under our name (node) and its missing kernels are reported as unsupported on node', async () => {
+    try {
+      expect(await useBackend('node', fakeTfjsNode)).toBe('node');
+      expect(tf.getBackend()).toBe('tensorflow');
+      expect(activeBackend()).toBe('node');
+      const r = runProperty(exp, { seed: 1, runs: 5 });
+      expect(r).toMatchObject({ status: 'unsupported', backend: 'node', unsupported: { backend: 'node', kernel: 'Exp' } });
+      await useBackend('cpu');
+      const d = diffProperty(exp, { backends: ['cpu', 'node'], seed: 1, runs: 5 });
+      expect(d).toMatchObject({ status: 'unsupported', unsupported: [{ backend: 'node', kernel: 'Exp' }] });
+    } finally {
+      await useBackend('cpu');
+      tf.removeBackend('tensorflow');
+    }
+    expect(tf.getBackend()).toBe('cpu');
   });
 });

@@ -1,0 +1,216 @@
+/**
+ * Accuracy against exact reference math: the `matchesReference` invariant.
+ *
+ * Finite is not enough: log(1 + x) for tiny x, a softmax after overflow clamping or a variance
+ * that cancels to a negative number are finite and wrong. `matchesReference(ref, tolerance)`
+ * maps an observation's inputs to exact answers with `ref` (usually one of the references in
+ * src/reference, e.g. `({ x }) => reference.log1p(x)`), compares every element of every
+ * output, and reports the worst element that is out of tolerance, with its error in ULPs,
+ * bits, absolute and relative terms.
+ *
+ * Verdicts follow the exact answer's float32 rounding, not its finiteness: exp(100) = Infinity
+ * in float32 is correct (the exact 2.7e43 rounds to +Infinity), NaN where the exact answer is
+ * finite is the worst possible error.
+ */
+import type { Invariant, Observation, ReadTensor, Violation } from './invariant.ts';
+import { locate } from './invariant.ts';
+import { measureError, type ErrorMeasure } from './error.ts';
+import { kindName, type ExactKind, type ExactTensor } from '../reference/exact.ts';
+import { describeTolerance, toleranceFor, type Tolerance, type ToleranceName } from '../reference/tolerances.ts';
+
+/** What a reference function returns: one exact tensor per output, in order. */
+export type ReferenceResult = ExactTensor | readonly ExactTensor[];
+
+const U32 = 2 ** -24;
+
+/** True when an element's error is within at least one allowance of the tolerance. */
+export function withinTolerance(m: ErrorMeasure, tol: Tolerance, exact: number, magnitude: number, peak = 0): boolean {
+  if (m.ulps === 0) return true;
+  if (tol.ulps !== undefined && m.ulps <= tol.ulps) return true;
+  if (tol.bits !== undefined && m.bits <= tol.bits) return true;
+  if (tol.atol === undefined && tol.rtol === undefined && tol.ctol === undefined && tol.ptol === undefined) return false;
+  if (!Number.isFinite(m.absError)) return false;
+  let allow = tol.atol ?? 0;
+  if (tol.rtol !== undefined && Number.isFinite(exact)) allow += tol.rtol * Math.abs(exact);
+  if (tol.ctol !== undefined && Number.isFinite(magnitude)) allow += tol.ctol * U32 * magnitude;
+  if (tol.ptol !== undefined && Number.isFinite(peak)) allow += tol.ptol * peak;
+  return m.absError <= allow;
+}
+
+/** One compared element. */
+export interface ElementError extends ErrorMeasure {
+  /** Index of the output (0 for a single output). */
+  readonly output: number;
+  readonly tensor: string;
+  /** Flat index within the output. */
+  readonly index: number;
+  readonly got: number;
+  /** The exact answer (float64; ±Infinity beyond float64 when kind is 'finite'). */
+  readonly exact: number;
+  readonly kind: ExactKind;
+  /** The condition magnitude used by ctol. */
+  readonly magnitude: number;
+}
+
+export interface Comparison {
+  /** True when every element is within tolerance (and shapes match). */
+  readonly ok: boolean;
+  readonly checked: number;
+  /** Elements out of tolerance. */
+  readonly failures: number;
+  /** The element with the largest ULP error, in or out of tolerance. */
+  readonly worst?: ElementError;
+  /** The out-of-tolerance element with the largest ULP error. */
+  readonly worstFailure?: ElementError;
+  /** Set when the outputs do not line up with the reference (count, size or shape). */
+  readonly mismatch?: string;
+}
+
+function worse(a: ElementError | undefined, b: ElementError): boolean {
+  if (a === undefined) return true;
+  if (b.ulps !== a.ulps) return b.ulps > a.ulps;
+  return b.relError > a.relError;
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/** Compare outputs (read back from a backend) with exact answers, element by element. */
+export function compareToReference(
+  outputs: readonly ReadTensor[] | ReadTensor,
+  expected: ReferenceResult,
+  tolerance: Tolerance,
+): Comparison {
+  const outs = Array.isArray(outputs) ? (outputs as readonly ReadTensor[]) : [outputs as ReadTensor];
+  const exps = Array.isArray(expected) ? (expected as readonly ExactTensor[]) : [expected as ExactTensor];
+  if (outs.length !== exps.length) {
+    return { ok: false, checked: 0, failures: 0, mismatch: `the subject gave ${outs.length} output(s) but the reference ${exps.length}` };
+  }
+  let checked = 0;
+  let failures = 0;
+  let worst: ElementError | undefined;
+  let worstFailure: ElementError | undefined;
+  for (let o = 0; o < outs.length; o++) {
+    const out = outs[o]!;
+    const ex = exps[o]!;
+    if (out.data.length !== ex.values.length || !sameShape(out.shape, ex.shape)) {
+      return {
+        ok: false,
+        checked,
+        failures,
+        mismatch: `${out.name} has shape [${out.shape.join(', ')}] but the reference gives [${ex.shape.join(', ')}]`,
+      };
+    }
+    let peak = 0;
+    if (tolerance.ptol !== undefined) {
+      for (let i = 0; i < ex.values.length; i++) {
+        const v = Math.abs(ex.values[i]!);
+        if (Number.isFinite(v) && v > peak) peak = v;
+      }
+    }
+    for (let i = 0; i < out.data.length; i++) {
+      const got = out.data[i]!;
+      const exact = ex.values[i]!;
+      const kind = ex.kinds[i]!;
+      const m = measureError(got, exact, kind);
+      const magnitude = ex.magnitude?.[i] ?? Math.abs(exact);
+      checked++;
+      const ok = withinTolerance(m, tolerance, exact, magnitude, peak);
+      if (m.ulps === 0 && ok && worst !== undefined) continue;
+      const e: ElementError = { ...m, output: o, tensor: out.name, index: i, got, exact, kind: kindName(kind), magnitude };
+      if (worse(worst, e)) worst = e;
+      if (!ok) {
+        failures++;
+        if (worse(worstFailure, e)) worstFailure = e;
+      }
+    }
+  }
+  return {
+    ok: failures === 0,
+    checked,
+    failures,
+    ...(worst === undefined ? {} : { worst }),
+    ...(worstFailure === undefined ? {} : { worstFailure }),
+  };
+}
+
+function fmt(x: number): string {
+  if (Object.is(x, -0)) return '-0';
+  if (Number.isNaN(x)) return 'NaN';
+  if (!Number.isFinite(x)) return x > 0 ? 'Infinity' : '-Infinity';
+  return String(x);
+}
+
+/** A one-line description of an element's error. */
+export function describeElementError(e: ElementError, coords: readonly number[]): string {
+  const where = `${e.tensor}[${coords.join(', ')}]`;
+  const exactText =
+    e.kind === 'finite'
+      ? Number.isFinite(e.exact)
+        ? `${fmt(e.exact)} (${fmt(Math.fround(e.exact))} in float32)`
+        : `a finite number beyond float64's range (${e.exact > 0 ? '+' : '-'}Infinity in float32)`
+      : fmt(e.exact);
+  if (!Number.isFinite(e.got) && e.kind === 'finite' && Number.isFinite(Math.fround(e.exact))) {
+    return `${where} is ${fmt(e.got)} where the exact answer is finite: ${exactText}`;
+  }
+  if (e.kind === 'nan') return `${where} is ${fmt(e.got)} where the exact answer is undefined (NaN)`;
+  const ulps = e.ulps === Infinity ? 'Infinity' : String(e.ulps);
+  return `${where} is ${fmt(e.got)}; exact ${exactText}: ${ulps} ulps, ${e.bits.toFixed(1)} bits of error`;
+}
+
+export interface MatchesReferenceOptions {
+  /** Invariant name (default `matches reference`, or `matches reference (<op>)` for a named tolerance). */
+  readonly name?: string;
+  /** Backend whose row of the tolerance table to use when `tolerance` is an op name (default 'cpu'). */
+  readonly backend?: string;
+}
+
+/**
+ * The invariant: outputs match the exact answers of `reference` within `tolerance` (a
+ * {@link Tolerance}, or an op name to take the default from src/reference/tolerances.ts).
+ *
+ * ```ts
+ * matchesReference(({ x }: { x: TensorValue }) => reference.log1p(x), 'log1p')
+ * matchesReference(({ a, b }) => reference.matMul(a, b), { ulps: 4, ctol: 2 })
+ * ```
+ */
+export function matchesReference<I = any>(
+  reference: (inputs: I) => ReferenceResult,
+  tolerance: Tolerance | ToleranceName = { ulps: 0 },
+  options: MatchesReferenceOptions = {},
+): Invariant {
+  const tol = typeof tolerance === 'string' ? toleranceFor(tolerance, options.backend ?? 'cpu') : tolerance;
+  const name = options.name ?? (typeof tolerance === 'string' ? `matches reference (${tolerance})` : 'matches reference');
+  const tolText = describeTolerance(tol);
+  return {
+    name,
+    needsGradients: false,
+    check(observation: Observation): Violation | undefined {
+      const expected = reference(observation.inputs as I);
+      const c = compareToReference(observation.outputs, expected, tol);
+      if (c.mismatch !== undefined) return { invariant: name, message: c.mismatch };
+      if (c.ok || c.worstFailure === undefined) return undefined;
+      const e = c.worstFailure;
+      const tensor = observation.outputs[e.output]!;
+      const location = locate('output', tensor, e.index, e.exact);
+      return {
+        invariant: name,
+        message: `${describeElementError(e, location.coords)} (tolerance ${tolText}; ${c.failures} of ${c.checked} elements out of tolerance)`,
+        location,
+        details: {
+          ulps: e.ulps,
+          bits: e.bits,
+          absError: e.absError,
+          relError: e.relError,
+          exact: e.exact,
+          exactKind: e.kind,
+          magnitude: e.magnitude,
+          tolerance: tolText,
+          failures: c.failures,
+          checked: c.checked,
+        },
+      };
+    },
+  };
+}

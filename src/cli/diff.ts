@@ -1,0 +1,114 @@
+/**
+ * `nanhunt diff`: run properties on two or more backends and report where they disagree.
+ * Exit 0 when every property agreed (or is unsupported on a backend), 1 when backends disagree
+ * or nothing could be compared, 2 on bad usage (unknown or missing backend included).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { BackendError } from '../run/backend.ts';
+import { DEFAULT_TOLERANCE, type Tolerance } from '../diff/compare.ts';
+import { diffAll, type DiffResult } from '../diff/differential.ts';
+import { checkBackendList, prepareBackends } from '../diff/switch.ts';
+import { diffDocument } from '../diff/json.ts';
+import { diffClosingLine, diffReport, diffSummaryLine, toleranceText, type DiffContext } from '../diff/report.ts';
+import { writeFileAtomic } from '../report/json.ts';
+import { parseArgs, UsageError } from './args.ts';
+import type { Io } from './check.ts';
+import { CATALOG_DIR, loadProperties, selectProperties } from './load.ts';
+import { VERSION } from './version.ts';
+
+export const DIFF_FLAGS = {
+  backends: 'string',
+  seed: 'int',
+  runs: 'int',
+  filter: 'string',
+  path: 'string',
+  properties: 'string',
+  json: 'string',
+  ulps: 'int',
+  atol: 'string',
+} as const;
+
+export const DIFF_SUMMARY = 'run properties on several backends and report where they disagree';
+
+export const DIFF_USAGE = `  --backends <a,b,...>  backends to compare, the baseline first (default cpu,wasm)
+  --seed <n>          global seed (default 0); each property's seed derives from it and its name
+  --runs <n>          generated cases per property (default: the property's own, else 100)
+  --filter <text>     only properties whose name is <text>, or else contains it
+  --path <path>       replay one property's fast-check path (with the same --seed)
+  --properties <dir>  load properties from this file or directory instead of the catalog
+  --ulps <n>          elements more than n ULPs apart disagree (default ${DEFAULT_TOLERANCE.ulps})
+  --atol <x>          ... unless they differ by at most x (default ${DEFAULT_TOLERANCE.atol})
+  --json <file>       write the machine-readable diff report`;
+
+export async function diffCommand(argv: readonly string[], io: Io): Promise<number> {
+  const { positional, flags } = parseArgs(argv, DIFF_FLAGS);
+  if (positional.length > 0) throw new UsageError(`unexpected argument '${positional[0]}'`);
+  const seed = (flags.seed as number | undefined) ?? 0;
+  if (seed < -(2 ** 31) || seed >= 2 ** 31) throw new UsageError('--seed must fit in 32 bits');
+  const runs = flags.runs as number | undefined;
+  if (runs !== undefined && runs < 1) throw new UsageError('--runs must be at least 1');
+  const backends = ((flags.backends as string | undefined) ?? 'cpu,wasm').split(',').map((b) => b.trim());
+  if (backends.some((b) => b === '')) throw new UsageError(`--backends: empty name in '${flags.backends}'`);
+  if (backends.length < 2) throw new UsageError(`--backends needs at least two backends, e.g. cpu,wasm`);
+  try {
+    checkBackendList(backends);
+    await prepareBackends(backends); // a missing optional package is a usage error, before any output
+  } catch (e) {
+    if (e instanceof BackendError) throw new UsageError(e.message);
+    throw e;
+  }
+  const ulps = (flags.ulps as number | undefined) ?? DEFAULT_TOLERANCE.ulps;
+  if (ulps < 0) throw new UsageError('--ulps must be at least 0');
+  const atol = flags.atol === undefined ? DEFAULT_TOLERANCE.atol : Number(flags.atol);
+  if (!Number.isFinite(atol) || atol < 0) throw new UsageError(`--atol must be a non-negative number, got '${flags.atol}'`);
+  const tolerance: Tolerance = { ulps, atol };
+  const propertiesArg = flags.properties as string | undefined;
+  const all = await loadProperties(propertiesArg ?? CATALOG_DIR);
+  const selected = selectProperties(all, flags.filter as string | undefined);
+  if (selected.length === 0) {
+    throw new UsageError(
+      all.length === 0 ? `no properties found in ${propertiesArg ?? CATALOG_DIR}` : `no property matches --filter '${flags.filter}'`,
+    );
+  }
+  if (flags.path !== undefined && selected.length !== 1) {
+    throw new UsageError(`--path replays one property, but ${selected.length} match: give --filter the exact name`);
+  }
+  io.out(
+    `nanhunt ${VERSION} · tfjs ${tf.version.tfjs} · diff ${backends.join(' vs ')} · tolerance ${toleranceText(tolerance)} · seed ${seed} · ${selected.length} properties`,
+  );
+  let results: DiffResult[];
+  try {
+    results = await diffAll(selected, {
+      backends,
+      seed,
+      tolerance,
+      ...(runs !== undefined ? { runs } : {}),
+      ...(flags.path !== undefined ? { path: flags.path as string } : {}),
+      onResult: (r) => io.out(diffSummaryLine(r)),
+    });
+  } catch (e) {
+    if (e instanceof BackendError) throw new UsageError(e.message);
+    throw e;
+  }
+  const context: DiffContext = { globalSeed: seed, ...(propertiesArg ? { propertiesArg } : {}) };
+  for (const r of results.filter((x) => x.status === 'disagreed')) {
+    io.out('');
+    io.out(diffReport(r, context));
+  }
+  if (flags.json !== undefined) {
+    const doc = diffDocument(
+      { nanhunt: VERSION, tfjs: tf.version.tfjs, backends, seed, ...(runs !== undefined ? { runs } : {}), tolerance, generatedAt: new Date().toISOString() },
+      results,
+      context,
+    );
+    try {
+      writeFileAtomic(flags.json as string, JSON.stringify(doc, null, 2) + '\n');
+    } catch (e) {
+      io.err(`nanhunt: cannot write ${flags.json}: ${(e as Error).message}`);
+      return 2;
+    }
+  }
+  io.out('');
+  io.out(diffClosingLine(results));
+  return results.some((r) => r.status === 'disagreed' || r.status === 'errored') ? 1 : 0;
+}

@@ -1,0 +1,75 @@
+/**
+ * `nanhunt replay <failure-file>`: run exactly the saved case once more and print the same report
+ * as `check`. Exit 1 when it still fails, 0 when it is fixed, 2 (one line on stderr) when the file
+ * is missing, unreadable or malformed, or its property cannot be loaded. A file recorded on another
+ * backend or another version of tfjs or nanhunt says so before the replay.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { BackendError, useBackend } from '../run/backend.ts';
+import { failureReport } from '../report/format.ts';
+import { readFailureFile, type SavedFailure } from '../db/database.ts';
+import { describeOrigin, loadRecordedProperty } from '../db/origin.ts';
+import { FailureFileError, failureLine } from '../db/record.ts';
+import { environmentNotes, replayFailure } from '../db/replay.ts';
+import { parseArgs, UsageError } from './args.ts';
+import type { Io } from './check.ts';
+import { VERSION } from './version.ts';
+
+export const REPLAY_FLAGS = { backend: 'string', properties: 'string' } as const;
+
+export const REPLAY_USAGE = `  <failure-file>      a file of the failure database (.nanhunt/failures/*.json)
+  --backend <b>       replay on this backend (default: the one it was recorded on)
+  --properties <p>    load the property from this file or directory (default: where it was recorded)`;
+
+function quote(s: string): string {
+  return /^[\w./:=@+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+export async function replayCommand(argv: readonly string[], io: Io): Promise<number> {
+  const { positional, flags } = parseArgs(argv, REPLAY_FLAGS);
+  if (positional.length === 0) throw new UsageError('replay needs a failure file: nanhunt replay .nanhunt/failures/<file>.json');
+  if (positional.length > 1) throw new UsageError(`replay takes one failure file, got ${positional.length}`);
+  const file = positional[0]!;
+  const fail = (reason: string): number => {
+    io.err(`nanhunt: cannot replay ${file}: ${reason}`);
+    return 2;
+  };
+
+  let saved: SavedFailure;
+  let property;
+  try {
+    saved = readFailureFile(file);
+    ({ property } = await loadRecordedProperty(saved.record, {
+      failureFile: saved.file,
+      ...(flags.properties !== undefined ? { propertiesOverride: flags.properties as string } : {}),
+    }));
+  } catch (e) {
+    if (e instanceof FailureFileError) return fail(e.message);
+    throw e;
+  }
+  const backend = (flags.backend as string | undefined) ?? saved.record.environment.backend;
+  try {
+    await useBackend(backend);
+  } catch (e) {
+    if (e instanceof BackendError) return fail(e.message);
+    throw e;
+  }
+
+  const r = saved.record;
+  io.out(`nanhunt ${VERSION} · tfjs ${tf.version.tfjs} · backend ${backend} · replaying ${file}`);
+  for (const note of environmentNotes(saved, backend)) io.out(`note: ${note}`);
+  const born = r.provenance?.bornIn ? ` (first non-finite value born in ${r.provenance.bornIn})` : '';
+  io.out(`recorded: '${r.property}' ${failureLine(r.failure)}${born}; from ${describeOrigin(r.origin)}; first seen ${r.firstSeen}, last seen ${r.lastSeen}`);
+  io.out('');
+
+  const result = replayFailure(property, saved);
+  if (result.status === 'passed') {
+    io.out(`✓ fixed: '${r.property}' passes on the saved case on backend ${backend} (it failed with ${failureLine(r.failure)})`);
+    io.out(`  the case stays in the failure database until 'npx nanhunt db prune'`);
+    return 0;
+  }
+  io.out(failureReport(result, { replay: `npx nanhunt replay ${quote(file)}` }));
+  io.out('');
+  io.out(`✗ still fails: '${r.property}' on backend ${backend}`);
+  return 1;
+}

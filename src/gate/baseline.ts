@@ -1,0 +1,239 @@
+/**
+ * The baseline: a committed file listing known findings, so `nanhunt check` as a CI gate fails
+ * only on findings that are new.
+ *
+ * A finding is identified by the property's name and how it failed: the broken invariant's name
+ * (`"invariant": "finite"`), or for an error the stage it happened in (`"error": "subject"`),
+ * optionally on one backend. Not by the counterexample: the same bug shrinks to different minimal
+ * inputs under another seed, run count or tfjs version, and the baseline must not churn. The
+ * message, seed and path are kept for people and ignored when matching.
+ *
+ * The file is JSON with one finding per line, sorted, so diffs and merges stay readable:
+ *
+ * ```json
+ * {
+ *   "format": "nanhunt-baseline",
+ *   "version": 1,
+ *   "findings": [
+ *     {"property": "fixture exp is finite", "invariant": "finite", "backend": "cpu", "message": "output is +Infinity", "seed": 5, "path": "0:0"}
+ *   ]
+ * }
+ * ```
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { UsageError } from '../cli/args.ts';
+import type { PropertyResult } from '../property/runner.ts';
+import { JsonSyntaxError, parseLocated, type Located } from './json-lines.ts';
+
+/** The default baseline file, looked up in the current directory. */
+export const DEFAULT_BASELINE = 'nanhunt.baseline.json';
+export const BASELINE_FORMAT = 'nanhunt-baseline';
+export const BASELINE_VERSION = 1;
+
+/** One known finding. Exactly one of `invariant` and `error` is set. */
+export interface BaselineEntry {
+  /** Property name, exactly. */
+  readonly property: string;
+  /** Name of the broken invariant (for a failed property). */
+  readonly invariant?: string;
+  /** Stage of the error (`subject`, `output`, `gradient`, `leak`, ...) for an errored property. */
+  readonly error?: string;
+  /** Only on this backend; absent: on every backend. */
+  readonly backend?: string;
+  /** For people; ignored when matching. */
+  readonly message?: string;
+  /** Why it is known (an issue link, ...); kept when the baseline is rewritten. */
+  readonly note?: string;
+  readonly seed?: number;
+  readonly path?: string;
+  /** Line of the entry in the file it was read from. */
+  readonly line?: number;
+}
+
+export interface Baseline {
+  /** Where it was read from (as given). */
+  readonly file: string;
+  readonly entries: readonly BaselineEntry[];
+}
+
+/** A corrupt or hand-edited baseline that cannot be used: names the file and line. Exit code 2. */
+export class BaselineError extends UsageError {
+  override name = 'BaselineError';
+  constructor(
+    readonly file: string,
+    readonly line: number | undefined,
+    readonly reason: string,
+  ) {
+    super(`baseline ${file}${line !== undefined ? `:${line}` : ''}: ${reason}`);
+  }
+}
+
+/** How a result failed, as a baseline identifies it; undefined unless it failed or errored. */
+export function findingSignature(r: PropertyResult): { invariant: string } | { error: string } | undefined {
+  if (r.status !== 'failed' && r.status !== 'errored') return undefined;
+  const f = r.failure;
+  if (!f) return undefined;
+  return f.kind === 'violation' ? { invariant: f.violation.invariant } : { error: f.stage };
+}
+
+/** `property · invariant finite` — how a finding or entry is named in messages. */
+export function describeEntry(e: BaselineEntry): string {
+  const how = e.invariant !== undefined ? `invariant ${e.invariant}` : `error in ${e.error}`;
+  return `'${e.property}' (${how}${e.backend ? `, backend ${e.backend}` : ''})`;
+}
+
+/** True when the entry lists this result's finding. */
+export function entryMatches(e: BaselineEntry, r: PropertyResult): boolean {
+  if (e.property !== r.name) return false;
+  if (e.backend !== undefined && e.backend !== r.backend) return false;
+  const sig = findingSignature(r);
+  if (!sig) return false;
+  return 'invariant' in sig ? e.invariant === sig.invariant : e.error === sig.error;
+}
+
+/** The entry a new finding gets. */
+export function entryFor(r: PropertyResult): BaselineEntry {
+  const sig = findingSignature(r);
+  if (!sig) throw new Error(`'${r.name}' is not a finding (status ${r.status})`);
+  const f = r.failure!;
+  return {
+    property: r.name,
+    ...sig,
+    backend: r.backend,
+    message: f.kind === 'violation' ? f.violation.message : f.message,
+    seed: r.seed,
+    ...(r.path ? { path: r.path } : {}),
+  };
+}
+
+const ENTRY_KEYS = ['property', 'invariant', 'error', 'backend', 'message', 'note', 'seed', 'path'] as const;
+const TOP_KEYS = ['format', 'version', 'note', 'findings'];
+
+/** Parse baseline text. Every problem is a {@link BaselineError} naming the line. */
+export function parseBaseline(text: string, file: string): Baseline {
+  let doc: Located;
+  try {
+    doc = parseLocated(text);
+  } catch (e) {
+    if (e instanceof JsonSyntaxError) throw new BaselineError(file, e.line, `not valid JSON: ${e.reason} (column ${e.column})`);
+    throw e;
+  }
+  function bad(at: { line: number }, reason: string): never {
+    throw new BaselineError(file, at.line, reason);
+  }
+  if (doc.kind !== 'object') {
+    return bad(doc, `expected an object {"format": "${BASELINE_FORMAT}", "version": 1, "findings": [...]}, found ${doc.kind}`);
+  }
+  const top = new Map(doc.entries.map((e) => [e.key, e]));
+  for (const e of doc.entries) {
+    if (!TOP_KEYS.includes(e.key)) bad(e, `unknown key "${e.key}" (allowed: ${TOP_KEYS.join(', ')})`);
+  }
+  const format = top.get('format');
+  if (!format || format.value.kind !== 'string' || format.value.value !== BASELINE_FORMAT) {
+    bad(format ?? doc, `not a nanhunt baseline: needs "format": "${BASELINE_FORMAT}"`);
+  }
+  const version = top.get('version');
+  if (!version || version.value.kind !== 'number') return bad(version ?? doc, 'needs "version": 1');
+  if (version.value.value !== BASELINE_VERSION) {
+    bad(version, `version ${version.value.value} is not supported (this nanhunt reads version ${BASELINE_VERSION})`);
+  }
+  const note = top.get('note');
+  if (note && note.value.kind !== 'string') bad(note, '"note" must be a string');
+  const findings = top.get('findings');
+  if (!findings) return bad(doc, 'needs a "findings" list');
+  if (findings.value.kind !== 'array') return bad(findings, `"findings" must be a list [...], found ${findings.value.kind}`);
+
+  const entries: BaselineEntry[] = [];
+  const seen = new Map<string, number>();
+  findings.value.items.forEach((item, index) => {
+    const where = `finding ${index + 1}`;
+    if (item.kind !== 'object') bad(item, `${where}: expected an object {"property": ..., "invariant": ...}, found ${item.kind}`);
+    const fields: Record<string, string | number> = {};
+    for (const e of (item as Extract<Located, { kind: 'object' }>).entries) {
+      if (!(ENTRY_KEYS as readonly string[]).includes(e.key)) {
+        bad(e, `${where}: unknown key "${e.key}" (allowed: ${ENTRY_KEYS.join(', ')})`);
+      }
+      if (e.key === 'seed') {
+        if (e.value.kind !== 'number' || !Number.isInteger(e.value.value)) bad(e, `${where}: "seed" must be an integer`);
+        fields.seed = e.value.value as number;
+        continue;
+      }
+      if (e.value.kind !== 'string') bad(e, `${where}: "${e.key}" must be a string, found ${e.value.kind}`);
+      const v = (e.value as { value: string }).value;
+      if (v.trim() === '' && e.key !== 'note' && e.key !== 'message') bad(e, `${where}: "${e.key}" is empty`);
+      fields[e.key] = v;
+    }
+    if (fields.property === undefined) bad(item, `${where}: needs "property" (the property's name)`);
+    const hasInv = fields.invariant !== undefined;
+    const hasErr = fields.error !== undefined;
+    if (hasInv === hasErr) {
+      bad(item, `${where}: needs exactly one of "invariant" (the broken invariant's name) and "error" (the stage of an error)`);
+    }
+    const entry = { ...(fields as unknown as BaselineEntry), line: item.line };
+    const key = entryKey(entry);
+    const dup = seen.get(key);
+    if (dup !== undefined) bad(item, `${where}: duplicate of the finding on line ${dup}`);
+    seen.set(key, item.line);
+    entries.push(entry);
+  });
+  return { file, entries };
+}
+
+function entryKey(e: BaselineEntry): string {
+  return JSON.stringify([e.property, e.backend ?? '*', e.invariant ?? '', e.error ?? '']);
+}
+
+/**
+ * Read and parse a baseline file; `shownAs` is how messages name it (default `file`).
+ * A missing or unreadable file is a {@link BaselineError}.
+ */
+export function readBaseline(file: string, shownAs: string = file): Baseline {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new BaselineError(shownAs, undefined, code === 'ENOENT' ? 'no such file' : `cannot read it (${code ?? String(e)})`);
+  }
+  return parseBaseline(text, shownAs);
+}
+
+/**
+ * The baseline to use: `--baseline <file>` when given (it must exist), else
+ * `nanhunt.baseline.json` in `cwd` when it exists, else none.
+ */
+export function resolveBaselinePath(flag: string | undefined, cwd: string): { file: string; explicit: boolean } | undefined {
+  if (flag !== undefined) return { file: flag, explicit: true };
+  const file = path.join(cwd, DEFAULT_BASELINE);
+  return existsSync(file) ? { file: path.relative(cwd, file) || DEFAULT_BASELINE, explicit: false } : undefined;
+}
+
+function compareEntries(a: BaselineEntry, b: BaselineEntry): number {
+  const ka = [a.property, a.backend ?? '', a.invariant ?? '', a.error ?? ''];
+  const kb = [b.property, b.backend ?? '', b.invariant ?? '', b.error ?? ''];
+  for (let i = 0; i < ka.length; i++) {
+    if (ka[i]! < kb[i]!) return -1;
+    if (ka[i]! > kb[i]!) return 1;
+  }
+  return 0;
+}
+
+/** Baseline file text: sorted, one finding per line, stable key order. */
+export function formatBaseline(entries: readonly BaselineEntry[]): string {
+  const sorted = [...entries].sort(compareEntries);
+  const lines = sorted.map((e) => {
+    const o: Record<string, unknown> = {};
+    for (const k of ENTRY_KEYS) if (e[k] !== undefined) o[k] = e[k];
+    return `    ${JSON.stringify(o)}`;
+  });
+  return [
+    '{',
+    `  "format": "${BASELINE_FORMAT}",`,
+    `  "version": ${BASELINE_VERSION},`,
+    `  "note": "Known findings: nanhunt check fails only on findings not listed here. A finding is a property and its broken invariant (or error stage); delete \\"backend\\" to match every backend. Regenerate with: npx nanhunt baseline",`,
+    lines.length === 0 ? '  "findings": []' : `  "findings": [\n${lines.join(',\n')}\n  ]`,
+    '}',
+    '',
+  ].join('\n');
+}

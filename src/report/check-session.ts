@@ -1,0 +1,253 @@
+/**
+ * Everything `nanhunt check` does around running the properties: the live progress display, the
+ * gate against the baseline, the closing report and the report files. check.ts calls it in
+ * four places (open, start, done, finish); `nanhunt baseline` uses the same path with
+ * `updateBaseline` to write the baseline instead of gating on it.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { Property } from '../property/property.ts';
+import type { PropertyResult } from '../property/runner.ts';
+import {
+  DEFAULT_BASELINE,
+  describeEntry,
+  formatBaseline,
+  readBaseline,
+  resolveBaselinePath,
+  type Baseline,
+} from '../gate/baseline.ts';
+import { evaluateGate, updateBaseline, verdictOf, type GateResult } from '../gate/gate.ts';
+import { UsageError } from '../cli/args.ts';
+import { failureReport, type ReportContext } from './format.ts';
+import { resultsDocument, writeFileAtomic, type RunInfo } from './json.ts';
+import { junitXml } from './junit.ts';
+import { htmlReport } from './html.ts';
+import { Progress, type OutputStream, type Verbosity } from './progress.ts';
+
+/** The flags `nanhunt check` adds for the gate, reports and terminal output. */
+export const SESSION_FLAGS = {
+  reports: 'string',
+  baseline: 'string',
+  strict: 'boolean',
+  quiet: 'boolean',
+  verbose: 'boolean',
+} as const;
+
+export const SESSION_USAGE = `  --reports <dir>     write nanhunt.json, junit.xml and index.html here (default reports/)
+  --baseline <file>   known findings that do not fail the check (default ${DEFAULT_BASELINE} when present)
+  --strict            also fail when a baseline entry no longer fails (so the baseline shrinks)
+  --quiet             print only what fails the check and the final line
+  --verbose           also print each property's seed, path, runs, shrinks and error figures`;
+
+export const DEFAULT_REPORTS_DIR = 'reports';
+
+export interface SessionIo {
+  out(line: string): void;
+  err(line: string): void;
+  /** The terminal, when output goes to one (enables the live status line and colors). */
+  readonly stream?: OutputStream;
+}
+
+export interface SessionOptions {
+  /** Directory for the default baseline and reports (default process.cwd()). */
+  readonly cwd?: string;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** `nanhunt baseline`: write the baseline from this run instead of gating on it. */
+  readonly updateBaseline?: boolean;
+  /** Clock for the progress display (tests). */
+  readonly now?: () => number;
+}
+
+export interface SessionFlagValues {
+  readonly reports?: string;
+  readonly baseline?: string;
+  readonly strict?: boolean;
+  readonly quiet?: boolean;
+  readonly verbose?: boolean;
+  readonly json?: string;
+}
+
+export class CheckSession {
+  readonly progress: Progress;
+  private readonly cwd: string;
+  private readonly baseline: Baseline | undefined;
+  private readonly baselineFile: string;
+
+  private constructor(
+    private readonly io: SessionIo,
+    private readonly flags: SessionFlagValues,
+    private readonly options: SessionOptions,
+    baseline: Baseline | undefined,
+    baselineFile: string,
+  ) {
+    this.cwd = options.cwd ?? process.cwd();
+    this.baseline = baseline;
+    this.baselineFile = baselineFile;
+    const verbosity: Verbosity = flags.quiet ? 'quiet' : flags.verbose ? 'verbose' : 'normal';
+    this.progress = new Progress(io, {
+      ...(io.stream ? { stream: io.stream } : {}),
+      ...(options.env ? { env: options.env } : {}),
+      ...(options.now ? { now: options.now } : {}),
+      verbosity,
+    });
+  }
+
+  /**
+   * Validate the flags and read the baseline before anything runs: a corrupt baseline is a
+   * BaselineError (exit 2) naming the line.
+   */
+  static open(io: SessionIo, flags: Readonly<Record<string, unknown>>, options: SessionOptions = {}): CheckSession {
+    const f = flags as SessionFlagValues;
+    if (f.quiet && f.verbose) throw new UsageError('--quiet and --verbose cannot be used together');
+    if (f.reports !== undefined && f.reports.trim() === '') throw new UsageError('--reports needs a directory');
+    const cwd = options.cwd ?? process.cwd();
+    let baseline: Baseline | undefined;
+    let file: string;
+    if (options.updateBaseline) {
+      file = f.baseline ?? DEFAULT_BASELINE;
+      const resolved = path.resolve(cwd, file);
+      baseline = existsSync(resolved) ? readBaseline(resolved, file) : undefined;
+    } else {
+      const found = resolveBaselinePath(f.baseline, cwd);
+      file = found?.file ?? DEFAULT_BASELINE;
+      if (found) baseline = readBaseline(path.resolve(cwd, found.file), found.file);
+    }
+    return new CheckSession(io, f, options, baseline, file);
+  }
+
+  /** The header line (not in --quiet). */
+  header(text: string): void {
+    this.progress.info(text);
+  }
+
+  /** A property is about to run: returns the property to run (instrumented for the live display). */
+  start<I>(p: Property<I>, index: number, total: number): Property<I> {
+    this.progress.start(p.name, index, total);
+    return this.progress.watch(p);
+  }
+
+  /** A property finished. */
+  done(r: PropertyResult): void {
+    this.progress.finish(r, verdictOf(r, this.options.updateBaseline ? undefined : this.baseline));
+  }
+
+  /** Print the closing report, write the report files, return the exit code. */
+  finish(results: readonly PropertyResult[], info: RunInfo, context: ReportContext = {}): number {
+    const p = this.progress;
+    p.stop();
+    let gate = evaluateGate(results, this.options.updateBaseline ? undefined : this.baseline, { strict: this.flags.strict ?? false });
+
+    // failure reports: what fails the check always; known findings and expected failures unless --quiet
+    results.forEach((r, i) => {
+      const v = gate.verdicts[i];
+      if (v === 'passed' || v === 'other') return;
+      if (v !== 'new' && p.verbosity === 'quiet') return;
+      p.gap();
+      let text = failureReport(r, context);
+      if (v === 'known') {
+        const entry = gate.entries.find((e) => e.state === 'known' && e.result === r)?.entry;
+        text += `\n  known: listed in ${gate.baselineFile}${entry?.line ? `:${entry.line}` : ''}${entry?.note ? ` (${entry.note})` : ''}`;
+      }
+      p.line(text);
+    });
+
+    if (this.options.updateBaseline) gate = this.writeBaseline(results);
+    else this.baselineLines(gate);
+
+    const written = this.writeReports(results, gate, info, context);
+    if (written !== 0) return written;
+
+    const expected = gate.verdicts.filter((v) => v === 'expected').length;
+    const others = new Map<string, number>();
+    results.forEach((r, i) => gate.verdicts[i] === 'other' && others.set(r.status, (others.get(r.status) ?? 0) + 1));
+    p.gap();
+    if (expected > 0) p.info(`${expected} expected failure${expected === 1 ? '' : 's'} (shipped examples of bugs) counted as passed`);
+    if (others.size > 0) p.info(`not counted: ${[...others].map(([s, n]) => `${n} ${s}`).join(', ')}`);
+    p.line(`${gate.passed} passed, ${gate.failed} failed`);
+    return gate.exitCode;
+  }
+
+  private baselineLines(gate: GateResult): void {
+    const p = this.progress;
+    if (!gate.baselineFile) return;
+    const fixed = gate.fixed;
+    if (p.verbosity !== 'quiet' ? gate.known.length > 0 || fixed.length > 0 : gate.strict && fixed.length > 0) p.gap();
+    if (gate.known.length > 0) {
+      p.info(`${gate.known.length} known finding${gate.known.length === 1 ? '' : 's'} listed in ${gate.baselineFile} (not counted as failures)`);
+    }
+    for (const e of fixed) {
+      const where = `${gate.baselineFile}${e.entry.line ? `:${e.entry.line}` : ''}`;
+      const text = `fixed: ${describeEntry(e.entry)} passed but is still listed in ${where}; remove it (npx nanhunt baseline)`;
+      if (gate.strict) p.line(`${p.paint('red', '✗')} ${text} — fails with --strict`);
+      else p.info(text);
+    }
+    for (const e of gate.entries.filter((x) => x.state === 'inconclusive')) {
+      p.detail(`inconclusive: ${describeEntry(e.entry)} — the property ${e.result?.status === 'passed' ? 'was cut short' : `ended ${e.result?.status ?? 'otherwise'}, another way`}`);
+    }
+    const notRun = gate.entries.filter((x) => x.state === 'not-run').length;
+    if (notRun > 0) p.detail(`${notRun} baseline entr${notRun === 1 ? 'y' : 'ies'} not run (other properties or backends)`);
+  }
+
+  private writeBaseline(results: readonly PropertyResult[]): GateResult {
+    const p = this.progress;
+    const update = updateBaseline(results, this.baseline);
+    const file = path.resolve(this.cwd, this.baselineFile);
+    writeFileAtomic(file, formatBaseline(update.entries));
+    p.gap();
+    p.line(
+      `baseline: ${update.entries.length} finding${update.entries.length === 1 ? '' : 's'} in ${this.baselineFile} (${update.added.length} added, ${update.removed.length} removed, ${update.kept} kept)`,
+    );
+    for (const e of update.added) p.info(`  + ${describeEntry(e)}`);
+    for (const e of update.removed) p.info(`  - ${describeEntry(e)} (fixed)`);
+    return evaluateGate(results, readBaseline(file, this.baselineFile));
+  }
+
+  /** Write nanhunt.json, junit.xml and index.html (and --json); 0, or 2 when a file cannot be written. */
+  private writeReports(results: readonly PropertyResult[], gate: GateResult, info: RunInfo, context: ReportContext): number {
+    const generatedAt = new Date().toISOString();
+    const doc = resultsDocument(info, results, {
+      verdicts: gate.verdicts,
+      generatedAt,
+      gate: {
+        baseline: gate.baselineFile ?? null,
+        strict: gate.strict,
+        exitCode: gate.exitCode,
+        new: gate.newFindings.length,
+        known: gate.known.length,
+        fixed: gate.fixed.map((e) => entryJson(e.entry)),
+        inconclusive: gate.entries.filter((e) => e.state === 'inconclusive').map((e) => entryJson(e.entry)),
+        notRun: gate.entries.filter((e) => e.state === 'not-run').length,
+      },
+    });
+    const json = JSON.stringify(doc, null, 2) + '\n';
+    const dir = path.resolve(this.cwd, this.flags.reports ?? DEFAULT_REPORTS_DIR);
+    const files: [string, string][] = [
+      [path.join(dir, 'nanhunt.json'), json],
+      [path.join(dir, 'junit.xml'), junitXml(results, gate, { info, context, timestamp: generatedAt })],
+      [path.join(dir, 'index.html'), htmlReport(results, gate, { info, context, generatedAt })],
+    ];
+    if (this.flags.json !== undefined) files.push([path.resolve(this.cwd, this.flags.json), json]);
+    for (const [file, text] of files) {
+      try {
+        writeFileAtomic(file, text);
+      } catch (e) {
+        this.io.err(`nanhunt: cannot write ${file}: ${(e as Error).message}`);
+        return 2;
+      }
+    }
+    const rel = path.relative(this.cwd, dir);
+    const shown = rel === '' ? '.' : rel.startsWith('..') || path.isAbsolute(rel) ? dir : rel;
+    this.progress.info(`reports: ${path.join(shown, 'index.html')} · ${path.join(shown, 'nanhunt.json')} · ${path.join(shown, 'junit.xml')}`);
+    return 0;
+  }
+}
+
+function entryJson(e: { property: string; invariant?: string; error?: string; backend?: string; line?: number }) {
+  return {
+    property: e.property,
+    ...(e.invariant !== undefined ? { invariant: e.invariant } : {}),
+    ...(e.error !== undefined ? { error: e.error } : {}),
+    ...(e.backend !== undefined ? { backend: e.backend } : {}),
+    ...(e.line !== undefined ? { line: e.line } : {}),
+  };
+}
