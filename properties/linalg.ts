@@ -5,6 +5,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { float32, tensors, type TensorValue } from '../src/index.ts';
 import { catalogProperties, opInfo, type OpInfo } from '../src/catalog/op-info.ts';
+import { matchesReference } from '../src/check/accuracy.ts';
+import * as ref from '../src/reference/index.ts';
 
 const big = (m: number) => float32({ min: -m, max: m });
 const dim = (max: number) => ({ min: 1, max });
@@ -15,9 +17,10 @@ export const linalgTable: OpInfo[] = [
   opInfo<T<'a' | 'b'>>({
     name: 'matMul',
     family: 'linalg',
-    promise: 'finite for |a|, |b| <= 1e18 (products <= 1e36, at most 8 terms per sum)',
+    promise: 'the exact product within its tolerance, finite, for |a|, |b| <= 1e18 (products <= 1e36, at most 8 terms per sum)',
     inputs: { t: tensors({ dims: { m: dim(6), k: dim(8), n: dim(6) }, tensors: { a: { shape: ['m', 'k'], elements: big(1e18) }, b: { shape: ['k', 'n'], elements: big(1e18) } } }) },
     op: ({ t }) => tf.matMul(t.a, t.b),
+    value: matchesReference(({ t }: T<'a' | 'b'>) => ref.matMul(t.a, t.b), 'matMul'),
     gradient: true,
   }),
   opInfo<T<'a' | 'b'>>({

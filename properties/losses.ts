@@ -6,6 +6,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { MAX_FLOAT32, binaryLabels, float32, logits, oneHotLabels, probabilities, tensors, type Elements, type TensorValue } from '../src/index.ts';
 import { callSource, catalogProperties, opInfo, type OpInfo } from '../src/catalog/op-info.ts';
+import { matchesReference } from '../src/check/accuracy.ts';
+import * as ref from '../src/reference/index.ts';
+import type { ExactTensor, ToleranceName } from '../src/reference/index.ts';
 import { inRange } from '../src/catalog/checks.ts';
 import type * as fc from 'fast-check';
 
@@ -21,12 +24,22 @@ function pair(labels: Elements | fc.Arbitrary<number>, predictions: Elements | f
   };
 }
 
-function loss(name: string, promise: string, inputs: ReturnType<typeof pair>, f: (l: tf.Tensor, p: tf.Tensor) => tf.Tensor, range = nonNegative): OpInfo<LP> {
+type ExactLoss = (labels: TensorValue, predictions: TensorValue) => ExactTensor;
+
+function loss(
+  name: string,
+  promise: string,
+  inputs: ReturnType<typeof pair>,
+  f: (l: tf.Tensor, p: tf.Tensor) => tf.Tensor,
+  range = nonNegative,
+  exact?: ExactLoss,
+): OpInfo<LP> {
   return opInfo<LP>({
     name: `losses.${name}`,
     family: 'loss',
-    promise,
+    promise: exact ? `${promise}; the exact mean loss within its tolerance` : promise,
     inputs,
+    ...(exact ? { value: matchesReference(({ t }: LP) => exact(t.labels, t.predictions), name as ToleranceName) } : {}),
     op: ({ t }) => f(t.labels, t.predictions),
     source: callSource(f, undefined, '{ t }', 't.labels, t.predictions'),
     checks: [range],
@@ -40,19 +53,29 @@ const root = Math.fround(Math.sqrt(MAX_FLOAT32) / 2);
 export const lossTable: OpInfo[] = [
   loss('absoluteDifference', 'finite and >= 0 for |labels|, |predictions| <= 1.7e38', pair(float32({ min: -half, max: half }), float32({ min: -half, max: half })), (l, p) =>
     tf.losses.absoluteDifference(l, p),
+    nonNegative,
+    (l, p) => ref.losses.absoluteDifference(l, p),
   ),
   loss('meanSquaredError', 'finite and >= 0 for |labels|, |predictions| <= 9.2e18 (each squared error finite)', pair(float32({ min: -root, max: root }), float32({ min: -root, max: root })), (l, p) =>
     tf.losses.meanSquaredError(l, p),
+    nonNegative,
+    (l, p) => ref.losses.meanSquaredError(l, p),
   ),
   loss('huberLoss', 'finite and >= 0 for |labels|, |predictions| <= 1.7e38 (delta 1)', pair(float32({ min: -half, max: half }), float32({ min: -half, max: half })), (l, p) =>
     tf.losses.huberLoss(l, p),
+    nonNegative,
+    (l, p) => ref.losses.huberLoss(l, p),
   ),
-  loss('hingeLoss', 'finite and >= 0 for 0/1 labels and |predictions| <= 1.7e38', pair(binaryLabels(), float32({ min: -half, max: half })), (l, p) => tf.losses.hingeLoss(l, p)),
+  loss('hingeLoss', 'finite and >= 0 for 0/1 labels and |predictions| <= 1.7e38', pair(binaryLabels(), float32({ min: -half, max: half })), (l, p) => tf.losses.hingeLoss(l, p), nonNegative, (l, p) => ref.losses.hingeLoss(l, p)),
   loss('logLoss', 'finite and >= 0 for labels and predictions in [0, 1], exact 0 and 1 included (epsilon 1e-7)', pair(probabilities(), probabilities()), (l, p) =>
     tf.losses.logLoss(l, p),
+    nonNegative,
+    (l, p) => ref.losses.logLoss(l, p),
   ),
   loss('sigmoidCrossEntropy', 'finite and >= 0 for labels in [0, 1] and every finite logit', pair(probabilities(), logits()), (l, p) =>
     tf.losses.sigmoidCrossEntropy(l, p),
+    nonNegative,
+    (l, p) => ref.losses.sigmoidCrossEntropy(l, p),
   ),
   loss(
     'cosineDistance',

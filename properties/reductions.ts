@@ -5,6 +5,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { MAX_FLOAT32, float32, tensor, type Float32Options, type SubjectOutput, type TensorValue } from '../src/index.ts';
 import { callSource, catalogProperties, opInfo, type OpInfo } from '../src/catalog/op-info.ts';
+import { matchesReference } from '../src/check/accuracy.ts';
+import * as ref from '../src/reference/index.ts';
+import type { ExactTensor, ToleranceName } from '../src/reference/index.ts';
 import { bound, inRange, rowMax, scalesLinearly } from '../src/catalog/checks.ts';
 import type { Invariant } from '../src/check/invariant.ts';
 
@@ -14,26 +17,42 @@ const x = (o: Float32Options = {}) => ({ x: tensor({ shape: { minRank: 1, maxRan
 /** |x| bound so that MAX_SIZE of them sum to a finite number. */
 const SUMMABLE = Math.fround(MAX_FLOAT32 / MAX_SIZE);
 
-function reduction(name: string, f: (x: tf.Tensor) => SubjectOutput, promise: string, domain: Float32Options = {}, checks: Invariant[] = [], gradient: boolean | Float32Options = true): OpInfo<X> {
+function reduction(
+  name: string,
+  f: (x: tf.Tensor) => SubjectOutput,
+  promise: string,
+  domain: Float32Options = {},
+  checks: Invariant[] = [],
+  gradient: boolean | Float32Options = true,
+  exact?: { ref: (x: TensorValue) => ExactTensor | ExactTensor[]; tolerance: ToleranceName; domain?: Float32Options },
+): OpInfo<X> {
   return opInfo<X>({
     name,
     family: 'reduction',
     promise,
-    inputs: x(domain),
+    inputs: x(exact?.domain ?? domain),
+    ...(exact ? { value: matchesReference(({ x }: X) => exact.ref(x), exact.tolerance) } : {}),
     op: ({ x }) => f(x),
     source: callSource(f, undefined, '{ x }', 'x'),
     checks,
-    ...(gradient ? { gradient: gradient === true ? true : { inputs: x(gradient) } } : {}),
+    ...(gradient ? { gradient: { inputs: x(gradient === true ? domain : gradient) } } : {}),
   });
 }
 
 export const reductionTable: OpInfo[] = [
-  reduction('sum', (v) => tf.sum(v), 'finite when |x| <= 5.3e36 (64 terms cannot overflow)', { min: -SUMMABLE, max: SUMMABLE }),
-  reduction('mean', (v) => tf.mean(v), 'finite for every finite x: the exact mean never exceeds max |x|'),
+  reduction('sum', (v) => tf.sum(v), 'the exact sum, correctly rounded within 1 ULP, for every finite x (Infinity only where the exact sum overflows); gradient finite for |x| <= 5.3e36', { min: -SUMMABLE, max: SUMMABLE }, [], true, {
+    ref: (v) => ref.sum(v),
+    tolerance: 'sum',
+    domain: {},
+  }),
+  reduction('mean', (v) => tf.mean(v), 'the exact mean within 1 ULP, finite for every finite x (it never exceeds max |x|)', {}, [], true, { ref: (v) => ref.mean(v), tolerance: 'mean' }),
   reduction('prod', (v) => tf.prod(v), 'finite for |x| <= 3 (3^64 = 3.4e30)', { min: -3, max: 3 }),
   reduction('max', (v) => tf.max(v, -1), 'finite and >= every element of its row', {}, [bound('max >= row elements', '>=', rowMax('x'))]),
   reduction('min', (v) => tf.neg(tf.min(v, -1)), 'finite (negated min) for every finite x'),
-  reduction('logSumExp', (v) => tf.logSumExp(v, -1), 'finite and >= the row max for every finite x', {}, [bound('logSumExp >= max', '>=', rowMax('x'))]),
+  reduction('logSumExp', (v) => tf.logSumExp(v, -1), 'the exact logSumExp, finite and >= the row max, for every finite x', {}, [bound('logSumExp >= max', '>=', rowMax('x'))], true, {
+    ref: (v) => ref.logSumExp(v, -1),
+    tolerance: 'logSumExp',
+  }),
   reduction(
     'moments',
     (v) => {
@@ -43,6 +62,14 @@ export const reductionTable: OpInfo[] = [
     'mean and variance finite and variance >= 0 for |x| <= 1e18',
     { min: -1e18, max: 1e18 },
     [inRange(0, MAX_FLOAT32, 'variance')],
+    true,
+    {
+      ref: (v) => {
+        const m = ref.moments(v, -1);
+        return [m.mean, m.variance];
+      },
+      tolerance: 'variance',
+    },
   ),
   reduction(
     'norm',

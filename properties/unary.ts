@@ -19,6 +19,9 @@ import {
   type TensorValue,
 } from '../src/index.ts';
 import { callSource, catalogProperties, opInfo, type OpInfo } from '../src/catalog/op-info.ts';
+import { matchesReference } from '../src/check/accuracy.ts';
+import * as ref from '../src/reference/index.ts';
+import type { ExactTensor, ToleranceName } from '../src/reference/index.ts';
 
 type X = { x: TensorValue };
 const SHAPE = { maxRank: 2, maxSize: 64 } as const;
@@ -27,31 +30,37 @@ const x = (o: Float32Options = {}) => ({ x: tensor({ shape: SHAPE, elements: flo
 const SINH_EDGE = Math.fround(89.41598);
 const openUnit = { min: -1, max: 1, exclude: [-1, 1] };
 
+/** An exact reference for the value: it then runs on every finite float32 (see `exact`). */
+type Exact = (x: TensorValue) => ExactTensor;
+
 function unary(
   name: string,
   f: (x: tf.Tensor) => tf.Tensor,
   domain: Float32Options,
   promise: string,
   gradient: Float32Options | false = domain,
+  exact?: Exact,
 ): OpInfo<X> {
   return opInfo<X>({
     name,
     family: 'unary',
-    promise,
-    inputs: x(domain),
+    promise: exact ? `${promise}; elsewhere, the correctly rounded exact answer (Infinity, NaN by definition included)` : promise,
+    // with a reference, every finite input has a verdict: Infinity where the exact answer overflows is correct
+    inputs: x(exact ? {} : domain),
+    ...(exact ? { value: matchesReference(({ x }: X) => exact(x), name as ToleranceName) } : {}),
     op: ({ x }) => f(x),
     source: callSource(f, (tf as Record<string, unknown>)[name] === f ? name : undefined, '{ x }', 'x'),
-    ...(gradient ? { gradient: gradient === domain ? true : { inputs: x(gradient) } } : {}),
+    ...(gradient ? { gradient: { inputs: x(gradient) } } : {}),
   });
 }
 
 export const unaryTable: OpInfo[] = [
-  unary('exp', tf.exp, { max: EXP_OVERFLOW_EDGE }, 'finite for x <= 88.72 (above, exp(x) rounds to Infinity)'),
-  unary('expm1', tf.expm1, { max: EXP_OVERFLOW_EDGE }, 'finite for x <= 88.72'),
-  unary('log', tf.log, { min: MIN_SUBNORMAL }, 'finite for x > 0, subnormals included', { min: MIN_NORMAL }),
-  unary('log1p', tf.log1p, { min: nextUp(-1) }, 'finite for x > -1'),
-  unary('sqrt', tf.sqrt, { min: 0 }, 'finite for x >= 0; gradient finite for x > 0', { min: MIN_SUBNORMAL }),
-  unary('rsqrt', tf.rsqrt, { min: MIN_SUBNORMAL }, 'finite for x > 0; gradient finite for x >= 1e-25', { min: 1e-25 }),
+  unary('exp', tf.exp, { max: EXP_OVERFLOW_EDGE }, 'within 1 ULP of exp(x), finite for x <= 88.72', undefined, ref.exp),
+  unary('expm1', tf.expm1, { max: EXP_OVERFLOW_EDGE }, 'within 1 ULP of expm1(x), finite for x <= 88.72', undefined, ref.expm1),
+  unary('log', tf.log, { min: MIN_SUBNORMAL }, 'within 1 ULP of log(x), finite for x > 0 (subnormals included)', { min: MIN_NORMAL }, ref.log),
+  unary('log1p', tf.log1p, { min: nextUp(-1) }, 'within 1 ULP of log1p(x), finite for x > -1', { min: nextUp(-1) }, ref.log1p),
+  unary('sqrt', tf.sqrt, { min: 0 }, 'within 1 ULP of sqrt(x), finite for x >= 0; gradient finite for x > 0', { min: MIN_SUBNORMAL }, ref.sqrt),
+  unary('rsqrt', tf.rsqrt, { min: MIN_SUBNORMAL }, 'within 1 ULP of 1/sqrt(x), finite for x > 0; gradient finite for x >= 1e-25', { min: 1e-25 }, ref.rsqrt),
   unary(
     'reciprocal',
     tf.reciprocal,
@@ -69,7 +78,7 @@ export const unaryTable: OpInfo[] = [
   unary('atan', tf.atan, {}, 'finite for every finite x'),
   unary('sinh', tf.sinh, { min: -SINH_EDGE, max: SINH_EDGE }, 'finite for |x| <= 89.41'),
   unary('cosh', tf.cosh, { min: -SINH_EDGE, max: SINH_EDGE }, 'finite for |x| <= 89.41'),
-  unary('tanh', tf.tanh, {}, 'finite for every finite x'),
+  unary('tanh', tf.tanh, {}, 'within 1 ULP of tanh(x) for every finite x', {}, ref.tanh),
   unary('asinh', tf.asinh, {}, 'finite for every finite x (asinh(3.4e38) = 89.4)'),
   unary('acosh', tf.acosh, { min: 1 }, 'finite for x >= 1; gradient finite for x > 1', { min: nextUp(1) }),
   unary('atanh', tf.atanh, openUnit, 'finite on (-1, 1)'),
@@ -77,7 +86,7 @@ export const unaryTable: OpInfo[] = [
   opInfo<{ p: { base: TensorValue; exponent: TensorValue } }>({
     name: 'pow',
     family: 'binary',
-    promise: 'finite for base in [1e-3, 1e3] and exponent in [-10, 10] (|result| within 1e±30)',
+    promise: 'within 1 ULP of base^exponent, finite, for base in [1e-3, 1e3] and exponent in [-10, 10]',
     inputs: {
       p: tensors({
         dims: { n: { min: 1, max: 16 } },
@@ -88,6 +97,7 @@ export const unaryTable: OpInfo[] = [
       }),
     },
     op: ({ p }) => tf.pow(p.base, p.exponent),
+    value: matchesReference(({ p }: { p: { base: TensorValue; exponent: TensorValue } }) => ref.pow(p.base, p.exponent), 'pow'),
     gradient: true,
   }),
   opInfo<{ p: { base: TensorValue; exponent: TensorValue } }>({

@@ -76,9 +76,16 @@ export {
   type Divergence,
   type DiffTiming,
 } from './diff/differential.ts';
-export { compareOutcomes, DEFAULT_TOLERANCE, type Tolerance, type Disagreement, type DisagreementKind, type ElementDiff, type Hint, type UlpStats } from './diff/compare.ts';
+export { compareOutcomes, DEFAULT_TOLERANCE, type Tolerance as DiffTolerance, type Disagreement, type DisagreementKind, type ElementDiff, type Hint, type UlpStats } from './diff/compare.ts';
 export { withReference, referenceOf, judge, type Reference, type ReferenceValues, type ReferenceColumn, type ReferencedProperty, type Verdict as DiffVerdict } from './diff/reference.ts';
 export { prepareBackends, switchBackend, onBackend, checkBackendList } from './diff/switch.ts';
-export { ulpDistance } from './diff/ulps.ts';
 export { diffSummaryLine, diffReport, diffReplayCommand, diffClosingLine, type DiffContext } from './diff/report.ts';
 export { diffDocument, diffResultToJson, type DiffDocument, type DiffPropertyJson, type DisagreementJson, type DiffRunInfo, type JsonNumber } from './diff/json.ts';
+// Exact reference math and accuracy checks (issue 3)
+export * as reference from './reference/index.ts';
+export type { ExactTensor, Tolerance, ToleranceName, ReferenceOptions } from './reference/index.ts';
+export { matchesReference, compareToReference, type ReferenceResult, type MatchesReferenceOptions } from './check/accuracy.ts';
+export { measureError, ulpDistance, bitsOfError, type ErrorMeasure } from './check/error.ts';
+export { checkGradient, gradientMatches, type GradientOptions as GradientCheckOptions, type GradientReport } from './check/gradient.ts';
+// The declarative catalog (issue 4)
+export { opInfo, catalogProperties, entryProperties, CATALOG_RUNS, type OpInfo, type Family } from './catalog/op-info.ts';

@@ -12,8 +12,10 @@
  * in float32 is correct (the exact 2.7e43 rounds to +Infinity), NaN where the exact answer is
  * finite is the worst possible error.
  */
-import type { Invariant, Observation, ReadTensor, Violation } from './invariant.ts';
+import type { ErrorSample, Invariant, Observation, ReadTensor, Violation } from './invariant.ts';
+import { isTensorValue, sizeOf, type TensorValue } from '../generate/tensor-value.ts';
 import { locate } from './invariant.ts';
+import { activeBackend } from '../run/backend.ts';
 import { measureError, type ErrorMeasure } from './error.ts';
 import { kindName, type ExactKind, type ExactTensor } from '../reference/exact.ts';
 import { describeTolerance, toleranceFor, type Tolerance, type ToleranceName } from '../reference/tolerances.ts';
@@ -180,14 +182,30 @@ export function matchesReference<I = any>(
   tolerance: Tolerance | ToleranceName = { ulps: 0 },
   options: MatchesReferenceOptions = {},
 ): Invariant {
-  const tol = typeof tolerance === 'string' ? toleranceFor(tolerance, options.backend ?? 'cpu') : tolerance;
+  // A named tolerance follows the backend the check runs on (unless one is given).
+  const tolNow = (): Tolerance =>
+    typeof tolerance === 'string' ? toleranceFor(tolerance, options.backend ?? activeBackend()) : tolerance;
   const name = options.name ?? (typeof tolerance === 'string' ? `matches reference (${tolerance})` : 'matches reference');
-  const tolText = describeTolerance(tol);
+  // check() and sample() see the same observation: compute its reference once
+  const cache = new WeakMap<Observation, ReferenceResult>();
+  const exactOf = (observation: Observation): ReferenceResult => {
+    let r = cache.get(observation);
+    if (r === undefined) {
+      r = reference(observation.inputs as I);
+      cache.set(observation, r);
+    }
+    return r;
+  };
   return {
     name,
     needsGradients: false,
+    sample(observation: Observation): ErrorSample[] {
+      return errorSamples(observation, exactOf(observation));
+    },
     check(observation: Observation): Violation | undefined {
-      const expected = reference(observation.inputs as I);
+      const expected = exactOf(observation);
+      const tol = tolNow();
+      const tolText = describeTolerance(tol);
       const c = compareToReference(observation.outputs, expected, tol);
       if (c.mismatch !== undefined) return { invariant: name, message: c.mismatch };
       if (c.ok || c.worstFailure === undefined) return undefined;
@@ -213,4 +231,36 @@ export function matchesReference<I = any>(
       };
     },
   };
+}
+
+/** The first input tensor (depth-first) with `size` elements: the x of an error-versus-input plot. */
+function plotInput(inputs: unknown, size: number): TensorValue | undefined {
+  if (isTensorValue(inputs)) return sizeOf(inputs.shape) === size ? inputs : undefined;
+  if (inputs !== null && typeof inputs === 'object') {
+    for (const v of Object.values(inputs)) {
+      const t = plotInput(v, size);
+      if (t) return t;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Error-versus-input points of the first output: for each element, the input element at the same
+ * index (when an input tensor has the output's size) and the error in bits and ULPs.
+ */
+export function errorSamples(observation: Observation, expected: ReferenceResult): ErrorSample[] {
+  const exact = Array.isArray(expected) ? (expected as readonly ExactTensor[])[0] : (expected as ExactTensor);
+  const out = observation.outputs[0];
+  if (!exact || !out || exact.values.length !== out.data.length) return [];
+  const x = plotInput(observation.inputs, out.data.length);
+  if (!x) return [];
+  const samples: ErrorSample[] = [];
+  for (let i = 0; i < out.data.length; i++) {
+    const input = x.data[i]!;
+    if (!Number.isFinite(input)) continue;
+    const m = measureError(out.data[i]!, exact.values[i]!, exact.kinds[i]);
+    samples.push({ input, bits: m.bits, ulps: m.ulps });
+  }
+  return samples;
 }

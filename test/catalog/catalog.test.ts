@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
+import * as fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs';
 import { runProperty, type Property, type TensorValue } from '../../src/index.ts';
 import { catalogProperties, type OpInfo } from '../../src/catalog/op-info.ts';
@@ -48,6 +49,16 @@ describe('catalog coverage', () => {
 });
 
 describe('catalog verdicts on the real ops', () => {
+  it('does not report a correctly rounded Infinity or a NaN by definition: exp and log run on every finite float32', () => {
+    const xs = fc.sample(byName('exp').arbitrary, { numRuns: 300, seed: 2 }).flatMap((v) => Array.from((v as { x: TensorValue }).x.data));
+    expect(xs.some((v) => v > 88.73)).toBe(true); // exp overflows to Infinity here, correctly
+    const ls = fc.sample(byName('log').arbitrary, { numRuns: 300, seed: 2 }).flatMap((v) => Array.from((v as { x: TensorValue }).x.data));
+    expect(ls.some((v) => v < 0)).toBe(true); // log is NaN here by definition
+    expect(ls.some((v) => v === 0)).toBe(true); // and -Infinity here
+    expect(runProperty(byName('exp'), { seed: 2 }).status).toBe('passed');
+    expect(runProperty(byName('log'), { seed: 2 }).status).toBe('passed');
+  });
+
   it('passes on correct ops, edges of their domains included', () => {
     for (const name of ['exp', 'exp gradient', 'log', 'sqrt gradient', 'softmax', 'sigmoid', 'logSumExp', 'matMul', 'losses.logLoss', 'train.adam 1 step', 'train.sgd zero gradient']) {
       const r = runProperty(byName(name), { seed: 1, runs: 300 });
@@ -102,6 +113,21 @@ describe('planted broken kernels are caught', () => {
     expect(runProperty(byName('exp'), { seed: 4 }).status).toBe('passed');
   });
 
+  it('a Log1p kernel computing log(1 + x) in float32 (off by many ULPs near 0) fails the reference check; the real one passes', () => {
+    expect(runProperty(byName('log1p'), { seed: 6 }).status).toBe('passed');
+    plant('Log1p', (x, y) => {
+      for (let i = 0; i < y.length; i++) y[i] = Math.fround(Math.log(Math.fround(1 + x[i]!)));
+    });
+    const r = runProperty(byName('log1p'), { seed: 6 });
+    expect(r.status).toBe('failed');
+    expect(r.failure).toMatchObject({ kind: 'violation', violation: { invariant: 'matches reference (log1p)' } });
+    const d = r.failure?.kind === 'violation' ? r.failure.violation.details : undefined;
+    expect(Number(d?.ulps)).toBeGreaterThan(1); // over the 1-ULP tolerance (the shrunk input is the simplest one still out of it)
+    const x = (r.counterexample as { x: TensorValue }).x;
+    expect(x.data.length).toBe(1);
+    expect(Math.abs(x.data[0]!)).toBeLessThan(1);
+  });
+
   it('a Softmax kernel whose rows sum to 1.01 fails the rows-sum-to-1 check', () => {
     plant('Softmax', (_x, y) => {
       for (let i = 0; i < y.length; i++) y[i] = y[i]! * 1.01;
@@ -110,6 +136,6 @@ describe('planted broken kernels are caught', () => {
     expect(r.status).toBe('failed');
     expect(r.failure).toMatchObject({ kind: 'violation' });
     const inv = r.failure?.kind === 'violation' ? r.failure.violation.invariant : '';
-    expect(['rows sum to 1', 'in [0, 1]']).toContain(inv);
+    expect(['matches reference (softmax)', 'rows sum to 1', 'in [0, 1]']).toContain(inv);
   });
 });
