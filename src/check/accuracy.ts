@@ -68,12 +68,6 @@ export interface Comparison {
   readonly mismatch?: string;
 }
 
-function worse(a: ElementError | undefined, b: ElementError): boolean {
-  if (a === undefined) return true;
-  if (b.ulps !== a.ulps) return b.ulps > a.ulps;
-  return b.relError > a.relError;
-}
-
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
@@ -119,13 +113,15 @@ export function compareToReference(
       const magnitude = ex.magnitude?.[i] ?? Math.abs(exact);
       checked++;
       const ok = withinTolerance(m, tolerance, exact, magnitude, peak);
-      if (m.ulps === 0 && ok && worst !== undefined) continue;
+      if (!ok) failures++;
+      // build an element record only when it becomes the worst seen (this loop is hot)
+      const beatsWorst = worst === undefined || m.ulps > worst.ulps || (m.ulps === worst.ulps && m.relError > worst.relError);
+      const beatsFailure =
+        !ok && (worstFailure === undefined || m.ulps > worstFailure.ulps || (m.ulps === worstFailure.ulps && m.relError > worstFailure.relError));
+      if (!beatsWorst && !beatsFailure) continue;
       const e: ElementError = { ...m, output: o, tensor: out.name, index: i, got, exact, kind: kindName(kind), magnitude };
-      if (worse(worst, e)) worst = e;
-      if (!ok) {
-        failures++;
-        if (worse(worstFailure, e)) worstFailure = e;
-      }
+      if (beatsWorst) worst = e;
+      if (beatsFailure) worstFailure = e;
     }
   }
   return {

@@ -295,6 +295,13 @@ function settleElement(which: Which, row: Row, j: number, o: ResolvedOptions, ou
     out.finite(index, v);
     return;
   }
+  if (o.mode === 'tiered' && which !== 'softmax') {
+    const tiny = tinyCorrection(which, row, j);
+    if (tiny !== undefined) {
+      out.finite(index, tiny);
+      return;
+    }
+  }
   out.slow++;
   if (o.mode === 'tiered') {
     // Middle tier: the row in double-double (~0.2 ms per 1,024 elements against ~1 s in BigNumber).
@@ -306,6 +313,30 @@ function settleElement(which: Which, row: Row, j: number, o: ResolvedOptions, ou
   }
   const r = evaluateBig(elementFormula(which, row, j), o.precision);
   out.set(index, r.value, r.kind);
+}
+
+/**
+ * logSoftmax / logSumExp when every other term underflowed float64's exp (all d < -745) but
+ * exists: l = log1p(sum e^d) is then strictly between 0 and 1e-300, so the exact answer is a hair
+ * below d (logSoftmax) or above m (logSumExp). When d is exact in float64 (no low part), the
+ * float64 neighbour on that side rounds to float32 exactly as the exact answer does: no float32
+ * value or rounding midpoint lies strictly between them. This settles, without BigNumber, the
+ * rows of huge same-magnitude logits whose differences land on float32 ties (BigNumber's exp of
+ * -4e16 takes seconds).
+ */
+function tinyCorrection(which: Which, row: Row, j: number): number | undefined {
+  if (row.sp !== 0) return undefined;
+  const underflowed = row.values.some((v, k) => k !== row.a && v !== -Infinity);
+  if (!underflowed) return undefined;
+  const hair = (v: number, up: boolean): number => {
+    if (v === 0) return up ? Number.MIN_VALUE : -Number.MIN_VALUE;
+    const step = Math.abs(v) * 2 ** -52;
+    return up ? v + step : v - step;
+  };
+  if (which === 'logSumExp') return hair(row.m, true);
+  if (j === row.a) return hair(0, false);
+  if (row.dl[j] !== 0 || !Number.isFinite(row.d[j]!)) return undefined;
+  return hair(row.d[j]!, false);
 }
 
 function lastAxis(fn: string, arg: string, t: Read, axis: number): ReductionPlan {
