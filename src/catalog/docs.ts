@@ -12,11 +12,11 @@ function cell(s: string): string {
 
 export function catalogMarkdown(table: readonly OpInfo[]): string {
   const rows = table.map((e) => {
-    const grad = e.gradient ? (e.gradient === true ? 'yes' : `yes: ${e.gradient.promise ?? 'own domain'}`) : '—';
+    const grad = e.gradient ? (e.gradient === true || !e.gradient.promise ? 'yes' : `yes: ${e.gradient.promise}`) : '—';
     const checks = (e.checks ?? []).map((c) => c.name).join('; ') || '—';
     return `| \`${e.name}\` | ${e.family} | ${cell(e.promise)} | ${cell(checks)} | ${cell(grad)} |`;
   });
-  return [CATALOG_BEGIN, '| entry | family | promise (value) | also checks | gradient checked |', '|---|---|---|---|---|', ...rows, CATALOG_END].join('\n');
+  return [CATALOG_BEGIN, '| entry | family | promise (value) | also checks | gradient finite |', '|---|---|---|---|---|', ...rows, CATALOG_END].join('\n');
 }
 
 /** Replace the generated block of a README with a fresh table. */
