@@ -292,7 +292,24 @@ function backendSetup(backend: string): { imports: string[]; setup: string[] } {
 }
 
 /** The repro script of a failed result (its counterexample). Runs the subject a few times to check its source. */
+/**
+ * A writer that knows a kind of counterexample better than the generic one (training
+ * configurations register theirs): it returns a script, or undefined to pass.
+ */
+export type ReproWriter = (input: ReproInput) => Repro | undefined;
+
+const WRITERS: ReproWriter[] = [];
+
+/** Register a {@link ReproWriter}; writers are asked in registration order before the generic script. */
+export function registerReproWriter(writer: ReproWriter): void {
+  WRITERS.push(writer);
+}
+
 export function reproScript(input: ReproInput): Repro {
+  for (const writer of WRITERS) {
+    const repro = writer(input);
+    if (repro) return repro;
+  }
   const { property, result } = input;
   if (result.counterexample === undefined) throw new TypeError(`reproScript: '${result.name}' has no counterexample`);
   const inputs = result.counterexample;

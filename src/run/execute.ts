@@ -176,6 +176,7 @@ export function execute<I>(subject: Subject<I>, inputs: I, options: ExecuteOptio
         );
       } catch (e) {
         for (const t of flat?.tensors ?? []) t.dispose();
+        releaseTape();
         if (e instanceof StageError) throw e;
         throw new StageError('gradient', errorText(e));
       }
@@ -224,6 +225,17 @@ export function execute<I>(subject: Subject<I>, inputs: I, options: ExecuteOptio
     };
   }
   return outcome!;
+}
+
+/**
+ * When the subject throws inside tf's gradient scope, tfjs 4.22 leaves the tape it recorded, and
+ * the tensors its nodes saved for the backward pass, allocated. Free them (outermost tape only).
+ */
+function releaseTape(): void {
+  const state = (tf.engine() as unknown as { state: { gradientDepth: number; activeTape: { saved?: tf.Tensor[] }[] | null } }).state;
+  if (state.gradientDepth !== 0 || !state.activeTape) return;
+  for (const node of state.activeTape) for (const t of node.saved ?? []) if (!t.isDisposed) t.dispose();
+  state.activeTape = null;
 }
 
 export function errorText(e: unknown): string {

@@ -8,7 +8,8 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../report/json.ts';
 import { formatNumber } from '../generate/tensor-value.ts';
-import { layerPlan, type TrainingConfig } from './config.ts';
+import { findTrainingConfig, layerPlan, type TrainingConfig } from './config.ts';
+import { registerReproWriter } from '../report/repro.ts';
 import { BUILTIN_LOSSES, isBuiltinLoss } from './losses.ts';
 import { layerArgs } from './model.ts';
 import { optimizerSource, prepareGradientSource } from './optimizer.ts';
@@ -112,3 +113,11 @@ export function writeTrainingRepro(file: string, config: TrainingConfig, options
   writeFileAtomic(abs, trainingReproScript(config, options));
   return abs;
 }
+
+// `nanhunt check` writes a repro script per failure through src/report/repro.ts: for a training
+// configuration built from the model and loss it describes, that script is this one.
+registerReproWriter((input) => {
+  const config = findTrainingConfig(input.result.counterexample);
+  if (!config || config.model !== undefined || config.loss === 'custom') return undefined;
+  return { text: trainingReproScript(config, { title: input.property.name }), selfContained: true };
+});

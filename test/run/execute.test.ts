@@ -68,6 +68,16 @@ describe('execute()', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('frees what tfjs recorded for the backward pass when the subject throws while gradients are computed', () => {
+    const before = tf.memory().numTensors;
+    const out = execute(({ x }: { x: tf.Tensor }) => {
+      tf.sum(tf.exp(tf.mul(x, 2)));
+      throw new Error('boom');
+    }, { x }, { gradients: true });
+    expect(out).toEqual({ kind: 'error', stage: 'subject', message: 'boom' });
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('reports a gradient that cannot be computed as an error of the gradient stage', () => {
     const out = execute(({ x }: { x: tf.Tensor }) => tf.cast(tf.greater(x, 2), 'int32'), { x }, { gradients: true });
     expect(out).toMatchObject({ kind: 'error', stage: 'gradient' });
