@@ -12,11 +12,18 @@ import * as tf from '@tensorflow/tfjs';
 import { float32, gradients, learningRates, scalar, tensors, type Elements, type TensorValue } from '../src/index.ts';
 import { catalogProperties, opInfo, type OpInfo } from '../src/catalog/op-info.ts';
 import { equalsInput, movesAgainstGradient } from '../src/catalog/checks.ts';
+import { matchesReference } from '../src/check/accuracy.ts';
+import * as ref from '../src/reference/index.ts';
+import type { ExactTensor } from '../src/reference/index.ts';
 
 type Inputs = { t: { params: TensorValue; grads: TensorValue }; lr: number; eps: number };
 
+/** The exact new value after one step (src/reference), for the entry's own hyperparameters. */
+type ExactStep = (args: { value: TensorValue; gradient: TensorValue; learningRate: number; epsilon: number | undefined }) => ExactTensor;
+
 interface OptimizerSpec {
   readonly name: string;
+  readonly exact: ExactStep;
   /** Build the optimizer; eps undefined means tfjs's default (backend epsilon, 1e-7). */
   readonly make: (lr: number, eps: number | undefined) => tf.Optimizer;
   readonly takesEpsilon: boolean;
@@ -32,16 +39,47 @@ const epsilons = scalar(float32({ min: 1e-10, max: 0.1, classes: ['wide', 'power
 const fixedEps = scalar(float32({ min: 1, max: 1, classes: ['ordinary'] }));
 
 const SPECS: OptimizerSpec[] = [
-  { name: 'sgd', make: (lr) => tf.train.sgd(lr), takesEpsilon: false, grads: linear, note: 'p - lr·g' },
-  { name: 'momentum', make: (lr) => tf.train.momentum(lr, 0.9), takesEpsilon: false, grads: linear, note: 'momentum 0.9' },
-  { name: 'adagrad', make: (lr) => tf.train.adagrad(lr), takesEpsilon: false, grads: adaptive, note: 'initial accumulator 0.1' },
-  { name: 'adadelta', make: (lr, eps) => tf.train.adadelta(lr, 0.95, eps), takesEpsilon: true, grads: adaptive, note: 'rho 0.95' },
-  { name: 'adam', make: (lr, eps) => tf.train.adam(lr, 0.9, 0.999, eps), takesEpsilon: true, grads: adaptive, note: 'beta1 0.9, beta2 0.999' },
-  { name: 'adamax', make: (lr, eps) => tf.train.adamax(lr, 0.9, 0.999, eps), takesEpsilon: true, grads: adaptive, note: 'beta1 0.9, beta2 0.999' },
-  { name: 'rmsprop', make: (lr, eps) => tf.train.rmsprop(lr, 0.9, 0, eps), takesEpsilon: true, grads: adaptive, note: 'decay 0.9' },
+  { name: 'sgd', make: (lr) => tf.train.sgd(lr), exact: (a) => ref.train.sgd(a).value, takesEpsilon: false, grads: linear, note: 'p - lr·g' },
+  { name: 'momentum', make: (lr) => tf.train.momentum(lr, 0.9), exact: (a) => ref.train.momentum({ ...a, momentum: 0.9 }).value, takesEpsilon: false, grads: linear, note: 'momentum 0.9' },
+  { name: 'adagrad', make: (lr) => tf.train.adagrad(lr), exact: (a) => ref.train.adagrad(a).value, takesEpsilon: false, grads: adaptive, note: 'initial accumulator 0.1' },
+  {
+    name: 'adadelta',
+    make: (lr, eps) => tf.train.adadelta(lr, 0.95, eps),
+    // Zeiler's update (TensorFlow's): scaled by the accumulated gradient after this step
+    exact: (a) => ref.train.adadelta({ ...a, rho: 0.95, variant: 'tensorflow' }).value,
+    takesEpsilon: true,
+    grads: adaptive,
+    note: 'rho 0.95',
+  },
+  {
+    name: 'adam',
+    make: (lr, eps) => tf.train.adam(lr, 0.9, 0.999, eps),
+    exact: (a) => ref.train.adam({ ...a, beta1: 0.9, beta2: 0.999 }).value,
+    takesEpsilon: true,
+    grads: adaptive,
+    note: 'beta1 0.9, beta2 0.999',
+  },
+  {
+    name: 'adamax',
+    make: (lr, eps) => tf.train.adamax(lr, 0.9, 0.999, eps),
+    exact: (a) => ref.train.adamax({ ...a, beta1: 0.9, beta2: 0.999 }).value,
+    takesEpsilon: true,
+    grads: adaptive,
+    note: 'beta1 0.9, beta2 0.999',
+  },
+  {
+    name: 'rmsprop',
+    make: (lr, eps) => tf.train.rmsprop(lr, 0.9, 0, eps),
+    exact: (a) => ref.train.rmsprop({ ...a, decay: 0.9, momentum: 0 }).value,
+    takesEpsilon: true,
+    grads: adaptive,
+    note: 'decay 0.9',
+  },
   {
     name: 'rmsprop centered',
     make: (lr, eps) => tf.train.rmsprop(lr, 0.9, 0, eps, true),
+    // TensorFlow's centered RMSProp: sqrt(ms - mg² + eps)
+    exact: (a) => ref.train.rmsprop({ ...a, decay: 0.9, momentum: 0, centered: true, variant: 'tensorflow' }).value,
     takesEpsilon: true,
     grads: adaptive,
     note: 'decay 0.9, centered',
@@ -100,9 +138,18 @@ function entries(spec: OptimizerSpec): OpInfo<Inputs>[] {
           family: 'optimizer',
           promise:
             `${spec.note}${spec.takesEpsilon ? (userEps ? ', epsilon 1e-10..0.1' : ', default epsilon') : ''}: ` +
-            `parameters stay finite (${range})${steps === 1 ? ' and move against the gradient' : ''}`,
+            (steps === 1 ? `the exact new parameters within tolerance (${range}), moved against the gradient` : `parameters stay finite (${range})`),
           inputs: userEps ? inputs(spec, steps) : { ...inputs(spec, steps), eps: fixedEps },
           op: train(spec, steps, userEps, false),
+          ...(steps === 1
+            ? {
+                value: matchesReference(
+                  ({ t, lr, eps }: Inputs) =>
+                    spec.exact({ value: t.params, gradient: t.grads, learningRate: lr, epsilon: userEps ? eps : undefined }),
+                  'optimizer',
+                ),
+              }
+            : {}),
           checks: steps === 1 ? [movesAgainstGradient('params', 'grads')] : [],
         }),
       );
