@@ -80,7 +80,8 @@ export interface FailureDatabase {
   save(result: PropertyResult, meta?: SaveMeta): SavedFailure | undefined;
   /**
    * After a run whose `examples` were `saved` (in that order): mark the saved cases that passed as
-   * fixed, and save the result's failure. Returns the saved failure, if any.
+   * fixed, and save the result's failure; a saved case it shrank further from is replaced by it.
+   * Returns the saved failure, if any.
    */
   recordRun(result: PropertyResult, saved: readonly SavedFailure[], meta?: SaveMeta): SavedFailure | undefined;
   /** Mark saved cases as fixed (they passed); they are kept until pruned. */
@@ -275,7 +276,12 @@ export function openFailureDatabase(dir: string = DEFAULT_DB_DIR, options: Failu
     },
     recordRun(result, saved, meta = {}) {
       db.markFixed(saved.slice(0, passedExamples(result, saved.length)));
-      return db.save(result, meta);
+      const written = db.save(result, meta);
+      // A saved case that failed again and shrank further is superseded by the smaller case (as in
+      // Hypothesis' database): keep one file per failure, not one per shrinking session.
+      const source = result.example !== undefined ? saved[result.example] : undefined;
+      if (written && source && path.resolve(source.file) !== path.resolve(written.file)) db.remove(source);
+      return written;
     },
     list() {
       return scan().entries.sort((a, b) => (a.property < b.property ? -1 : a.property > b.property ? 1 : byRecency(a, b)));

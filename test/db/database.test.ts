@@ -30,6 +30,25 @@ const buggy = property({ name: 'db test: log', inputs, subject: ({ p }) => tf.lo
 const fixedVersion = property({ name: 'db test: log', inputs, subject: ({ p }) => tf.log(tf.maximum(p, 1e-30)) });
 
 describe('failure database', () => {
+  it('replaces a saved case that failed again and shrank further by the smaller case', () => {
+    const dir = tempDir();
+    const db = openFailureDatabase(dir, { warn: () => {} });
+    // a saved case that is not minimal: 3 elements, one zero
+    const big = { p: tensorValue([3], [0.5, 0, 0.25]) };
+    const first = runProperty(buggy, { seed: 3, runs: 1, examples: [big], provenance: false });
+    expect(first.example).toBe(0);
+    // the saved file as an older session would have written it, with the unshrunk case
+    const older = db.save({ ...first, counterexample: big }, { property: buggy })!;
+    expect(readdirSync(dir)).toEqual([path.basename(older.file)]);
+    const loaded = db.load(buggy.name);
+    const again = runProperty(buggy, { seed: 3, runs: 10, examples: loaded.map((l) => l.inputs), provenance: false });
+    expect(again.example).toBe(0);
+    expect(String((again.counterexample as { p: unknown }).p)).toBe("tensor([0], [1], 'float32')");
+    const written = db.recordRun(again, loaded, { property: buggy })!;
+    expect(readdirSync(dir)).toEqual([path.basename(written.file)]);
+    expect(written.file).not.toBe(older.file);
+  });
+
   it('save → the next run replays the saved case first → fix → it passes and is kept until pruned', () => {
     const dir = tempDir();
     const { warn, lines } = collect();
