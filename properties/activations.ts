@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { MAX_FLOAT32, float32, tensor, tensors, type Float32Options, type TensorValue } from '../src/index.ts';
 import { callSource, catalogProperties, opInfo, type OpInfo } from '../src/catalog/op-info.ts';
 import { matchesReference } from '../src/check/accuracy.ts';
+import { exactGradient } from './unary.ts';
 import * as ref from '../src/reference/index.ts';
 import type { ExactTensor, ToleranceName } from '../src/reference/index.ts';
 import { bound, inRange, rowsSumToOne } from '../src/catalog/checks.ts';
@@ -33,7 +34,7 @@ function activation(
     op: ({ x }) => f(x),
     source: callSource(f, tfName, '{ x }', 'x'),
     checks,
-    gradient: { inputs: x(domain) },
+    gradient: { inputs: x(domain), ...exactGradient(name) },
   });
 }
 

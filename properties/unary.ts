@@ -21,7 +21,9 @@ import {
 import { callSource, catalogProperties, opInfo, type OpInfo } from '../src/catalog/op-info.ts';
 import { matchesReference } from '../src/check/accuracy.ts';
 import * as ref from '../src/reference/index.ts';
-import type { ExactTensor, ToleranceName } from '../src/reference/index.ts';
+import type { Derivative, ExactTensor, ToleranceName } from '../src/reference/index.ts';
+import { gradientMatches } from '../src/check/gradient.ts';
+import type { Invariant } from '../src/check/invariant.ts';
 
 type X = { x: TensorValue };
 const SHAPE = { maxRank: 2, maxSize: 64 } as const;
@@ -32,6 +34,19 @@ const openUnit = { min: -1, max: 1, exclude: [-1, 1] };
 
 /** An exact reference for the value: it then runs on every finite float32 (see `exact`). */
 type Exact = (x: TensorValue) => ExactTensor;
+
+/** Elementwise ops whose exact derivative src/reference computes from x alone. */
+const ELEMENTWISE_DERIVATIVES = new Set(['exp', 'expm1', 'log', 'log1p', 'sqrt', 'rsqrt', 'sigmoid', 'logSigmoid', 'softplus', 'tanh', 'elu', 'selu']);
+
+/** The exact-derivative check of an elementwise op that has one in src/reference (else: gradients finite). */
+export function exactGradient(name: string): { value?: Invariant; promise?: string } {
+  if (!ELEMENTWISE_DERIVATIVES.has(name)) return {};
+  const d = (ref.derivatives as Record<string, unknown>)[name] as (x: TensorValue) => Derivative;
+  return {
+    value: gradientMatches<X>({ derivative: ({ x }) => d(x), name: `gradient matches d/dx ${name}` }),
+    promise: `the gradient matches the exact derivative of ${name}`,
+  };
+}
 
 function unary(
   name: string,
@@ -50,7 +65,7 @@ function unary(
     ...(exact ? { value: matchesReference(({ x }: X) => exact(x), name as ToleranceName) } : {}),
     op: ({ x }) => f(x),
     source: callSource(f, (tf as Record<string, unknown>)[name] === f ? name : undefined, '{ x }', 'x'),
-    ...(gradient ? { gradient: { inputs: x(gradient) } } : {}),
+    ...(gradient ? { gradient: { inputs: x(gradient), ...exactGradient(name) } } : {}),
   });
 }
 

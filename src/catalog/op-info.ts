@@ -42,8 +42,12 @@ export interface OpInfo<I = any> {
   readonly value?: Invariant;
   /** Mathematical properties beyond the value check (ranges, sums, monotonicity...). */
   readonly checks?: readonly Invariant[];
-  /** Check gradients: `true` on the same inputs, or inputs for the gradient's own domain. */
-  readonly gradient?: boolean | { readonly inputs: InputArbitraries<I>; readonly promise?: string };
+  /**
+   * Check gradients: `true` on the same inputs, or inputs for the gradient's own domain, and
+   * optionally the gradient invariant (default: gradients finite; e.g. `gradientMatches` against
+   * the exact derivative).
+   */
+  readonly gradient?: boolean | { readonly inputs: InputArbitraries<I>; readonly promise?: string; readonly value?: Invariant };
   /** Runs per property (default {@link CATALOG_RUNS}). */
   readonly runs?: number;
 }
@@ -84,7 +88,7 @@ export function entryProperties(info: OpInfo): Property[] {
     }),
   ];
   if (info.gradient) {
-    const g = info.gradient === true ? { inputs: info.inputs } : info.gradient;
+    const g: { inputs: InputArbitraries<unknown>; promise?: string; value?: Invariant } = info.gradient === true ? { inputs: info.inputs } : info.gradient;
     out.push(
       property({
         name: `${info.name} gradient`,
@@ -92,7 +96,7 @@ export function entryProperties(info: OpInfo): Property[] {
         inputs: g.inputs as InputArbitraries<unknown> | fc.Arbitrary<unknown>,
         subject: info.op as Subject<unknown>,
         ...(info.source ? { source: info.source } : {}),
-        invariants: [finite({ gradients: true, outputs: false })],
+        invariants: [g.value ?? finite({ gradients: true, outputs: false })],
         runs: info.runs ?? CATALOG_RUNS,
         tags: [info.family, 'gradient'],
       }),

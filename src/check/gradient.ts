@@ -24,6 +24,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Invariant, Observation, ReadTensor, Violation } from './invariant.ts';
+import { activeBackend } from '../run/backend.ts';
 import { locate } from './invariant.ts';
 import { measureError, type ErrorMeasure } from './error.ts';
 import { withinTolerance, type ReferenceResult } from './accuracy.ts';
@@ -386,7 +387,8 @@ export function gradientMatches<I = any>(options: GradientOptions<I>): Invariant
     throw new TypeError('gradientMatches: give a reference (differentiated numerically) or an exact derivative');
   }
   const name = options.name ?? 'gradient matches reference';
-  const tol = options.tolerance ?? toleranceFor('gradient', options.backend ?? 'cpu');
+  // the default tolerance follows the backend the check runs on (unless one is given)
+  const tolNow = (): Tolerance => options.tolerance ?? toleranceFor('gradient', options.backend ?? activeBackend());
   return {
     name,
     needsGradients: true,
@@ -396,6 +398,7 @@ export function gradientMatches<I = any>(options: GradientOptions<I>): Invariant
         if (floatInputs(inputs, options.wrt).length === 0) return undefined;
         return { invariant: name, message: 'the observation has no gradients: the runner must compute them for this invariant (needsGradients)' };
       }
+      const tol = tolNow();
       const report = compareGradients(inputs, observation.gradients, { ...options, tolerance: tol });
       if (report.ok || report.worstFailure === undefined) return undefined;
       const e = report.worstFailure;

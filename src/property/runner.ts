@@ -92,18 +92,26 @@ export function propertySeed(globalSeed: number, name: string): number {
 
 function failureOf(outcome: Outcome, property: Property, samples?: ErrorSample[]): Failure | undefined {
   if (outcome.kind === 'error') return { kind: 'error', stage: outcome.stage, message: outcome.message };
-  if (samples && samples.length < MAX_ERROR_SAMPLES) {
-    for (const inv of property.invariants) {
-      if (!inv.sample) continue;
-      for (const s of inv.sample(outcome.observation)) {
-        if (samples.length >= MAX_ERROR_SAMPLES) break;
-        samples.push(s);
+  // an invariant that throws is an error of the property (named), never a crash of the run
+  let current = '';
+  try {
+    if (samples && samples.length < MAX_ERROR_SAMPLES) {
+      for (const inv of property.invariants) {
+        if (!inv.sample) continue;
+        current = inv.name;
+        for (const s of inv.sample(outcome.observation)) {
+          if (samples.length >= MAX_ERROR_SAMPLES) break;
+          samples.push(s);
+        }
       }
     }
-  }
-  for (const inv of property.invariants) {
-    const v = inv.check(outcome.observation);
-    if (v) return { kind: 'violation', violation: v };
+    for (const inv of property.invariants) {
+      current = inv.name;
+      const v = inv.check(outcome.observation);
+      if (v) return { kind: 'violation', violation: v };
+    }
+  } catch (e) {
+    return { kind: 'error', stage: 'invariant', message: `invariant '${current}' threw: ${errorText(e)}` };
   }
   return undefined;
 }

@@ -76,6 +76,10 @@ describe('catalog verdicts on the real ops', () => {
     const adam = runProperty(byName('train.adam 1 step'), { seed: 1 });
     expect(adam.failure).toMatchObject({ kind: 'violation', violation: { invariant: 'matches reference (optimizer)' } });
     expect(adam.provenance?.born?.kernel).toBe('Square');
+    // gradients against the exact derivative: rsqrt's is 0 where x^1.5 overflows (exact: about -2e-39)
+    const rsqrt = runProperty(byName('rsqrt gradient'), { seed: 1 });
+    expect(rsqrt.failure).toMatchObject({ kind: 'violation', violation: { invariant: 'gradient matches d/dx rsqrt' } });
+    expect(runProperty(byName('tanh gradient'), { seed: 1 }).status).toBe('passed');
     const leak = runProperty(byName('train.momentum dispose'), { seed: 1 });
     expect(leak.failure).toMatchObject({ kind: 'error', stage: 'leak' });
   });

@@ -102,6 +102,15 @@ describe('runProperty', () => {
     expect(n.status).toBe('passed');
   });
 
+  it('reports an invariant that throws as an error of the property, naming it', () => {
+    const broken = invariant('broken check', () => {
+      throw new Error('cannot read that');
+    });
+    const r = runProperty(property({ name: 'bad invariant', inputs: { x: tensor() }, subject: ({ x }) => tf.abs(x), invariants: [broken] }), { seed: 1 });
+    expect(r.status).toBe('errored');
+    expect(r.failure).toEqual({ kind: 'error', stage: 'invariant', message: "invariant 'broken check' threw: cannot read that" });
+  });
+
   it('rejects bad definitions and options clearly', () => {
     expect(() => property({ name: '', inputs: {}, subject: () => tf.scalar(1) })).toThrow(/name/);
     expect(() => property({ name: 'x', inputs: { a: 3 as never }, subject: () => tf.scalar(1) })).toThrow(/input 'a' is not a fast-check Arbitrary/);
