@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { float32, tensors, type TensorValue } from '../src/index.ts';
 import { catalogProperties, opInfo, type OpInfo } from '../src/catalog/op-info.ts';
 import { matchesReference } from '../src/check/accuracy.ts';
+import { gradientMatches } from '../src/check/gradient.ts';
 import * as ref from '../src/reference/index.ts';
 
 const big = (m: number) => float32({ min: -m, max: m });
@@ -21,7 +22,17 @@ export const linalgTable: OpInfo[] = [
     inputs: { t: tensors({ dims: { m: dim(6), k: dim(8), n: dim(6) }, tensors: { a: { shape: ['m', 'k'], elements: big(1e18) }, b: { shape: ['k', 'n'], elements: big(1e18) } } }) },
     op: ({ t }) => tf.matMul(t.a, t.b),
     value: matchesReference(({ t }: T<'a' | 'b'>) => ref.matMul(t.a, t.b), 'matMul'),
-    gradient: true,
+    gradient: {
+      inputs: { t: tensors({ dims: { m: dim(6), k: dim(8), n: dim(6) }, tensors: { a: { shape: ['m', 'k'], elements: big(1e18) }, b: { shape: ['k', 'n'], elements: big(1e18) } } }) },
+      promise: 'the gradients match the exact derivatives (row sums of b, column sums of a)',
+      value: gradientMatches<T<'a' | 'b'>>({
+        derivative: ({ t }) => {
+          const d = ref.derivatives.matMul(t.a, t.b);
+          return { 't.a': d.a!, 't.b': d.b! };
+        },
+        name: 'gradient matches d/d(a, b) matMul',
+      }),
+    },
   }),
   opInfo<T<'a' | 'b'>>({
     name: 'dot',

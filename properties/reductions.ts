@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { MAX_FLOAT32, float32, tensor, type Float32Options, type SubjectOutput, type TensorValue } from '../src/index.ts';
 import { callSource, catalogProperties, opInfo, type OpInfo } from '../src/catalog/op-info.ts';
 import { matchesReference } from '../src/check/accuracy.ts';
+import { exactGradient } from './unary.ts';
 import * as ref from '../src/reference/index.ts';
 import type { ExactTensor, ToleranceName } from '../src/reference/index.ts';
 import { bound, inRange, rowMax, scalesLinearly } from '../src/catalog/checks.ts';
@@ -35,7 +36,7 @@ function reduction(
     op: ({ x }) => f(x),
     source: callSource(f, undefined, '{ x }', 'x'),
     checks,
-    ...(gradient ? { gradient: { inputs: x(gradient === true ? domain : gradient) } } : {}),
+    ...(gradient ? { gradient: { inputs: x(gradient === true ? domain : gradient), ...exactGradient(name) } } : {}),
   });
 }
 

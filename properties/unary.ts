@@ -38,10 +38,21 @@ type Exact = (x: TensorValue) => ExactTensor;
 /** Elementwise ops whose exact derivative src/reference computes from x alone. */
 const ELEMENTWISE_DERIVATIVES = new Set(['exp', 'expm1', 'log', 'log1p', 'sqrt', 'rsqrt', 'sigmoid', 'logSigmoid', 'softplus', 'tanh', 'elu', 'selu']);
 
-/** The exact-derivative check of an elementwise op that has one in src/reference (else: gradients finite). */
+/** Ops of one input `x` whose exact derivative (of the summed output) src/reference computes. */
+const ONE_INPUT_DERIVATIVES: Record<string, (x: TensorValue) => Derivative> = {
+  softmax: (x) => ({ x: ref.derivatives.softmax(x).logits! }),
+  logSoftmax: (x) => ({ x: ref.derivatives.logSoftmax(x).logits! }),
+  logSumExp: (x) => ref.derivatives.logSumExp(x, -1),
+  sum: (x) => ref.derivatives.sum(x),
+  mean: (x) => ref.derivatives.mean(x),
+};
+
+/** The exact-derivative check of an op of one input `x` that has one in src/reference (else: gradients finite). */
 export function exactGradient(name: string): { value?: Invariant; promise?: string } {
-  if (!ELEMENTWISE_DERIVATIVES.has(name)) return {};
-  const d = (ref.derivatives as Record<string, unknown>)[name] as (x: TensorValue) => Derivative;
+  const d = ELEMENTWISE_DERIVATIVES.has(name)
+    ? ((ref.derivatives as Record<string, unknown>)[name] as (x: TensorValue) => Derivative)
+    : ONE_INPUT_DERIVATIVES[name];
+  if (!d) return {};
   return {
     value: gradientMatches<X>({ derivative: ({ x }) => d(x), name: `gradient matches d/dx ${name}` }),
     promise: `the gradient matches the exact derivative of ${name}`,
@@ -113,7 +124,25 @@ export const unaryTable: OpInfo[] = [
     },
     op: ({ p }) => tf.pow(p.base, p.exponent),
     value: matchesReference(({ p }: { p: { base: TensorValue; exponent: TensorValue } }) => ref.pow(p.base, p.exponent), 'pow'),
-    gradient: true,
+    gradient: {
+      inputs: {
+        p: tensors({
+          dims: { n: { min: 1, max: 16 } },
+          tensors: {
+            base: { shape: ['n'], elements: float32({ min: 1e-3, max: 1e3 }) },
+            exponent: { shape: ['n'], elements: float32({ min: -10, max: 10 }) },
+          },
+        }),
+      },
+      promise: 'the gradient matches the exact derivatives of base^exponent',
+      value: gradientMatches<{ p: { base: TensorValue; exponent: TensorValue } }>({
+        derivative: ({ p }) => {
+          const d = ref.derivatives.pow(p.base, p.exponent);
+          return { 'p.base': d.base!, 'p.exponent': d.exp! };
+        },
+        name: 'gradient matches d/d(base, exponent) pow',
+      }),
+    },
   }),
   opInfo<{ p: { base: TensorValue; exponent: TensorValue } }>({
     name: 'pow integer exponent',

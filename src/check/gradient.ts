@@ -99,13 +99,31 @@ function isTensorLike(x: unknown): x is TensorLike {
   return typeof x === 'object' && x !== null && Array.isArray((x as TensorLike).shape) && typeof (x as TensorLike).data === 'object';
 }
 
-function entries(inputs: unknown): [string, unknown][] {
-  if (Array.isArray(inputs)) return inputs.map((v, i) => [String(i), v]);
-  if (typeof inputs === 'object' && inputs !== null) return Object.entries(inputs);
-  throw new TypeError('gradient check: inputs must be a record (or array) of tensor values');
+/**
+ * The tensor inputs by name; nested records are flattened with dotted names (`p.base`), the
+ * names the runner gives gradients (`grad(p.base)`).
+ */
+function entries(inputs: unknown, prefix = ''): [string, unknown][] {
+  if (typeof inputs !== 'object' || inputs === null) {
+    throw new TypeError('gradient check: inputs must be a record (or array) of tensor values');
+  }
+  const own: [string, unknown][] = Array.isArray(inputs) ? inputs.map((v, i) => [String(i), v]) : Object.entries(inputs);
+  return own.flatMap(([k, v]): [string, unknown][] => {
+    const name = prefix + k;
+    if (!isTensorLike(v) && typeof v === 'object' && v !== null && !ArrayBuffer.isView(v)) return entries(v, `${name}.`);
+    return [[name, v]];
+  });
 }
 
 function withInput<I>(inputs: I, name: string, value: TensorLike): I {
+  const dot = name.indexOf('.');
+  if (dot !== -1 && !(Object.hasOwn(inputs as object, name))) {
+    const head = name.slice(0, dot);
+    const inner = (inputs as Record<string, unknown>)[head];
+    if (typeof inner === 'object' && inner !== null) {
+      return { ...(inputs as object), [head]: withInput(inner, name.slice(dot + 1), value) } as I;
+    }
+  }
   if (Array.isArray(inputs)) {
     const copy = [...inputs];
     copy[Number(name)] = value;
