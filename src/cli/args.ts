@@ -43,3 +43,12 @@ export function parseArgs(argv: readonly string[], spec: Readonly<Record<string,
   }
   return { positional, flags };
 }
+
+/** `--seed` (default 0, must fit in 32 bits) and `--runs` (at least 1), as check and diff take them. */
+export function seedAndRuns(flags: ParsedArgs['flags']): { seed: number; runs: number | undefined } {
+  const seed = (flags.seed as number | undefined) ?? 0;
+  if (seed < -(2 ** 31) || seed >= 2 ** 31) throw new UsageError('--seed must fit in 32 bits');
+  const runs = flags.runs as number | undefined;
+  if (runs !== undefined && runs < 1) throw new UsageError('--runs must be at least 1');
+  return { seed, runs };
+}

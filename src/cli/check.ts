@@ -7,8 +7,8 @@ import { useBackend, BackendError } from '../run/backend.ts';
 import { runProperty, propertySeed, type PropertyResult } from '../property/runner.ts';
 import { CheckSession, SESSION_FLAGS } from '../report/check-session.ts';
 import type { OutputStream } from '../report/progress.ts';
-import { parseArgs, UsageError } from './args.ts';
-import { CATALOG_DIR, loadProperties, selectProperties } from './load.ts';
+import { parseArgs, seedAndRuns, UsageError } from './args.ts';
+import { loadSelection } from './load.ts';
 import { VERSION } from './version.ts';
 import { checkSessionFromFlags, DB_FLAGS } from './db.ts';
 
@@ -34,24 +34,11 @@ export interface Io {
 export async function checkCommand(argv: readonly string[], io: Io, options: { updateBaseline?: boolean } = {}): Promise<number> {
   const { positional, flags } = parseArgs(argv, CHECK_FLAGS);
   if (positional.length > 0) throw new UsageError(`unexpected argument '${positional[0]}'`);
-  const seed = (flags.seed as number | undefined) ?? 0;
-  if (seed < -(2 ** 31) || seed >= 2 ** 31) throw new UsageError('--seed must fit in 32 bits');
-  const runs = flags.runs as number | undefined;
-  if (runs !== undefined && runs < 1) throw new UsageError('--runs must be at least 1');
+  const { seed, runs } = seedAndRuns(flags);
   const backendName = (flags.backend as string | undefined) ?? 'cpu';
-  const propertiesArg = flags.properties as string | undefined;
   const session = CheckSession.open(io, flags, options); // reads the baseline: a corrupt one stops here (exit 2)
   const failures = checkSessionFromFlags(flags, seed, io); // failure database (saved cases run first) and repro scripts
-  const all = await loadProperties(propertiesArg ?? CATALOG_DIR);
-  const selected = selectProperties(all, flags.filter as string | undefined);
-  if (selected.length === 0) {
-    throw new UsageError(
-      all.length === 0 ? `no properties found in ${propertiesArg ?? CATALOG_DIR}` : `no property matches --filter '${flags.filter}'`,
-    );
-  }
-  if (flags.path !== undefined && selected.length !== 1) {
-    throw new UsageError(`--path replays one property, but ${selected.length} match: give --filter the exact name`);
-  }
+  const { selected, propertiesArg } = await loadSelection(flags);
   try {
     await useBackend(backendName);
   } catch (e) {

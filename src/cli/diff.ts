@@ -11,9 +11,9 @@ import { checkBackendList, prepareBackends } from '../diff/switch.ts';
 import { diffDocument } from '../diff/json.ts';
 import { diffClosingLine, diffReport, diffSummaryLine, toleranceText, type DiffContext } from '../diff/report.ts';
 import { writeFileAtomic } from '../report/json.ts';
-import { parseArgs, UsageError } from './args.ts';
+import { parseArgs, seedAndRuns, UsageError } from './args.ts';
 import type { Io } from './check.ts';
-import { CATALOG_DIR, loadProperties, selectProperties } from './load.ts';
+import { loadSelection } from './load.ts';
 import { VERSION } from './version.ts';
 
 export const DIFF_FLAGS = {
@@ -43,10 +43,7 @@ export const DIFF_USAGE = `  --backends <a,b,...>  backends to compare, the base
 export async function diffCommand(argv: readonly string[], io: Io): Promise<number> {
   const { positional, flags } = parseArgs(argv, DIFF_FLAGS);
   if (positional.length > 0) throw new UsageError(`unexpected argument '${positional[0]}'`);
-  const seed = (flags.seed as number | undefined) ?? 0;
-  if (seed < -(2 ** 31) || seed >= 2 ** 31) throw new UsageError('--seed must fit in 32 bits');
-  const runs = flags.runs as number | undefined;
-  if (runs !== undefined && runs < 1) throw new UsageError('--runs must be at least 1');
+  const { seed, runs } = seedAndRuns(flags);
   const backends = ((flags.backends as string | undefined) ?? 'cpu,wasm').split(',').map((b) => b.trim());
   if (backends.some((b) => b === '')) throw new UsageError(`--backends: empty name in '${flags.backends}'`);
   if (backends.length < 2) throw new UsageError(`--backends needs at least two backends, e.g. cpu,wasm`);
@@ -62,17 +59,7 @@ export async function diffCommand(argv: readonly string[], io: Io): Promise<numb
   const atol = flags.atol === undefined ? DEFAULT_TOLERANCE.atol : Number(flags.atol);
   if (!Number.isFinite(atol) || atol < 0) throw new UsageError(`--atol must be a non-negative number, got '${flags.atol}'`);
   const tolerance: Tolerance = { ulps, atol };
-  const propertiesArg = flags.properties as string | undefined;
-  const all = await loadProperties(propertiesArg ?? CATALOG_DIR);
-  const selected = selectProperties(all, flags.filter as string | undefined);
-  if (selected.length === 0) {
-    throw new UsageError(
-      all.length === 0 ? `no properties found in ${propertiesArg ?? CATALOG_DIR}` : `no property matches --filter '${flags.filter}'`,
-    );
-  }
-  if (flags.path !== undefined && selected.length !== 1) {
-    throw new UsageError(`--path replays one property, but ${selected.length} match: give --filter the exact name`);
-  }
+  const { selected, propertiesArg } = await loadSelection(flags);
   io.out(
     `nanhunt ${VERSION} · tfjs ${tf.version.tfjs} · diff ${backends.join(' vs ')} · tolerance ${toleranceText(tolerance)} · seed ${seed} · ${selected.length} properties`,
   );

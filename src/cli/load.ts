@@ -80,3 +80,22 @@ export function selectProperties(all: readonly Property[], filter: string | unde
   const f = filter.toLowerCase();
   return all.filter((p) => p.name.toLowerCase().includes(f));
 }
+
+/**
+ * The properties a run works on: those of `--properties` (default the catalog) that `--filter`
+ * selects. None is a usage error, and `--path` replays exactly one.
+ */
+export async function loadSelection(flags: Readonly<Record<string, unknown>>): Promise<{ selected: Property[]; propertiesArg?: string }> {
+  const propertiesArg = flags.properties as string | undefined;
+  const all = await loadProperties(propertiesArg ?? CATALOG_DIR);
+  const selected = selectProperties(all, flags.filter as string | undefined);
+  if (selected.length === 0) {
+    throw new UsageError(
+      all.length === 0 ? `no properties found in ${propertiesArg ?? CATALOG_DIR}` : `no property matches --filter '${flags.filter}'`,
+    );
+  }
+  if (flags.path !== undefined && selected.length !== 1) {
+    throw new UsageError(`--path replays one property, but ${selected.length} match: give --filter the exact name`);
+  }
+  return { selected, ...(propertiesArg !== undefined ? { propertiesArg } : {}) };
+}
