@@ -25,7 +25,7 @@ import { float32 } from '../src/generate/float32.ts';
 import { tensor } from '../src/generate/tensor.ts';
 import { tensorValue, type TensorValue } from '../src/generate/tensor-value.ts';
 import { reference, type ExactTensor } from '../src/reference/index.ts';
-import { median } from './lib.ts';
+import { median, normal, rng } from './lib.ts';
 
 export type ReferenceOp = 'softmax' | 'log1p';
 
@@ -63,21 +63,6 @@ export interface ReferenceCostRow {
   checkFailures: number;
 }
 
-/** Deterministic random numbers (mulberry32), as bench/reference.ts. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function normal(r: () => number): number {
-  return Math.sqrt(-2 * Math.log(r() + 1e-300)) * Math.cos(2 * Math.PI * r());
-}
 
 function inputsFor(op: ReferenceOp, family: 'ordinary' | 'nanhunt', n: number, count: number): TensorValue[] {
   if (family === 'ordinary') {

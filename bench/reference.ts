@@ -16,6 +16,7 @@ import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import { reference, type ExactTensor } from '../src/reference/index.ts';
 import { measureError } from '../src/check/error.ts';
+import { normal, rng } from './lib.ts';
 
 const args = process.argv.slice(2);
 const backendName = args.includes('--backend') ? args[args.indexOf('--backend') + 1]! : 'cpu';
@@ -32,21 +33,6 @@ async function setBackend(name: string): Promise<void> {
   if ('firstUse' in b) b.firstUse = false; // no "install tfjs-node" banner
 }
 
-// Deterministic random numbers (mulberry32).
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function normal(r: () => number): number {
-  return Math.sqrt(-2 * Math.log(r() + 1e-300)) * Math.cos(2 * Math.PI * r());
-}
 
 function time(fn: () => void, minMs = 400): number {
   for (let i = 0; i < 20; i++) fn();
