@@ -13,7 +13,7 @@
  * settle. See arith.ts for the machinery and options.ts for the settings.
  *
  * ```ts
- * import { reference } from './reference/index.ts';
+ * import * as reference from './reference/index.ts'; // or: import { reference } from 'nanhunt'
  * reference.log1p([1e-10]).values[0];          // 9.9999999995e-11 (float32 input 1.00000001e-10)
  * reference.softmax({ shape: [2, 3], data }); // rows along the last axis
  * reference.losses.logLoss(labels, predictions);
@@ -79,30 +79,3 @@ export {
   matMul,
 };
 
-/** Everything above as one namespace object: `reference.exp(x)`, `reference.losses.logLoss(...)`. */
-export const reference = {
-  exp,
-  expm1,
-  log,
-  log1p,
-  sqrt,
-  rsqrt,
-  pow,
-  sigmoid,
-  logSigmoid,
-  softplus,
-  tanh,
-  elu,
-  selu,
-  softmax,
-  logSoftmax,
-  logSumExp,
-  sum,
-  mean,
-  moments,
-  norm,
-  matMul,
-  losses,
-  train,
-  derivatives,
-} as const;

@@ -9,7 +9,8 @@ import * as tf from '@tensorflow/tfjs';
 import { matchesReference, compareToReference, type ReferenceResult } from '../../src/check/accuracy.ts';
 import type { Observation } from '../../src/check/invariant.ts';
 import { tensorValue, type TensorValue } from '../../src/generate/tensor-value.ts';
-import { reference, toleranceFor, type ToleranceName } from '../../src/reference/index.ts';
+import * as reference from '../../src/reference/index.ts';
+import { toleranceFor, type ToleranceName } from '../../src/reference/index.ts';
 
 type Inputs = Record<string, TensorValue>;
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { reference, exactKind, exactFloat32, type ExactTensor } from '../../src/reference/index.ts';
+import * as reference from '../../src/reference/index.ts';
+import { exactKind, exactFloat32, type ExactTensor } from '../../src/reference/index.ts';
 
 /** Published constants, to 40+ digits. */
 const E = '2.718281828459045235360287471352662497757247';

@@ -8,7 +8,8 @@ import * as tf from '@tensorflow/tfjs';
 import { checkGradient, expectedGradient, gradientMatches } from '../../src/check/gradient.ts';
 import type { Observation } from '../../src/check/invariant.ts';
 import { tensorValue, type TensorValue } from '../../src/generate/tensor-value.ts';
-import { reference, type ExactTensor } from '../../src/reference/index.ts';
+import * as reference from '../../src/reference/index.ts';
+import { type ExactTensor } from '../../src/reference/index.ts';
 
 const tv = (values: ArrayLike<number>, shape: number[] = [values.length]): TensorValue => tensorValue(shape, values);
 const D = reference.derivatives;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { reference, resolveOptions, withReferenceOptions, validatePrecision, toleranceFor } from '../../src/reference/index.ts';
+import * as reference from '../../src/reference/index.ts';
+import { resolveOptions, withReferenceOptions, validatePrecision, toleranceFor } from '../../src/reference/index.ts';
 import { tensorValue } from '../../src/generate/tensor-value.ts';
 
 describe('bad inputs get errors naming the argument', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { reference, exactKind } from '../../src/reference/index.ts';
+import * as reference from '../../src/reference/index.ts';
+import { exactKind } from '../../src/reference/index.ts';
 
 const L = reference.losses;
 const f = Math.fround;

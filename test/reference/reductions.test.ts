@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { reference, exactKind, exactFloat32 } from '../../src/reference/index.ts';
+import * as reference from '../../src/reference/index.ts';
+import { exactKind, exactFloat32 } from '../../src/reference/index.ts';
 
 const vals = (t: { values: Float64Array }): number[] => Array.from(t.values);
 
