@@ -131,10 +131,11 @@ function* rawCandidates(x: number): Generator<number> {
  * restricted to those accepted by `accepts` (the generator's domain).
  */
 export function* simplerCandidates(x: number, accepts: (c: number) => boolean = () => true): Generator<number> {
-  const seen = new Set<number>();
+  // a Set compares with SameValueZero, so -0 gets its own key
+  const seen = new Set<number | string>();
   for (const raw of rawCandidates(x)) {
     const c = Number.isFinite(raw) ? f(raw) : raw;
-    const key = Object.is(c, -0) ? -0.0001234 : c;
+    const key = Object.is(c, -0) ? '-0' : c;
     if (seen.has(key)) continue;
     seen.add(key);
     if (!isSimpler(c, x)) continue;
