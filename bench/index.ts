@@ -18,7 +18,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { writeFileAtomic } from '../src/report/json.ts';
+import { writeAtomic } from '../src/core/atomic.ts';
 import { measureDetection, type DetectionRate, type DetectionRow } from './detection.ts';
 import { clip, fmt, loadAverage, machineInfo, selectBackend, table, type MachineInfo } from './lib.ts';
 import { measureMemory, RSS_GOAL, type MemoryRow } from './memory.ts';
@@ -369,7 +369,7 @@ async function main(): Promise<void> {
   const { out, ...options } = parseArgs(process.argv.slice(2));
   const report = await runBench({ ...options, log: (line) => process.stderr.write(`${line}\n`) });
   console.log(formatBench(report));
-  writeFileAtomic(out, benchJson(report));
+  writeAtomic(out, benchJson(report));
   console.log(`\nwrote ${out}`);
   tf.disposeVariables();
 }

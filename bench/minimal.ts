@@ -8,7 +8,7 @@ import { formatInputs } from '../src/report/format.ts';
 import { propertySeed, runProperty } from '../src/property/runner.ts';
 import { describeInit } from '../src/train/report.ts'; // (also registers the training-configuration formatter of formatInputs)
 import { isTrainingConfig, layerPlan, type TrainingConfig } from '../src/train/config.ts';
-import { formatData, formatNumber } from '../src/generate/tensor-value.ts';
+import { formatData, formatNumber } from '../src/core/tensor-value.ts';
 import { median, max, timeMs } from './lib.ts';
 import type { Scenario } from './scenarios.ts';
 

@@ -23,7 +23,7 @@ import * as tf from '@tensorflow/tfjs';
 import { finite } from '../src/check/finite.ts';
 import { float32 } from '../src/generate/float32.ts';
 import { tensor } from '../src/generate/tensor.ts';
-import type { TensorValue } from '../src/generate/tensor-value.ts';
+import type { TensorValue } from '../src/core/tensor-value.ts';
 import { property } from '../src/property/property.ts';
 import { runProperty } from '../src/property/runner.ts';
 import type { Subject } from '../src/run/execute.ts';

@@ -12,7 +12,7 @@ import * as fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs';
 import { gradients, logits } from '../src/generate/domain.ts';
 import { tensor } from '../src/generate/tensor.ts';
-import { isTensorValue, tensorValue, type TensorValue } from '../src/generate/tensor-value.ts';
+import { isTensorValue, tensorValue, type TensorValue } from '../src/core/tensor-value.ts';
 import { isProperty, property, type Property } from '../src/property/property.ts';
 import { naiveBce } from '../properties/examples.ts';
 

@@ -5,7 +5,7 @@
  * invariants → shrink → explain (NaN provenance) → report.
  */
 export { float32, classify, FLOAT32_CLASSES, type Float32Options, type Float32Class, type Float32Arb } from './generate/float32.ts';
-export * from './generate/float32-constants.ts';
+export * from './core/float32.ts';
 export { shape, type ShapeOptions } from './generate/shape.ts';
 export { tensor, tensors, type TensorOptions, type TensorsOptions, type DimOptions } from './generate/tensor.ts';
 export {
@@ -16,7 +16,7 @@ export {
   deserializeValue,
   type TensorValue,
   type DType,
-} from './generate/tensor-value.ts';
+} from './core/tensor-value.ts';
 export { elementwise, fromArbitrary, type Elements } from './generate/elements.ts';
 export {
   logits,
@@ -85,7 +85,7 @@ export { diffDocument, diffResultToJson, type DiffDocument, type DiffPropertyJso
 export * as reference from './reference/index.ts';
 export type { ExactTensor, Tolerance, ToleranceName, ReferenceOptions } from './reference/index.ts';
 export { matchesReference, compareToReference, type ReferenceResult, type MatchesReferenceOptions } from './check/accuracy.ts';
-export { measureError, ulpDistance, bitsOfError, type ErrorMeasure } from './check/error.ts';
+export { measureError, bitsOfError, type ErrorMeasure } from './check/error.ts';
 export { checkGradient, gradientMatches, type GradientOptions as GradientCheckOptions, type GradientReport } from './check/gradient.ts';
 // The declarative catalog (issue 4)
 export { opInfo, catalogProperties, entryProperties, CATALOG_RUNS, type OpInfo, type Family } from './catalog/op-info.ts';

@@ -4,10 +4,11 @@
  * Non-finite values are left to the value invariant (finite / reference), so these never
  * report the same problem twice.
  */
-import { isTensorValue, type TensorValue } from '../generate/tensor-value.ts';
+import { EPSILON } from '../core/float32.ts';
+import { isTensorValue, type TensorValue } from '../core/tensor-value.ts';
 import { locate, type Invariant, type Observation, type ReadTensor, type Violation } from '../check/invariant.ts';
 
-const EPS32 = 2 ** -23;
+const EPS32 = EPSILON;
 
 function outputNamed(obs: Observation, name?: string): ReadTensor {
   const t = name === undefined ? obs.outputs[0] : obs.outputs.find((o) => o.name === name || o.name === `output.${name}`);

@@ -13,7 +13,8 @@
  * finite is the worst possible error.
  */
 import type { ErrorSample, Invariant, Observation, ReadTensor, Violation } from './invariant.ts';
-import { isTensorValue, sizeOf, type TensorValue } from '../generate/tensor-value.ts';
+import { U32_ROUNDOFF } from '../core/float32.ts';
+import { isTensorValue, sizeOf, type TensorValue } from '../core/tensor-value.ts';
 import { locate } from './invariant.ts';
 import { activeBackend } from '../run/backend.ts';
 import { measureError, type ErrorMeasure } from './error.ts';
@@ -23,7 +24,6 @@ import { describeTolerance, toleranceFor, type Tolerance, type ToleranceName } f
 /** What a reference function returns: one exact tensor per output, in order. */
 export type ReferenceResult = ExactTensor | readonly ExactTensor[];
 
-const U32 = 2 ** -24;
 
 /** True when an element's error is within at least one allowance of the tolerance. */
 export function withinTolerance(m: ErrorMeasure, tol: Tolerance, exact: number, magnitude: number, peak = 0): boolean {
@@ -34,7 +34,7 @@ export function withinTolerance(m: ErrorMeasure, tol: Tolerance, exact: number, 
   if (!Number.isFinite(m.absError)) return false;
   let allow = tol.atol ?? 0;
   if (tol.rtol !== undefined && Number.isFinite(exact)) allow += tol.rtol * Math.abs(exact);
-  if (tol.ctol !== undefined && Number.isFinite(magnitude)) allow += tol.ctol * U32 * magnitude;
+  if (tol.ctol !== undefined && Number.isFinite(magnitude)) allow += tol.ctol * U32_ROUNDOFF * magnitude;
   if (tol.ptol !== undefined && Number.isFinite(peak)) allow += tol.ptol * peak;
   return m.absError <= allow;
 }

@@ -21,6 +21,7 @@
  * | finite, rounding to a finite float32  | NaN or ±Infinity            | worst: Infinity ULPs, 32 bits   |
  * | finite                                | NaN                         | worst                           |
  */
+import { ulpDistance } from '../core/float32.ts';
 import { KIND_FINITE, KIND_NAN, KIND_NEG_INF, KIND_POS_INF, type ExactKind } from '../reference/exact.ts';
 
 export interface ErrorMeasure {
@@ -30,25 +31,6 @@ export interface ErrorMeasure {
   readonly bits: number;
   readonly absError: number;
   readonly relError: number;
-}
-
-const F32 = new Float32Array(1);
-const I32 = new Int32Array(F32.buffer);
-
-/** Position of x (rounded to float32) in the ordered float32 values; ±0 -> 0, ±Infinity -> ±0x7f800000. NaN -> NaN. */
-export function float32Ordinal(x: number): number {
-  if (Number.isNaN(x)) return NaN;
-  F32[0] = x;
-  const bits = I32[0]!;
-  return bits < 0 ? 0 - (bits & 0x7fffffff) : bits;
-}
-
-/** ULP distance between two numbers after rounding both to float32 (Infinity if exactly one is NaN, 0 if both are). */
-export function ulpDistance(a: number, b: number): number {
-  const na = Number.isNaN(a);
-  const nb = Number.isNaN(b);
-  if (na || nb) return na && nb ? 0 : Infinity;
-  return Math.abs(float32Ordinal(a) - float32Ordinal(b));
 }
 
 /** Herbie's bits of error for a ULP distance: log2(1 + ulps), at most 32. */

@@ -2,9 +2,12 @@
  * Command-line parsing: `--flag value`, `--flag=value` and boolean `--flag`, validated against
  * a per-command table. Anything unknown or malformed is a UsageError (exit code 2).
  */
+import { InputError } from '../core/errors.ts';
 
-export class UsageError extends Error {
+/** Bad command-line usage: one line, exit 2, with a pointer to --help. */
+export class UsageError extends InputError {
   override name = 'UsageError';
+  override readonly showUsage: boolean = true;
 }
 
 export type FlagKind = 'string' | 'int' | 'boolean';

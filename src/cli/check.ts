@@ -3,13 +3,13 @@
  * and a closing `N passed, N failed` line. Exit 0 when nothing unexpected failed, 1 otherwise.
  */
 import * as tf from '@tensorflow/tfjs';
-import { useBackend, BackendError } from '../run/backend.ts';
+import { useBackend } from '../run/backend.ts';
 import { runProperty, propertySeed, type PropertyResult } from '../property/runner.ts';
 import { CheckSession, SESSION_FLAGS } from '../report/check-session.ts';
 import type { OutputStream } from '../report/progress.ts';
 import { parseArgs, seedAndRuns, UsageError } from './args.ts';
 import { loadSelection } from './load.ts';
-import { VERSION } from './version.ts';
+import { VERSION } from '../core/version.ts';
 import { checkSessionFromFlags, DB_FLAGS } from './db.ts';
 
 export const CHECK_FLAGS = {
@@ -39,12 +39,7 @@ export async function checkCommand(argv: readonly string[], io: Io, options: { u
   const session = CheckSession.open(io, flags, options); // reads the baseline: a corrupt one stops here (exit 2)
   const failures = checkSessionFromFlags(flags, seed, io); // failure database (saved cases run first) and repro scripts
   const { selected, propertiesArg } = await loadSelection(flags);
-  try {
-    await useBackend(backendName);
-  } catch (e) {
-    if (e instanceof BackendError) throw new UsageError(e.message);
-    throw e;
-  }
+  await useBackend(backendName);
   session.header(`nanhunt ${VERSION} · tfjs ${tf.version.tfjs} · backend ${backendName} · seed ${seed} · ${selected.length} properties`);
   const results: PropertyResult[] = [];
   for (const [i, p] of selected.entries()) {

@@ -4,17 +4,16 @@
  * or nothing could be compared, 2 on bad usage (unknown or missing backend included).
  */
 import * as tf from '@tensorflow/tfjs';
-import { BackendError } from '../run/backend.ts';
 import { DEFAULT_TOLERANCE, type Tolerance } from '../diff/compare.ts';
 import { diffAll, type DiffResult } from '../diff/differential.ts';
 import { checkBackendList, prepareBackends } from '../diff/switch.ts';
 import { diffDocument } from '../diff/json.ts';
 import { diffClosingLine, diffReport, diffSummaryLine, toleranceText, type DiffContext } from '../diff/report.ts';
-import { writeFileAtomic } from '../report/json.ts';
+import { writeAtomic } from '../core/atomic.ts';
 import { parseArgs, seedAndRuns, UsageError } from './args.ts';
 import type { Io } from './check.ts';
 import { loadSelection } from './load.ts';
-import { VERSION } from './version.ts';
+import { VERSION } from '../core/version.ts';
 
 export const DIFF_FLAGS = {
   backends: 'string',
@@ -47,13 +46,8 @@ export async function diffCommand(argv: readonly string[], io: Io): Promise<numb
   const backends = ((flags.backends as string | undefined) ?? 'cpu,wasm').split(',').map((b) => b.trim());
   if (backends.some((b) => b === '')) throw new UsageError(`--backends: empty name in '${flags.backends}'`);
   if (backends.length < 2) throw new UsageError(`--backends needs at least two backends, e.g. cpu,wasm`);
-  try {
-    checkBackendList(backends);
-    await prepareBackends(backends); // a missing optional package is a usage error, before any output
-  } catch (e) {
-    if (e instanceof BackendError) throw new UsageError(e.message);
-    throw e;
-  }
+  checkBackendList(backends);
+  await prepareBackends(backends); // a missing optional package is a usage error, before any output
   const ulps = (flags.ulps as number | undefined) ?? DEFAULT_TOLERANCE.ulps;
   if (ulps < 0) throw new UsageError('--ulps must be at least 0');
   const atol = flags.atol === undefined ? DEFAULT_TOLERANCE.atol : Number(flags.atol);
@@ -63,20 +57,14 @@ export async function diffCommand(argv: readonly string[], io: Io): Promise<numb
   io.out(
     `nanhunt ${VERSION} · tfjs ${tf.version.tfjs} · diff ${backends.join(' vs ')} · tolerance ${toleranceText(tolerance)} · seed ${seed} · ${selected.length} properties`,
   );
-  let results: DiffResult[];
-  try {
-    results = await diffAll(selected, {
-      backends,
-      seed,
-      tolerance,
-      ...(runs !== undefined ? { runs } : {}),
-      ...(flags.path !== undefined ? { path: flags.path as string } : {}),
-      onResult: (r) => io.out(diffSummaryLine(r)),
-    });
-  } catch (e) {
-    if (e instanceof BackendError) throw new UsageError(e.message);
-    throw e;
-  }
+  const results: DiffResult[] = await diffAll(selected, {
+    backends,
+    seed,
+    tolerance,
+    ...(runs !== undefined ? { runs } : {}),
+    ...(flags.path !== undefined ? { path: flags.path as string } : {}),
+    onResult: (r) => io.out(diffSummaryLine(r)),
+  });
   const context: DiffContext = { globalSeed: seed, ...(propertiesArg ? { propertiesArg } : {}) };
   for (const r of results.filter((x) => x.status === 'disagreed')) {
     io.out('');
@@ -89,7 +77,7 @@ export async function diffCommand(argv: readonly string[], io: Io): Promise<numb
       context,
     );
     try {
-      writeFileAtomic(flags.json as string, JSON.stringify(doc, null, 2) + '\n');
+      writeAtomic(flags.json as string, JSON.stringify(doc, null, 2) + '\n');
     } catch (e) {
       io.err(`nanhunt: cannot write ${flags.json}: ${(e as Error).message}`);
       return 2;

@@ -4,13 +4,13 @@
  */
 import { UsageError } from './args.ts';
 import { checkCommand, type Io } from './check.ts';
-import { VERSION } from './version.ts';
+import { VERSION } from '../core/version.ts';
 import { replayCommand, REPLAY_USAGE } from './replay.ts';
 import { dbCommand, DB_FLAGS_USAGE, DB_USAGE } from './db.ts';
 import { BASELINE_COMMAND } from './baseline.ts';
 import { diffCommand, DIFF_SUMMARY, DIFF_USAGE } from './diff.ts';
 import { SESSION_USAGE } from '../report/check-session.ts';
-import { BaselineError } from '../gate/baseline.ts';
+import { InputError } from '../core/errors.ts';
 import { TRAIN_REPRO_COMMAND } from '../train/cli.ts';
 
 export interface Command {
@@ -79,9 +79,9 @@ export async function main(argv: readonly string[], io: Io = consoleIo): Promise
     if (!cmd) throw new UsageError(`unknown command '${command}'`);
     return await cmd.run(rest, io);
   } catch (e) {
-    if (e instanceof UsageError) {
+    if (e instanceof InputError) {
       io.err(`nanhunt: ${e.message}`);
-      if (!(e instanceof BaselineError)) io.err(`Run 'nanhunt --help' for usage.`);
+      if (e.showUsage) io.err(`Run 'nanhunt --help' for usage.`);
       return 2;
     }
     throw e;

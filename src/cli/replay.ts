@@ -13,7 +13,7 @@ import { FailureFileError, failureLine } from '../db/record.ts';
 import { environmentNotes, replayFailure } from '../db/replay.ts';
 import { parseArgs, UsageError } from './args.ts';
 import type { Io } from './check.ts';
-import { VERSION } from './version.ts';
+import { VERSION } from '../core/version.ts';
 
 export const REPLAY_FLAGS = { backend: 'string', properties: 'string' } as const;
 

@@ -10,11 +10,11 @@
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { serializeValue } from '../generate/tensor-value.ts';
+import { serializeValue } from '../core/tensor-value.ts';
 import type { Property } from '../property/property.ts';
 import type { Failure, PropertyResult } from '../property/runner.ts';
-import { VERSION } from '../cli/version.ts';
-import { isStaleTemp, isTempFile, writeAtomic } from './atomic.ts';
+import { VERSION } from '../core/version.ts';
+import { isStaleTemp, isTempFile, writeAtomic } from '../core/atomic.ts';
 import { failureFileName } from './naming.ts';
 import { originOf } from './origin.ts';
 import {

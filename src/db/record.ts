@@ -7,7 +7,8 @@
  * serializeValue), the broken invariant and its message, the kernel where the first non-finite
  * value was born, the seed and path of the run, and the backend and versions it was found on.
  */
-import { deserializeValue, serializeValue } from '../generate/tensor-value.ts';
+import { InputError } from '../core/errors.ts';
+import { deserializeValue, serializeValue } from '../core/tensor-value.ts';
 import { describeCall, type KernelCall, type Provenance } from '../explain/provenance.ts';
 import type { Failure, PropertyResult } from '../property/runner.ts';
 
@@ -100,7 +101,7 @@ export interface FailureRecord {
 }
 
 /** A failure file that cannot be used: unreadable, not JSON, not a failure file, or malformed. */
-export class FailureFileError extends Error {
+export class FailureFileError extends InputError {
   override name = 'FailureFileError';
 }
 

@@ -7,7 +7,7 @@ import type { Property } from '../property/property.ts';
 import { checkOnce, type PropertyResult } from '../property/runner.ts';
 import { recordKernels } from '../explain/provenance.ts';
 import { activeBackend } from '../run/backend.ts';
-import { VERSION } from '../cli/version.ts';
+import { VERSION } from '../core/version.ts';
 import type { SavedFailure } from './database.ts';
 
 /**

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Property } from '../property/property.ts';
 import type { PropertyResult } from '../property/runner.ts';
 import { propertyOrigin } from '../cli/load.ts';
-import { VERSION } from '../cli/version.ts';
+import { VERSION } from '../core/version.ts';
 import { writeRepro } from '../report/repro.ts';
 import { openFailureDatabase, passedExamples, type FailureDatabase, type SavedFailure } from './database.ts';
 

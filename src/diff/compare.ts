@@ -9,9 +9,9 @@
  */
 import type { Outcome } from '../run/execute.ts';
 import { coordsOf, type ReadTensor } from '../check/invariant.ts';
-import { formatNumber } from '../generate/tensor-value.ts';
-import { MIN_NORMAL } from '../generate/float32-constants.ts';
-import { finiteness, ulpBucket, ULP_BUCKET_LABELS, ulpDistance, type UlpBucket } from './ulps.ts';
+import { formatNumber } from '../core/tensor-value.ts';
+import { MIN_NORMAL } from '../core/float32.ts';
+import { finiteness, ulpBucket, ULP_BUCKET_LABELS, agreementDistance, type UlpBucket } from './ulps.ts';
 
 /** How far apart two finite float32 elements may be and still agree. */
 export interface Tolerance {
@@ -187,7 +187,7 @@ export function compareOutcomes(a: Outcome, b: Outcome, names: readonly [string,
         }
         continue;
       }
-      const d = ulpDistance(u, v);
+      const d = agreementDistance(u, v);
       stats.compared++;
       stats.histogram[ulpBucket(d)]++;
       if (d > 0) stats.differing++;

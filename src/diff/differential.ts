@@ -21,7 +21,7 @@ import { propertySeed } from '../property/runner.ts';
 import { compareOutcomes, DEFAULT_TOLERANCE, disagreementSignature, emptyStats, mergeStats, type Disagreement, type Tolerance, type UlpStats } from './compare.ts';
 import { judge, referenceOf, type Reference, type Verdict } from './reference.ts';
 import { prepareBackends, restoreBackend, switchBackend } from './switch.ts';
-import { ulpDistance } from './ulps.ts';
+import { agreementDistance } from './ulps.ts';
 
 export type DiffStatus = 'agreed' | 'disagreed' | 'unsupported' | 'errored';
 
@@ -283,8 +283,8 @@ function round(r: Record<string, number>): Record<string, number> {
 
 function summariesDiffer(a: Summary, b: Summary, tolerance: Tolerance): boolean {
   if (a.size !== b.size || a.dtype !== b.dtype || a.nan !== b.nan || a.posInf !== b.posInf || a.negInf !== b.negInf) return true;
-  if (a.head.some((x, i) => ulpDistance(x, b.head[i]!) > tolerance.ulps)) return true;
-  return a.size > 0 && (ulpDistance(a.min, b.min) > tolerance.ulps || ulpDistance(a.max, b.max) > tolerance.ulps);
+  if (a.head.some((x, i) => agreementDistance(x, b.head[i]!) > tolerance.ulps)) return true;
+  return a.size > 0 && (agreementDistance(a.min, b.min) > tolerance.ulps || agreementDistance(a.max, b.max) > tolerance.ulps);
 }
 
 /** Record the kernels of the minimal case on both backends of the disagreement and find where they part. */

@@ -6,7 +6,7 @@
  * minimal input in the same `{ $tensor, shape, dtype, values }` form as `nanhunt check`'s report.
  * Values per backend are records keyed by backend name.
  */
-import { formatNumber, serializeValue } from '../generate/tensor-value.ts';
+import { formatNumber, serializeValue } from '../core/tensor-value.ts';
 import type { Hint, UlpStats } from './compare.ts';
 import type { DiffResult, DiffStatus } from './differential.ts';
 import { diffCounts, diffReplayCommand, type DiffContext } from './report.ts';

@@ -8,7 +8,7 @@
  * within tolerance are right, and the report says so. Errors are src/check/error.ts's measure.
  */
 import type { Property } from '../property/property.ts';
-import { formatNumber } from '../generate/tensor-value.ts';
+import { formatNumber } from '../core/tensor-value.ts';
 import type { Disagreement, Tolerance } from './compare.ts';
 import { measureError } from '../check/error.ts';
 

@@ -1,22 +1,21 @@
 /**
- * Distance between two float32 results, in units in the last place (ULPs).
+ * How far apart two backends' results for one element are.
  *
  * Two backends agree on an element when both are NaN, both are the same infinity, or both are
  * finite and few float32 values lie between them. ±0 are equal. A finite value and a non-finite
- * one are infinitely far apart (a finiteness disagreement, reported as such).
+ * one are infinitely far apart: a finiteness disagreement, reported as its own kind.
  *
- * Between two finite values this is src/check/error.ts's ULP distance (Herbie's measure); unlike
- * it, a finite value against ±Infinity is not "one step past the largest float32" but a
- * finiteness disagreement, reported as its own kind.
+ * Between two finite values this is the ULP distance of src/core/float32.ts (Herbie's measure);
+ * the rule for non-finite values is the diff's own, so it has its own name.
  */
-import { ulpDistance as float32Ulps } from '../check/error.ts';
+import { ulpDistance } from '../core/float32.ts';
 
-/** ULPs between two float32 values; 0 for NaN/NaN and equal infinities, Infinity across finiteness. */
-export function ulpDistance(a: number, b: number): number {
+/** ULPs between two finite results; 0 for NaN/NaN and equal infinities, Infinity across finiteness. */
+export function agreementDistance(a: number, b: number): number {
   if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) && Number.isNaN(b) ? 0 : Infinity;
   if (a === b) return 0; // equal values, ±0, the same infinity
   if (!Number.isFinite(a) || !Number.isFinite(b)) return Infinity;
-  return float32Ulps(a, b);
+  return ulpDistance(a, b);
 }
 
 /** The finiteness class of a value, for messages: `finite`, `NaN`, `+Infinity`, `-Infinity`. */

@@ -7,7 +7,7 @@
  * on to re-run a minimal counterexample. Gradient kernels run by tf.grad are recorded too.
  */
 import * as tf from '@tensorflow/tfjs';
-import { formatNumber } from '../generate/tensor-value.ts';
+import { formatNumber } from '../core/tensor-value.ts';
 
 /** Counts and range of one tensor's elements. */
 export interface Summary {

@@ -22,7 +22,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { UsageError } from '../cli/args.ts';
+import { InputError } from '../core/errors.ts';
 import type { PropertyResult } from '../property/runner.ts';
 import { JsonSyntaxError, parseLocated, type Located } from './json-lines.ts';
 
@@ -58,7 +58,7 @@ export interface Baseline {
 }
 
 /** A corrupt or hand-edited baseline that cannot be used: names the file and line. Exit code 2. */
-export class BaselineError extends UsageError {
+export class BaselineError extends InputError {
   override name = 'BaselineError';
   constructor(
     readonly file: string,

@@ -7,9 +7,9 @@
 import * as fc from 'fast-check';
 import { elementwise, uniform, type Elements } from './elements.ts';
 import { float32 } from './float32.ts';
-import { MAX_FLOAT32, MIN_SUBNORMAL, nextDown } from './float32-constants.ts';
+import { MAX_FLOAT32, MIN_SUBNORMAL, nextDown } from '../core/float32.ts';
 import { simplerCandidates } from '../shrink/simplify-number.ts';
-import { tensorValue, type TensorValue } from './tensor-value.ts';
+import { tensorValue, type TensorValue } from '../core/tensor-value.ts';
 import { keepSubsets, sliceAxis } from '../shrink/shrink-tensor.ts';
 
 const f = Math.fround;

@@ -7,7 +7,7 @@
  * stay inside the source's domain.
  */
 import * as fc from 'fast-check';
-import type { DType } from './tensor-value.ts';
+import type { DType } from '../core/tensor-value.ts';
 import { simplerCandidates } from '../shrink/simplify-number.ts';
 
 export interface Elements {

@@ -42,7 +42,7 @@ import {
   isSubnormal,
   nextDown,
   nextUp,
-} from './float32-constants.ts';
+} from '../core/float32.ts';
 import { simplerCandidates } from '../shrink/simplify-number.ts';
 
 export const FLOAT32_CLASSES = [

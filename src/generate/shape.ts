@@ -6,7 +6,7 @@
  * dimensions and smaller sizes.
  */
 import * as fc from 'fast-check';
-import { sizeOf } from './tensor-value.ts';
+import { sizeOf } from '../core/tensor-value.ts';
 
 export interface ShapeOptions {
   /** Smallest rank (default 1). */

@@ -12,7 +12,7 @@ import * as fc from 'fast-check';
 import { toElements, type Elements } from './elements.ts';
 import { float32 } from './float32.ts';
 import { drawShape, fitsShape, isShapeArbitrary, shapeConstraints, type ShapeConstraints, type ShapeOptions } from './shape.ts';
-import { isTensorValue, sizeOf, tensorValue, type TensorValue } from './tensor-value.ts';
+import { isTensorValue, sizeOf, tensorValue, type TensorValue } from '../core/tensor-value.ts';
 import { dropAxis, keepSubsets, simplerValues, sliceAxis } from '../shrink/shrink-tensor.ts';
 
 export interface TensorOptions {

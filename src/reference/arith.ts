@@ -27,7 +27,7 @@
  */
 import { bigClass, bigOf, errorClass, type Big, type BigClass } from './bignumber.ts';
 import { KIND_FINITE, KIND_NAN, KIND_NEG_INF, KIND_POS_INF } from './exact.ts';
-import { certifies32, exactDecimal, isFloat32Midpoint, nextDown64, nextUp64, roundingInterval32 } from './float32.ts';
+import { certifies32, exactDecimal, isFloat32Midpoint, nextDown64, nextUp64, roundingInterval32 } from '../core/float32.ts';
 import { MAX_PRECISION, type ResolvedOptions } from './options.ts';
 
 /** Arithmetic over some number representation T, with the operations reference formulas use. */

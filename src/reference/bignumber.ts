@@ -8,7 +8,7 @@
  */
 import { createRequire } from 'node:module';
 import type { BigNumber } from 'mathjs';
-import { exactDecimal } from './float32.ts';
+import { exactDecimal } from '../core/float32.ts';
 
 /** A mathjs BigNumber (a decimal.js Decimal). */
 export type Big = BigNumber;

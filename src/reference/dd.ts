@@ -9,7 +9,7 @@
  * (2^-90 relative per exp, far looser than the ~2^-100 achieved); what double-double cannot
  * settle still goes to BigNumber.
  */
-import { isFloat32Midpoint, nextDown64, nextUp64, roundingInterval32 } from './float32.ts';
+import { isFloat32Midpoint, nextDown64, nextUp64, roundingInterval32 } from '../core/float32.ts';
 
 /** A double-double value; `hi + lo` exactly. */
 export interface DD {

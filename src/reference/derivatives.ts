@@ -17,6 +17,7 @@
  * at a negative base, log' of a negative number) is NaN (kind nan); gradient checks do not
  * check elements of kind nan.
  */
+import { ETA } from './arith.ts';
 import type { Arith } from './arith.ts';
 import { mapFormula, SELU_SCALE, SELU_SCALEALPHA, UNARY_OPS, type UnaryOpName } from './elementwise.ts';
 import { ExactBuilder, KIND_FINITE, kindOfValue, type ExactTensor } from './exact.ts';
@@ -54,7 +55,6 @@ type UnaryDerivative = {
 };
 
 const sig = (x: number): number => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
-const ETA = 2 ** -126;
 
 const nanOr = (x: number, f: (x: number) => number | undefined): number | undefined => (Number.isNaN(x) ? NaN : f(x));
 

@@ -20,7 +20,7 @@
  */
 import { evaluate, evaluateBig, type Arith } from './arith.ts';
 import { ExactBuilder, type ExactTensor } from './exact.ts';
-import { certifies32 } from './float32.ts';
+import { certifies32 } from '../core/float32.ts';
 import { broadcastIndex, broadcastShape, readInput, type RefInput } from './input.ts';
 import { resolveOptions, type ReferenceOptions, type ResolvedOptions } from './options.ts';
 

@@ -40,7 +40,7 @@ export type { Backend, OpTolerance, Tolerance, ToleranceName } from './tolerance
 export { describeTolerance, TOLERANCES, toleranceFor } from './tolerances.ts';
 export { SELU_SCALE, SELU_SCALEALPHA } from './elementwise.ts';
 export { TFJS_EPSILON } from './optimizers.ts';
-export { exactDecimal, FLOAT32_MAX, FLOAT32_MIN_NORMAL, FLOAT32_MIN_SUBNORMAL, FLOAT32_OVERFLOW_THRESHOLD, roundingInterval32, ulp32 } from './float32.ts';
+export { exactDecimal, FLOAT32_OVERFLOW_THRESHOLD, roundingInterval32, ulp32 } from '../core/float32.ts';
 
 /** The losses of tf.losses, exactly. */
 export const losses = {

@@ -10,7 +10,7 @@
  *
  * These are the slow paths; the references try a float64 evaluation with an error bound first.
  */
-import { decompose, isFloat32Midpoint, ldexp, nextDown64, nextUp64 } from './float32.ts';
+import { decompose, isFloat32Midpoint, ldexp, nextDown64, nextUp64 } from '../core/float32.ts';
 
 /** The smallest S >= 0 such that every value times 2^S is an integer (values finite). */
 export function commonScale(values: ArrayLike<number>): number {

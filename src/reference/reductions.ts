@@ -16,7 +16,7 @@
  * own error.
  */
 import { ExactBuilder, KIND_FINITE, type ExactTensor } from './exact.ts';
-import { certifies32, U32_ROUNDOFF } from './float32.ts';
+import { certifies32, U32_ROUNDOFF } from '../core/float32.ts';
 import { ETA, inflate } from './arith.ts';
 import { formatShape, parseAxes, planReduction, readInput, sizeOfShape, type Read, type RefInput } from './input.ts';
 import { resolveOptions, type ReferenceOptions } from './options.ts';

@@ -23,7 +23,7 @@
  */
 import { ETA, evaluateBig, inflate, LIBM_ERR, type Arith, type Formula } from './arith.ts';
 import { ExactBuilder, type ExactTensor } from './exact.ts';
-import { certifies32 } from './float32.ts';
+import { certifies32 } from '../core/float32.ts';
 import { DD_EXP_ERR, ddAdd, ddDiv, ddExp, ddLog1p, ddLog1pError, settlesDD, type DD } from './dd.ts';
 import { parseAxes, planReduction, readInput, type RefInput, type ReductionPlan, type Read } from './input.ts';
 import { resolveOptions, type ReferenceOptions, type ResolvedOptions } from './options.ts';

@@ -19,7 +19,8 @@ import {
 import { evaluateGate, updateBaseline, verdictOf, type GateResult } from '../gate/gate.ts';
 import { UsageError } from '../cli/args.ts';
 import { failureReport, type ReportContext } from './format.ts';
-import { resultsDocument, writeFileAtomic, type RunInfo } from './json.ts';
+import { resultsDocument, type RunInfo } from './json.ts';
+import { writeAtomic } from '../core/atomic.ts';
 import { junitXml } from './junit.ts';
 import { htmlReport } from './html.ts';
 import { Progress, type OutputStream, type Verbosity } from './progress.ts';
@@ -192,7 +193,7 @@ export class CheckSession {
     const p = this.progress;
     const update = updateBaseline(results, this.baseline);
     const file = path.resolve(this.cwd, this.baselineFile);
-    writeFileAtomic(file, formatBaseline(update.entries));
+    writeAtomic(file, formatBaseline(update.entries));
     p.gap();
     p.line(
       `baseline: ${update.entries.length} finding${update.entries.length === 1 ? '' : 's'} in ${this.baselineFile} (${update.added.length} added, ${update.removed.length} removed, ${update.kept} kept)`,
@@ -229,7 +230,7 @@ export class CheckSession {
     if (this.flags.json !== undefined) files.push([path.resolve(this.cwd, this.flags.json), json]);
     for (const [file, text] of files) {
       try {
-        writeFileAtomic(file, text);
+        writeAtomic(file, text);
       } catch (e) {
         this.io.err(`nanhunt: cannot write ${file}: ${(e as Error).message}`);
         return 2;

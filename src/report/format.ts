@@ -1,7 +1,7 @@
 /**
  * Text reports: the one-line summary of a property and the failure message a person acts on.
  */
-import { formatData, isTensorValue, type TensorValue } from '../generate/tensor-value.ts';
+import { formatData, isTensorValue, type TensorValue } from '../core/tensor-value.ts';
 import { describeCall, type Provenance } from '../explain/provenance.ts';
 import type { PropertyResult } from '../property/runner.ts';
 import { describeUnsupported } from '../run/backend.ts';

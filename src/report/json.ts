@@ -1,9 +1,8 @@
 /**
  * Machine-readable results: a JSON document with one entry per property.
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { formatNumber, serializeValue } from '../generate/tensor-value.ts';
+import { formatNumber, serializeValue } from '../core/tensor-value.ts';
 import { describeCall } from '../explain/provenance.ts';
 import type { PropertyResult } from '../property/runner.ts';
 import { errorStats } from './error-stats.ts';
@@ -116,10 +115,3 @@ export function resultsDocument(info: RunInfo, results: readonly PropertyResult[
   };
 }
 
-/** Write a file atomically: to a temporary name in the same directory, then rename. */
-export function writeFileAtomic(file: string, text: string): void {
-  mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
-}

@@ -9,7 +9,7 @@
  * of each other use a plain linear axis.
  */
 import type { ErrorSample } from '../check/invariant.ts';
-import { orderedIndex } from '../generate/float32-constants.ts';
+import { float32Ordinal } from '../core/float32.ts';
 
 export interface PlotOptions {
   readonly width?: number;
@@ -78,7 +78,7 @@ export function inputScale(inputs: readonly number[]): Scale {
     }
     return { kind: 'linear', position: (x) => x, lo: min, hi: max, ticks };
   }
-  const position = (x: number) => orderedIndex(Math.fround(x));
+  const position = (x: number) => float32Ordinal(Math.fround(x));
   let lo = position(min);
   let hi = position(max);
   if (lo === hi) hi = lo + 1;

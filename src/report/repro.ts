@@ -14,12 +14,12 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { formatNumber, isTensorValue, type TensorValue } from '../generate/tensor-value.ts';
+import { formatNumber, isTensorValue, type TensorValue } from '../core/tensor-value.ts';
 import { execute, pathName, type Outcome, type Subject } from '../run/execute.ts';
 import { describeCall } from '../explain/provenance.ts';
 import type { Property } from '../property/property.ts';
 import type { Failure, PropertyResult } from '../property/runner.ts';
-import { writeAtomic } from '../db/atomic.ts';
+import { writeAtomic } from '../core/atomic.ts';
 import { reproFileName } from '../db/naming.ts';
 
 export interface ReproInput {

@@ -7,13 +7,15 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { InputError } from '../core/errors.ts';
 
 export const BACKENDS = ['cpu', 'wasm', 'node', 'node-gpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
 /** Raised when a backend cannot be used (unknown name, missing package, failed init). */
-export class BackendError extends Error {
+export class BackendError extends InputError {
   override name = 'BackendError';
+  override readonly showUsage: boolean = true;
 }
 
 export function isBackendName(x: string): x is BackendName {

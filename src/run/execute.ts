@@ -8,7 +8,7 @@
  * the summed outputs are read back into typed arrays and every tensor is disposed.
  */
 import * as tf from '@tensorflow/tfjs';
-import { isTensorValue, type TensorValue } from '../generate/tensor-value.ts';
+import { isTensorValue, type TensorValue } from '../core/tensor-value.ts';
 import type { Observation, ReadTensor } from '../check/invariant.ts';
 
 /** Inputs with every TensorValue replaced by a tf.Tensor. */

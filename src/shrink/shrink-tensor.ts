@@ -6,7 +6,7 @@
  * lives in one element survives. Value steps replace one element by a strictly simpler value
  * from its Elements source (see simplify-number.ts), so the process terminates.
  */
-import { sizeOf, tensorValue, type TensorValue } from '../generate/tensor-value.ts';
+import { sizeOf, tensorValue, type TensorValue } from '../core/tensor-value.ts';
 
 /** Keep only `indices` (in order) along `axis`. */
 export function sliceAxis(t: TensorValue, axis: number, indices: readonly number[]): TensorValue {

@@ -12,6 +12,7 @@
  * toward zero, so a failure with a threshold ("fails when x > 88.72") ends next to the threshold
  * on a simple number (89) in a logarithmic number of steps.
  */
+import { MAX_FLOAT32 } from '../core/float32.ts';
 
 const f = Math.fround;
 /** Above 2^24, float32 values are all integers and are compared by their digits. */
@@ -68,7 +69,7 @@ function* rawCandidates(x: number): Generator<number> {
     yield -1;
     const sign = Number.isNaN(x) ? 1 : Math.sign(x);
     for (let e = 1; e <= 38; e++) yield sign * 10 ** e;
-    yield sign * 3.4028234663852886e38;
+    yield sign * MAX_FLOAT32;
     if (Number.isNaN(x)) {
       yield Infinity;
       yield -Infinity;

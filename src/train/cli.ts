@@ -7,7 +7,7 @@ import { parseArgs, UsageError } from '../cli/args.ts';
 import { CATALOG_DIR, loadProperties, selectProperties } from '../cli/load.ts';
 import type { Io } from '../cli/check.ts';
 import { propertySeed, runProperty } from '../property/runner.ts';
-import { BackendError, useBackend } from '../run/backend.ts';
+import { useBackend } from '../run/backend.ts';
 import { isTrainingConfig } from './config.ts';
 import { trainingReport } from './report.ts';
 import { writeTrainingRepro } from './repro.ts';
@@ -38,12 +38,7 @@ export async function trainReproCommand(argv: readonly string[], io: Io): Promis
     );
   }
   const p = selected[0]!;
-  try {
-    await useBackend((flags.backend as string | undefined) ?? 'cpu');
-  } catch (e) {
-    if (e instanceof BackendError) throw new UsageError(e.message);
-    throw e;
-  }
+  await useBackend((flags.backend as string | undefined) ?? 'cpu');
   const r = runProperty(p, { seed: propertySeed(seed, p.name), ...(flags.path !== undefined ? { path: flags.path as string } : {}) });
   if (r.status === 'passed') {
     io.out(`'${p.name}' passed (${r.runs} runs): no failure to write a repro for`);

@@ -8,7 +8,7 @@
  * the repro writer turns it into a standalone script. This module holds the types and the one
  * place that decides which concrete layers a configuration builds ({@link layerPlan}).
  */
-import { isTensorValue, type TensorValue } from '../generate/tensor-value.ts';
+import { isTensorValue, type TensorValue } from '../core/tensor-value.ts';
 
 export const LAYER_TYPES = ['dense', 'simpleRNN', 'conv1d'] as const;
 export type LayerType = (typeof LAYER_TYPES)[number];

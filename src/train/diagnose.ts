@@ -7,7 +7,7 @@
  * update. A layer is "where it was born" when its input was finite and its output is not.
  */
 import type { Invariant, Observation, Violation } from '../check/invariant.ts';
-import { formatNumber } from '../generate/tensor-value.ts';
+import { formatNumber } from '../core/tensor-value.ts';
 import { decodeTrace, divergedAt, isBad, type Stat, type TrainingTrace } from './trace.ts';
 import { findTrainingConfig } from './config.ts';
 

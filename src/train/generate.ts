@@ -19,8 +19,8 @@
  */
 import * as fc from 'fast-check';
 import { uniform } from '../generate/elements.ts';
-import { MIN_SUBNORMAL } from '../generate/float32-constants.ts';
-import { tensorValue, type TensorValue } from '../generate/tensor-value.ts';
+import { MIN_SUBNORMAL } from '../core/float32.ts';
+import { tensorValue, type TensorValue } from '../core/tensor-value.ts';
 import { keepSubsets, sliceAxis, withElement } from '../shrink/shrink-tensor.ts';
 import { isSimpler } from '../shrink/simplify-number.ts';
 import {

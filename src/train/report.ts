@@ -3,7 +3,7 @@
  * (registered with the report formatter, so `nanhunt check` prints minimal configurations this
  * way) and for {@link trainingReport}, which also re-runs the minimal case and prints its steps.
  */
-import { formatData, formatNumber } from '../generate/tensor-value.ts';
+import { formatData, formatNumber } from '../core/tensor-value.ts';
 import type { PropertyResult } from '../property/runner.ts';
 import { formatInputs, registerInputFormatter } from '../report/format.ts';
 import { materialize } from '../run/execute.ts';

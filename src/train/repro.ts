@@ -6,8 +6,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from '../report/json.ts';
-import { formatNumber } from '../generate/tensor-value.ts';
+import { writeAtomic } from '../core/atomic.ts';
+import { formatNumber } from '../core/tensor-value.ts';
 import { findTrainingConfig, layerPlan, type TrainingConfig } from './config.ts';
 import { registerReproWriter } from '../report/repro.ts';
 import { BUILTIN_LOSSES, isBuiltinLoss } from './losses.ts';
@@ -110,7 +110,7 @@ console.log(\`training stayed finite for \${STEPS} steps\`);
 export function writeTrainingRepro(file: string, config: TrainingConfig, options: ReproOptions = {}): string {
   const abs = path.resolve(file);
   mkdirSync(path.dirname(abs), { recursive: true });
-  writeFileAtomic(abs, trainingReproScript(config, options));
+  writeAtomic(abs, trainingReproScript(config, options));
   return abs;
 }
 

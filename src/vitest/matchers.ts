@@ -19,7 +19,7 @@ import { expect, TestRunner } from 'vitest';
 import type { MatcherState } from 'vitest';
 import { finite } from '../check/finite.ts';
 import type { Invariant, Observation, ReadTensor } from '../check/invariant.ts';
-import { isTensorValue, type TensorValue } from '../generate/tensor-value.ts';
+import { isTensorValue, type TensorValue } from '../core/tensor-value.ts';
 import type { PropertyResult } from '../property/runner.ts';
 import { relativeToCwd, runWithDatabase } from './database.ts';
 import { resolveConfig, seedLine, type ConfigOptions } from './config.ts';

@@ -15,7 +15,7 @@
 import { matchesReference, type ReferenceResult } from '../check/accuracy.ts';
 import type { Invariant } from '../check/invariant.ts';
 import { tensor } from '../generate/tensor.ts';
-import { isTensorValue, type TensorValue } from '../generate/tensor-value.ts';
+import { isTensorValue, type TensorValue } from '../core/tensor-value.ts';
 import { exactTensor } from '../reference/exact.ts';
 import { describeTolerance, type Tolerance } from '../reference/tolerances.ts';
 import type { Generators } from './generators.ts';

@@ -12,7 +12,7 @@ import { measureMinimal } from '../../bench/minimal.ts';
 import { overheadCase } from '../../bench/overhead.ts';
 import { allInputsFinite, loadScenarios } from '../../bench/scenarios.ts';
 import { runScript, SCRIPTS } from '../../bench/scripts.ts';
-import { tensorValue } from '../../src/generate/tensor-value.ts';
+import { tensorValue } from '../../src/core/tensor-value.ts';
 import { useBackend } from '../../src/run/backend.ts';
 
 const positive = (x: number) => Number.isFinite(x) && x > 0;

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { isStaleTemp, isTempFile, writeAtomic } from '../../src/db/atomic.ts';
+import { isStaleTemp, isTempFile, writeAtomic } from '../../src/core/atomic.ts';
 import { openFailureDatabase, readFailureFile, runProperty } from '../../src/index.ts';
 import { logOfProbabilities } from '../fixtures/repro/props.ts';
 

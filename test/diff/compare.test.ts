@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { compareOutcomes, DEFAULT_TOLERANCE, disagreementSignature } from '../../src/diff/compare.ts';
-import { ulpDistance, ulpBucket } from '../../src/diff/ulps.ts';
+import { agreementDistance, ulpBucket } from '../../src/diff/ulps.ts';
 import { execute, type Outcome } from '../../src/run/execute.ts';
-import { tensorValue } from '../../src/generate/tensor-value.ts';
-import { MAX_FLOAT32, MIN_SUBNORMAL, nextUp } from '../../src/generate/float32-constants.ts';
+import { tensorValue } from '../../src/core/tensor-value.ts';
+import { MAX_FLOAT32, MIN_SUBNORMAL, nextUp } from '../../src/core/float32.ts';
 
 const pair = ['cpu', 'wasm'] as const;
 
@@ -15,14 +15,14 @@ function run(values: number[], f: (x: tf.Tensor) => tf.Tensor | tf.Tensor[] = (x
 
 describe('ULP distance', () => {
   it('counts float32 steps, treats ±0 and NaN/NaN as equal, and is infinite across finiteness', () => {
-    expect(ulpDistance(1, nextUp(1))).toBe(1);
-    expect(ulpDistance(0, -0)).toBe(0);
-    expect(ulpDistance(MIN_SUBNORMAL, -MIN_SUBNORMAL)).toBe(2);
-    expect(ulpDistance(NaN, NaN)).toBe(0);
-    expect(ulpDistance(Infinity, Infinity)).toBe(0);
-    expect(ulpDistance(Infinity, -Infinity)).toBe(Infinity);
-    expect(ulpDistance(NaN, Infinity)).toBe(Infinity);
-    expect(ulpDistance(MAX_FLOAT32, Infinity)).toBe(Infinity);
+    expect(agreementDistance(1, nextUp(1))).toBe(1);
+    expect(agreementDistance(0, -0)).toBe(0);
+    expect(agreementDistance(MIN_SUBNORMAL, -MIN_SUBNORMAL)).toBe(2);
+    expect(agreementDistance(NaN, NaN)).toBe(0);
+    expect(agreementDistance(Infinity, Infinity)).toBe(0);
+    expect(agreementDistance(Infinity, -Infinity)).toBe(Infinity);
+    expect(agreementDistance(NaN, Infinity)).toBe(Infinity);
+    expect(agreementDistance(MAX_FLOAT32, Infinity)).toBe(Infinity);
     expect([0, 1, 3, 16, 17, 1e9].map(ulpBucket)).toEqual(['0', '1', '2-4', '5-16', '17-256', '>256']);
   });
 });

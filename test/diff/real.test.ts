@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { diffProperty, float32, prepareBackends, property, tensor, tensors, withReference, type DiffResult } from '../../src/index.ts';
 import { elu, sigmoid } from '../../src/reference/elementwise.ts';
 import { matMul, mean } from '../../src/reference/reductions.ts';
-import type { TensorValue } from '../../src/generate/tensor-value.ts';
+import type { TensorValue } from '../../src/core/tensor-value.ts';
 
 beforeAll(async () => {
   await prepareBackends(['cpu', 'wasm']);

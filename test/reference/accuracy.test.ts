@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs';
 import { matchesReference, compareToReference, type ReferenceResult } from '../../src/check/accuracy.ts';
 import type { Observation } from '../../src/check/invariant.ts';
-import { tensorValue, type TensorValue } from '../../src/generate/tensor-value.ts';
+import { tensorValue, type TensorValue } from '../../src/core/tensor-value.ts';
 import * as reference from '../../src/reference/index.ts';
 import { toleranceFor, type ToleranceName } from '../../src/reference/index.ts';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { DD_EXP_ERR, ddExp, ddLog1p, ddLog1pError, settlesDD, twoProd, twoSum, type DD } from '../../src/reference/dd.ts';
 import { bigClass } from '../../src/reference/bignumber.ts';
-import { exactDecimal } from '../../src/reference/float32.ts';
+import { exactDecimal } from '../../src/core/float32.ts';
 
 const D = bigClass(60);
 const big = (v: DD) => new D(exactDecimal(v.hi)).plus(new D(exactDecimal(v.lo)));

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { bitsOfError, float32Ordinal, measureError, ulpDistance } from '../../src/check/error.ts';
-import { FLOAT32_MAX, FLOAT32_MIN_SUBNORMAL } from '../../src/reference/float32.ts';
+import { bitsOfError, measureError } from '../../src/check/error.ts';
+import { float32Ordinal, ulpDistance } from '../../src/core/float32.ts';
+import { MAX_FLOAT32, MIN_SUBNORMAL } from '../../src/core/float32.ts';
 
 const ONE_UP = 1 + 2 ** -23;
 
@@ -11,17 +12,17 @@ describe('ULP distance and bits of error', () => {
     expect(ulpDistance(1, ONE_UP)).toBe(1);
     expect(ulpDistance(1, 1 - 2 ** -24)).toBe(1); // the binade below is twice as fine
     expect(ulpDistance(2, 1)).toBe(2 ** 23);
-    expect(ulpDistance(FLOAT32_MAX, Infinity)).toBe(1);
+    expect(ulpDistance(MAX_FLOAT32, Infinity)).toBe(1);
     expect(ulpDistance(-Infinity, Infinity)).toBe(2 * 0x7f800000);
   });
 
   it('treats -0 and +0 as one value and counts subnormals', () => {
     expect(ulpDistance(0, -0)).toBe(0);
     expect(float32Ordinal(-0)).toBe(0);
-    expect(ulpDistance(0, FLOAT32_MIN_SUBNORMAL)).toBe(1);
-    expect(ulpDistance(-FLOAT32_MIN_SUBNORMAL, FLOAT32_MIN_SUBNORMAL)).toBe(2);
-    expect(ulpDistance(-0, 3 * FLOAT32_MIN_SUBNORMAL)).toBe(3);
-    expect(ulpDistance(2 ** -126, 2 ** -126 - FLOAT32_MIN_SUBNORMAL)).toBe(1); // normal to subnormal
+    expect(ulpDistance(0, MIN_SUBNORMAL)).toBe(1);
+    expect(ulpDistance(-MIN_SUBNORMAL, MIN_SUBNORMAL)).toBe(2);
+    expect(ulpDistance(-0, 3 * MIN_SUBNORMAL)).toBe(3);
+    expect(ulpDistance(2 ** -126, 2 ** -126 - MIN_SUBNORMAL)).toBe(1); // normal to subnormal
   });
 
   it('gives NaN against a number the worst distance and NaN against NaN none', () => {
@@ -69,7 +70,7 @@ describe('measureError', () => {
   it('handles zeros of both signs', () => {
     expect(measureError(-0, 0)).toEqual({ ulps: 0, bits: 0, absError: 0, relError: 0 });
     expect(measureError(0, -0).ulps).toBe(0);
-    const m = measureError(FLOAT32_MIN_SUBNORMAL, 0);
+    const m = measureError(MIN_SUBNORMAL, 0);
     expect(m.ulps).toBe(1);
     expect(m.relError).toBe(Infinity);
     expect(measureError(0, 1e-50).ulps).toBe(0); // 1e-50 rounds to 0 in float32
@@ -77,9 +78,9 @@ describe('measureError', () => {
   });
 
   it('handles subnormal results', () => {
-    const exact = 2.5 * FLOAT32_MIN_SUBNORMAL; // a tie between 2 and 3 subnormal steps: rounds to even (2)
-    expect(measureError(2 * FLOAT32_MIN_SUBNORMAL, exact).ulps).toBe(0);
-    expect(measureError(3 * FLOAT32_MIN_SUBNORMAL, exact).ulps).toBe(1);
+    const exact = 2.5 * MIN_SUBNORMAL; // a tie between 2 and 3 subnormal steps: rounds to even (2)
+    expect(measureError(2 * MIN_SUBNORMAL, exact).ulps).toBe(0);
+    expect(measureError(3 * MIN_SUBNORMAL, exact).ulps).toBe(1);
   });
 
   it('treats a matching infinity as exact, including a correctly rounded overflow', () => {
@@ -101,14 +102,14 @@ describe('measureError', () => {
   });
 
   it('measures a finite result against an infinite answer by ULP distance', () => {
-    const m = measureError(FLOAT32_MAX, Infinity, '+inf');
+    const m = measureError(MAX_FLOAT32, Infinity, '+inf');
     expect(m.ulps).toBe(1);
     expect(m.bits).toBe(1);
     expect(m.absError).toBe(Infinity);
     // just below the overflow threshold, the largest float32 is correct
-    expect(measureError(FLOAT32_MAX, 3.4028235e38, 'finite').ulps).toBe(0);
+    expect(measureError(MAX_FLOAT32, 3.4028235e38, 'finite').ulps).toBe(0);
     // a finite answer beyond float64: the largest float32 is one ULP off, relative error 1
-    const beyond = measureError(FLOAT32_MAX, Infinity, 'finite');
+    const beyond = measureError(MAX_FLOAT32, Infinity, 'finite');
     expect(beyond.ulps).toBe(1);
     expect(beyond.relError).toBe(1);
   });

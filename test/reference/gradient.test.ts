@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs';
 import { checkGradient, expectedGradient, gradientMatches } from '../../src/check/gradient.ts';
 import type { Observation } from '../../src/check/invariant.ts';
-import { tensorValue, type TensorValue } from '../../src/generate/tensor-value.ts';
+import { tensorValue, type TensorValue } from '../../src/core/tensor-value.ts';
 import * as reference from '../../src/reference/index.ts';
 import { type ExactTensor } from '../../src/reference/index.ts';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as reference from '../../src/reference/index.ts';
 import { resolveOptions, withReferenceOptions, validatePrecision, toleranceFor } from '../../src/reference/index.ts';
-import { tensorValue } from '../../src/generate/tensor-value.ts';
+import { tensorValue } from '../../src/core/tensor-value.ts';
 
 describe('bad inputs get errors naming the argument', () => {
   it('dtypes', () => {

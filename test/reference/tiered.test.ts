@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as reference from '../../src/reference/index.ts';
 import { withReferenceOptions, type ExactTensor, type ReferenceOptions } from '../../src/reference/index.ts';
-import { isFloat32Midpoint } from '../../src/reference/float32.ts';
+import { isFloat32Midpoint } from '../../src/core/float32.ts';
 
 const EXACT: ReferenceOptions = { mode: 'exact' };
 

@@ -1,39 +1,116 @@
 /**
- * Bit-level facts about float32 and float64 that the exact references rely on.
+ * The one home of float32 (and float64) facts: landmarks, bit-level helpers, ordinals and the ULP
+ * distance. Every stage imports these from here (generators, references, checks, the diff).
  *
- * The references compute in float64 (or BigNumber) and hand back float64 values. What nanhunt's
- * verdicts need is the *float32 rounding* of the exact answer, so this module answers:
+ * - Landmarks: the values where float32 numerics break (all exact float32 numbers).
+ * - Ordinals and ULPs: {@link float32Ordinal} places a value on the ordered line of all float32
+ *   values; {@link ulpDistance} counts the float32 values between two numbers (Herbie's measure).
+ * - Rounding: where the float32 rounding boundaries lie around a double, whether an error interval
+ *   certifies one float32 ({@link certifies32}), exact decimal text of a double for BigNumber.
  *
- * - where are the float32 rounding boundaries (midpoints between adjacent float32 values, the
- *   overflow threshold 2^128 - 2^103) around a value ({@link roundingInterval32});
- * - is an interval of candidate values certain to round to one float32 ({@link certifies32});
- * - how to write a double exactly as a decimal string ({@link exactDecimal}), so BigNumber sees
- *   the input the float32 tensor really held rather than its shortest printout;
- * - how to split a double into integer mantissa and binary exponent ({@link decompose}).
- *
- * All helpers treat -0 and +0 as the same number: float32 comparisons and ULP distances do.
+ * All helpers treat -0 and +0 as the same number, as float32 comparisons and ULP distances do.
  */
+
+const f = Math.fround;
+
+/** Largest finite float32, 3.4028234663852886e38. */
+export const MAX_FLOAT32 = f(3.4028234663852886e38);
+/** Smallest positive normal float32, 2^-126. */
+export const MIN_NORMAL = 2 ** -126;
+/** Smallest positive subnormal float32, 2^-149. */
+export const MIN_SUBNORMAL = 2 ** -149;
+/** Largest subnormal float32. */
+export const MAX_SUBNORMAL = MIN_NORMAL - MIN_SUBNORMAL;
+/** Machine epsilon of float32, 2^-23. */
+export const EPSILON = 2 ** -23;
+/** Largest x whose float32 exp is finite (exp(x) <= MAX_FLOAT32). */
+export const EXP_OVERFLOW_EDGE = f(88.72283);
+/** Below this, float32 exp(x) is subnormal. */
+export const EXP_SUBNORMAL_EDGE = f(-87.33655);
+/** Below this, float32 exp(x) rounds to 0. */
+export const EXP_UNDERFLOW_EDGE = f(-103.97208);
+/** From here on float32 sigmoid(x) rounds to exactly 1. */
+export const SIGMOID_SATURATION = f(17.3287);
+/** Largest finite float16. */
+export const FLOAT16_MAX = 65504;
+/** Smallest positive normal float16, 2^-14. */
+export const FLOAT16_MIN_NORMAL = 2 ** -14;
+/** Smallest positive subnormal float16, 2^-24. */
+export const FLOAT16_MIN_SUBNORMAL = 2 ** -24;
+/** Largest x whose float32 square is finite: 2^64 - 2^40 (2^64 squared is 2^128, which rounds to Infinity). */
+export const SQUARE_OVERFLOW_EDGE = 2 ** 64 - 2 ** 40;
+
+const scratch = new Float32Array(1);
+const bits = new Uint32Array(scratch.buffer);
+const ibits = new Int32Array(scratch.buffer);
+
+/** The next float32 after x in the direction of +Infinity. */
+export function nextUp(x: number): number {
+  if (Number.isNaN(x) || x === Infinity) return x;
+  if (x === 0) return MIN_SUBNORMAL;
+  scratch[0] = x;
+  if (x > 0) bits[0]! += 1;
+  else bits[0]! -= 1;
+  return scratch[0]!;
+}
+
+/** The next float32 after x in the direction of -Infinity. */
+export function nextDown(x: number): number {
+  return -nextUp(-x);
+}
+
+/** True when x is exactly representable as a float32 (NaN and ±Infinity included). */
+export function isFloat32(x: number): boolean {
+  return Number.isNaN(x) || Object.is(Math.fround(x), x);
+}
+
+/** True when x is a nonzero float32 subnormal. */
+export function isSubnormal(x: number): boolean {
+  return x !== 0 && Math.abs(x) < MIN_NORMAL;
+}
+
+/**
+ * Position of x (rounded to float32) on the ordered line of all float32 values: ±0 -> 0, the
+ * smallest subnormal -> ±1, the largest finite float32 -> ±0x7f7fffff, ±Infinity -> ±0x7f800000
+ * (one step past the largest finite value). NaN -> NaN.
+ */
+export function float32Ordinal(x: number): number {
+  if (Number.isNaN(x)) return NaN;
+  scratch[0] = x;
+  const b = ibits[0]!;
+  return b < 0 ? 0 - (b & 0x7fffffff) : b;
+}
+
+/**
+ * ULP distance: the number of float32 steps between a and b after rounding both to float32.
+ *
+ * - 0 for equal values, for -0 and +0, and for NaN against NaN;
+ * - Infinity when exactly one of them is NaN;
+ * - ±Infinity sits one step past the largest finite float32 (its ordinal), so
+ *   ulpDistance(MAX_FLOAT32, Infinity) is 1: a result that overflowed where the exact answer
+ *   rounds to MAX_FLOAT32 is one ULP off. Whether a finite value against an infinite one is an
+ *   accuracy error or a finiteness disagreement is the caller's rule (see src/check/error.ts and
+ *   src/diff/compare.ts), not this distance's.
+ */
+export function ulpDistance(a: number, b: number): number {
+  const na = Number.isNaN(a);
+  const nb = Number.isNaN(b);
+  if (na || nb) return na && nb ? 0 : Infinity;
+  return Math.abs(float32Ordinal(a) - float32Ordinal(b));
+}
 
 const F64 = new Float64Array(1);
 const U32 = new Uint32Array(F64.buffer);
 const I64 = new BigInt64Array(F64.buffer);
-const F32 = new Float32Array(1);
-const I32 = new Int32Array(F32.buffer);
 
 F64[0] = 1;
 /** Index of the high 32-bit word of a double in {@link U32} (1 on little-endian machines). */
 const HI = U32[1] === 0x3ff00000 ? 1 : 0;
 const LO = 1 - HI;
 
-/** Largest finite float32, 2^128 - 2^104. */
-export const FLOAT32_MAX = 3.4028234663852886e38;
-/** Smallest positive normal float32, 2^-126. */
-export const FLOAT32_MIN_NORMAL = 2 ** -126;
-/** Smallest positive subnormal float32, 2^-149. */
-export const FLOAT32_MIN_SUBNORMAL = 2 ** -149;
 /**
  * Magnitudes at or above this round to Infinity in float32 (round-to-nearest-even: the tie
- * 2^128 - 2^103 goes to the "even" Infinity). Below it they round to {@link FLOAT32_MAX}.
+ * 2^128 - 2^103 goes to the "even" Infinity). Below it they round to {@link MAX_FLOAT32}.
  */
 export const FLOAT32_OVERFLOW_THRESHOLD = 2 ** 128 - 2 ** 103;
 /** Unit roundoff of float64, 2^-53. */
@@ -115,20 +192,6 @@ export function exactDecimal(x: number): string {
   return `${(m * pow5(-exponent)).toString()}e${exponent}`;
 }
 
-/** The next float32 above the float32 value `f` (towards +Infinity). */
-export function nextUp32(f: number): number {
-  if (Number.isNaN(f) || f === Infinity) return f;
-  if (f === 0) return FLOAT32_MIN_SUBNORMAL;
-  F32[0] = f;
-  I32[0] = I32[0]! + (F32[0]! > 0 ? 1 : -1);
-  return F32[0]!;
-}
-
-/** The next float32 below `f` (towards -Infinity). */
-export function nextDown32(f: number): number {
-  return -nextUp32(-f);
-}
-
 /** The next double above `d` (towards +Infinity); `d` finite. */
 export function nextUp64(d: number): number {
   if (d === 0) return Number.MIN_VALUE;
@@ -151,8 +214,8 @@ export function roundingInterval32(d: number): [lo: number, hi: number] {
   const f = Math.fround(d);
   if (f === Infinity) return [FLOAT32_OVERFLOW_THRESHOLD, Infinity];
   if (f === -Infinity) return [-Infinity, -FLOAT32_OVERFLOW_THRESHOLD];
-  const up = nextUp32(f);
-  const down = nextDown32(f);
+  const up = nextUp(f);
+  const down = nextDown(f);
   const hi = up === Infinity ? FLOAT32_OVERFLOW_THRESHOLD : (f + up) / 2;
   const lo = down === -Infinity ? -FLOAT32_OVERFLOW_THRESHOLD : (f + down) / 2;
   return [lo, hi];
@@ -189,7 +252,7 @@ export function certifies32(v: number, err: number): boolean {
 export function ulp32(x: number): number {
   const a = Math.abs(x);
   if (Number.isNaN(a)) return NaN;
-  if (a < FLOAT32_MIN_NORMAL) return FLOAT32_MIN_SUBNORMAL;
+  if (a < MIN_NORMAL) return MIN_SUBNORMAL;
   if (a === Infinity) return 2 ** 104;
   return 2 ** (Math.min(exponentOf(a), 127) - 23);
 }
