@@ -1,8 +1,8 @@
-// Regenerates the catalog table in README.md from the tables in properties/.
+// Regenerates the catalog table in docs/catalog.md from the tables in properties/.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { updateReadme } from '../src/catalog/docs.ts';
+import path from 'node:path';
+import { CATALOG_DOC_FILE, updateCatalogDoc } from '../src/catalog/docs.ts';
 import { CATALOG_TABLE } from '../src/catalog/tables.ts';
 
-const file = new URL('../README.md', import.meta.url);
-writeFileSync(file, updateReadme(readFileSync(file, 'utf8'), CATALOG_TABLE));
-console.log(`README.md: catalog table with ${CATALOG_TABLE.length} entries`);
+writeFileSync(CATALOG_DOC_FILE, updateCatalogDoc(readFileSync(CATALOG_DOC_FILE, 'utf8'), CATALOG_TABLE));
+console.log(`${path.relative(process.cwd(), CATALOG_DOC_FILE)}: catalog table with ${CATALOG_TABLE.length} entries`);

@@ -1,11 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import * as fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs';
 import { runProperty, type Property, type TensorValue } from '../../src/index.ts';
 import { catalogProperties, type OpInfo } from '../../src/catalog/op-info.ts';
 import { CATALOG_TABLE } from '../../src/catalog/tables.ts';
-import { catalogMarkdown } from '../../src/catalog/docs.ts';
+import { CATALOG_BEGIN, CATALOG_DOC_FILE, catalogMarkdown, updateCatalogDoc } from '../../src/catalog/docs.ts';
 import { CATALOG_DIR, loadProperties } from '../../src/cli/load.ts';
 
 const all = catalogProperties(CATALOG_TABLE);
@@ -43,8 +44,16 @@ describe('catalog coverage', () => {
     expect(new Set(loaded).size).toBe(loaded.length);
     expect(() => catalogProperties([CATALOG_TABLE[0]!, CATALOG_TABLE[0]!] as OpInfo[])).toThrow(/duplicate entry 'exp'/);
   });
-  it('is listed in the README, up to date', () => {
-    expect(readFileSync(new URL('../../README.md', import.meta.url), 'utf8')).toContain(catalogMarkdown(CATALOG_TABLE));
+  it('is listed in docs/catalog.md, up to date', () => {
+    expect(CATALOG_DOC_FILE).toBe(fileURLToPath(new URL('../../docs/catalog.md', import.meta.url)));
+    const doc = readFileSync(CATALOG_DOC_FILE, 'utf8');
+    expect(doc).toContain(catalogMarkdown(CATALOG_TABLE));
+    expect(updateCatalogDoc(doc, CATALOG_TABLE)).toBe(doc); // what `npm run catalog:docs` writes
+    // one table, in docs/catalog.md only: the README links to it
+    expect(doc.split(CATALOG_BEGIN).length).toBe(2);
+    expect(readFileSync(new URL('../../README.md', import.meta.url), 'utf8')).not.toContain(CATALOG_BEGIN);
+    expect(() => updateCatalogDoc('# no table here', CATALOG_TABLE)).toThrow(/no catalog block/);
+    expect(() => updateCatalogDoc(doc + '\n' + catalogMarkdown(CATALOG_TABLE), CATALOG_TABLE)).toThrow(/more than one catalog block/);
   });
 });
 

@@ -1,5 +1,5 @@
 // Real differences between tfjs 4.22's cpu and wasm backends, found by differential testing and
-// judged by nanhunt's exact references (src/reference). Measured here; see the README's
+// judged by nanhunt's exact references (src/reference). Measured here; see docs/backends-and-diff.md's
 // differential-testing section for the catalog-wide figures.
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';

@@ -145,6 +145,18 @@ describe('TensorValue serialization', () => {
   });
   it('prints as a literal', () => {
     expect(String(tensorValue([2], [18, -0]))).toBe("tensor([18, -0], [2], 'float32')");
-    expect(String(float32())).toBeDefined();
+    // fast-check prints a counterexample's tensors the same way, inside records too
+    expect(fc.stringify({ x: tensorValue([2], [18, -0]) })).toBe(`{"x":tensor([18, -0], [2], 'float32')}`);
+    // every generated float32 (subnormals, ±0, the edges, NaN, ±Infinity) prints as text that reads back to the same float32
+    const samples = fc.sample(tensor({ shape: [4], elements: float32({ nonFinite: true }) }), { numRuns: 300, seed: SEED });
+    const printed = samples.map((t) => {
+      const m = String(t).match(/^tensor\(\[(.*)\], \[4\], 'float32'\)$/);
+      expect(m, String(t)).not.toBeNull();
+      const back = Float32Array.from(m![1]!.split(', '), Number);
+      expect(Array.from(back, (x, i) => Object.is(x, t.data[i])), String(t)).toEqual([true, true, true, true]);
+      return m![1]!;
+    });
+    // the sample did reach the values whose text is easy to get wrong
+    for (const special of ['-0', 'NaN', 'Infinity', '-Infinity', '1e-45']) expect(printed.some((p) => p.split(', ').includes(special)), special).toBe(true);
   });
 });

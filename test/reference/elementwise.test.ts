@@ -95,7 +95,7 @@ describe('elementwise references at published constants', () => {
   });
 });
 
-describe('the float32 facts of README, from the references', () => {
+describe('the float32 facts of the docs (docs/writing-properties.md, docs/catalog.md), from the references', () => {
   it('exp overflows float32 just above 88.72283', () => {
     const below = reference.exp(88.72283);
     expect(Number.isFinite(exactFloat32(below, 0))).toBe(true);

@@ -1,4 +1,5 @@
 import { describe, expect, it, beforeAll } from 'vitest';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -32,7 +33,11 @@ describe('nanhunt.json and its schema', () => {
     const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
     expect(pkg.exports['./schema/nanhunt.schema.json']).toBe('./schema/nanhunt.schema.json');
     expect(path.relative(ROOT, REPORT_SCHEMA_FILE)).toBe('schema/nanhunt.schema.json');
-    if (pkg.files) expect(pkg.files).toContain('schema');
+    // what npm would publish (package.json "files", .npmignore and .gitignore all apply) holds the schema
+    const pack = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8' });
+    expect(pack.status, pack.stderr).toBe(0);
+    const files = (JSON.parse(pack.stdout) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
+    expect(files).toContain('schema/nanhunt.schema.json');
   });
 
   it('a document with every kind of result validates, and carries the figures per property', () => {
