@@ -115,7 +115,7 @@ export function measureReferenceCost(options: ReferenceCostOptions): ReferenceCo
         const y = tf.tidy(() => run(tf.tensor(x.data, [...x.shape])));
         const out: ReadTensor = { name: 'output', shape: [...y.shape], dtype: y.dtype, data: (y.dataSync() as Float32Array).slice() };
         y.dispose();
-        return { inputs: { x }, outputs: [out], gradients: [] };
+        return { inputs: { x }, outputs: [out], gradients: [], backend: options.backend };
       });
       const invariant = matchesReference(({ x }: { x: TensorValue }) => ref(x), op, { backend: options.backend });
       let slow = 0;

@@ -4,10 +4,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { float32, tensors, type TensorValue } from '../src/index.ts';
-import { catalogProperties, opInfo, type OpInfo } from '../src/catalog/op-info.ts';
-import { matchesReference } from '../src/check/accuracy.ts';
-import { gradientMatches } from '../src/check/gradient.ts';
+import { opInfo, type OpInfo } from '../src/catalog/op-info.ts';
 import * as ref from '../src/reference/index.ts';
+import { TOLERANCES } from '../src/reference/index.ts';
 
 const big = (m: number) => float32({ min: -m, max: m });
 const dim = (max: number) => ({ min: 1, max });
@@ -21,17 +20,15 @@ export const linalgTable: OpInfo[] = [
     promise: 'the exact product within its tolerance, finite, for |a|, |b| <= 1e18 (products <= 1e36, at most 8 terms per sum)',
     inputs: { t: tensors({ dims: { m: dim(6), k: dim(8), n: dim(6) }, tensors: { a: { shape: ['m', 'k'], elements: big(1e18) }, b: { shape: ['k', 'n'], elements: big(1e18) } } }) },
     op: ({ t }) => tf.matMul(t.a, t.b),
-    value: matchesReference(({ t }: T<'a' | 'b'>) => ref.matMul(t.a, t.b), 'matMul'),
+    reference: { exact: ({ t }) => ref.matMul(t.a, t.b), tolerance: TOLERANCES.matMul },
     gradient: {
       inputs: { t: tensors({ dims: { m: dim(6), k: dim(8), n: dim(6) }, tensors: { a: { shape: ['m', 'k'], elements: big(1e18) }, b: { shape: ['k', 'n'], elements: big(1e18) } } }) },
       promise: 'the gradients match the exact derivatives (row sums of b, column sums of a)',
-      value: gradientMatches<T<'a' | 'b'>>({
-        derivative: ({ t }) => {
-          const d = ref.derivatives.matMul(t.a, t.b);
-          return { 't.a': d.a!, 't.b': d.b! };
-        },
-        name: 'gradient matches d/d(a, b) matMul',
-      }),
+      derivative: ({ t }) => {
+        const d = ref.derivatives.matMul(t.a, t.b);
+        return { 't.a': d.a!, 't.b': d.b! };
+      },
+      wrt: 'a, b',
     },
   }),
   opInfo<T<'a' | 'b'>>({
@@ -96,5 +93,3 @@ export const linalgTable: OpInfo[] = [
     gradient: true,
   }),
 ];
-
-export const linalgProperties = catalogProperties(linalgTable);

@@ -5,10 +5,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { MAX_FLOAT32, binaryLabels, float32, logits, oneHotLabels, probabilities, tensors, type Elements, type TensorValue } from '../src/index.ts';
-import { callSource, catalogProperties, opInfo, type OpInfo } from '../src/catalog/op-info.ts';
-import { matchesReference } from '../src/check/accuracy.ts';
+import { opInfo, tfCall, type OpInfo } from '../src/catalog/op-info.ts';
 import * as ref from '../src/reference/index.ts';
-import type { ExactTensor, ToleranceName } from '../src/reference/index.ts';
+import { TOLERANCES, type ExactTensor, type OpTolerance } from '../src/reference/index.ts';
 import { inRange } from '../src/catalog/checks.ts';
 import type * as fc from 'fast-check';
 
@@ -24,7 +23,8 @@ function pair(labels: Elements | fc.Arbitrary<number>, predictions: Elements | f
   };
 }
 
-type ExactLoss = (labels: TensorValue, predictions: TensorValue) => ExactTensor;
+/** The exact mean loss and the tolerance it is judged with. */
+type ExactLoss = { readonly value: (labels: TensorValue, predictions: TensorValue) => ExactTensor; readonly tolerance: OpTolerance };
 
 function loss(
   name: string,
@@ -39,9 +39,9 @@ function loss(
     family: 'loss',
     promise: exact ? `${promise}; the exact mean loss within its tolerance` : promise,
     inputs,
-    ...(exact ? { value: matchesReference(({ t }: LP) => exact(t.labels, t.predictions), name as ToleranceName) } : {}),
+    ...(exact ? { reference: { exact: ({ t }: LP) => exact.value(t.labels, t.predictions), tolerance: exact.tolerance } } : {}),
     op: ({ t }) => f(t.labels, t.predictions),
-    source: callSource(f, undefined, '{ t }', 't.labels, t.predictions'),
+    source: tfCall(f, '{ t }', 't.labels, t.predictions'),
     checks: [range],
     gradient: true,
   });
@@ -54,28 +54,28 @@ export const lossTable: OpInfo[] = [
   loss('absoluteDifference', 'finite and >= 0 for |labels|, |predictions| <= 1.7e38', pair(float32({ min: -half, max: half }), float32({ min: -half, max: half })), (l, p) =>
     tf.losses.absoluteDifference(l, p),
     nonNegative,
-    (l, p) => ref.losses.absoluteDifference(l, p),
+    { value: (l, p) => ref.losses.absoluteDifference(l, p), tolerance: TOLERANCES.absoluteDifference },
   ),
   loss('meanSquaredError', 'finite and >= 0 for |labels|, |predictions| <= 9.2e18 (each squared error finite)', pair(float32({ min: -root, max: root }), float32({ min: -root, max: root })), (l, p) =>
     tf.losses.meanSquaredError(l, p),
     nonNegative,
-    (l, p) => ref.losses.meanSquaredError(l, p),
+    { value: (l, p) => ref.losses.meanSquaredError(l, p), tolerance: TOLERANCES.meanSquaredError },
   ),
   loss('huberLoss', 'finite and >= 0 for |labels|, |predictions| <= 1.7e38 (delta 1)', pair(float32({ min: -half, max: half }), float32({ min: -half, max: half })), (l, p) =>
     tf.losses.huberLoss(l, p),
     nonNegative,
-    (l, p) => ref.losses.huberLoss(l, p),
+    { value: (l, p) => ref.losses.huberLoss(l, p), tolerance: TOLERANCES.huberLoss },
   ),
-  loss('hingeLoss', 'finite and >= 0 for 0/1 labels and |predictions| <= 1.7e38', pair(binaryLabels(), float32({ min: -half, max: half })), (l, p) => tf.losses.hingeLoss(l, p), nonNegative, (l, p) => ref.losses.hingeLoss(l, p)),
+  loss('hingeLoss', 'finite and >= 0 for 0/1 labels and |predictions| <= 1.7e38', pair(binaryLabels(), float32({ min: -half, max: half })), (l, p) => tf.losses.hingeLoss(l, p), nonNegative, { value: (l, p) => ref.losses.hingeLoss(l, p), tolerance: TOLERANCES.hingeLoss }),
   loss('logLoss', 'finite and >= 0 for labels and predictions in [0, 1], exact 0 and 1 included (epsilon 1e-7)', pair(probabilities(), probabilities()), (l, p) =>
     tf.losses.logLoss(l, p),
     nonNegative,
-    (l, p) => ref.losses.logLoss(l, p),
+    { value: (l, p) => ref.losses.logLoss(l, p), tolerance: TOLERANCES.logLoss },
   ),
   loss('sigmoidCrossEntropy', 'finite and >= 0 for labels in [0, 1] and every finite logit', pair(probabilities(), logits()), (l, p) =>
     tf.losses.sigmoidCrossEntropy(l, p),
     nonNegative,
-    (l, p) => ref.losses.sigmoidCrossEntropy(l, p),
+    { value: (l, p) => ref.losses.sigmoidCrossEntropy(l, p), tolerance: TOLERANCES.sigmoidCrossEntropy },
   ),
   loss(
     'cosineDistance',
@@ -103,5 +103,3 @@ export const lossTable: OpInfo[] = [
     gradient: true,
   }),
 ];
-
-export const lossProperties = catalogProperties(lossTable);

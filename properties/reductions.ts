@@ -4,11 +4,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { MAX_FLOAT32, float32, tensor, type Float32Options, type SubjectOutput, type TensorValue } from '../src/index.ts';
-import { callSource, catalogProperties, opInfo, type OpInfo } from '../src/catalog/op-info.ts';
-import { matchesReference } from '../src/check/accuracy.ts';
-import { exactGradient } from './unary.ts';
+import { opInfo, tfCall, type OpInfo } from '../src/catalog/op-info.ts';
+import { exactChecks, type Exact } from './unary.ts';
 import * as ref from '../src/reference/index.ts';
-import type { ExactTensor, ToleranceName } from '../src/reference/index.ts';
+import { TOLERANCES } from '../src/reference/index.ts';
 import { bound, inRange, rowMax, scalesLinearly } from '../src/catalog/checks.ts';
 import type { Invariant } from '../src/check/invariant.ts';
 
@@ -25,34 +24,37 @@ function reduction(
   domain: Float32Options = {},
   checks: Invariant[] = [],
   gradient: boolean | Float32Options = true,
-  exact?: { ref: (x: TensorValue) => ExactTensor | ExactTensor[]; tolerance: ToleranceName; domain?: Float32Options },
+  exact?: Exact & { readonly domain?: Float32Options },
 ): OpInfo<X> {
+  const { reference, derivative } = exactChecks(exact);
   return opInfo<X>({
     name,
     family: 'reduction',
     promise,
     inputs: x(exact?.domain ?? domain),
-    ...(exact ? { value: matchesReference(({ x }: X) => exact.ref(x), exact.tolerance) } : {}),
+    ...(reference ? { reference } : {}),
     op: ({ x }) => f(x),
-    source: callSource(f, undefined, '{ x }', 'x'),
+    source: tfCall(f, '{ x }', 'x'),
     checks,
-    ...(gradient ? { gradient: { inputs: x(gradient === true ? domain : gradient), ...exactGradient(name) } } : {}),
+    ...(gradient ? { gradient: { inputs: x(gradient === true ? domain : gradient), ...(derivative ? { derivative } : {}) } } : {}),
   });
 }
 
 export const reductionTable: OpInfo[] = [
   reduction('sum', (v) => tf.sum(v), 'the exact sum, correctly rounded within 1 ULP, for every finite x (Infinity only where the exact sum overflows); gradient finite for |x| <= 5.3e36', { min: -SUMMABLE, max: SUMMABLE }, [], true, {
-    ref: (v) => ref.sum(v),
-    tolerance: 'sum',
+    value: (v) => ref.sum(v),
+    tolerance: TOLERANCES.sum,
+    derivative: (v) => ref.derivatives.sum(v),
     domain: {},
   }),
-  reduction('mean', (v) => tf.mean(v), 'the exact mean within 1 ULP, finite for every finite x (it never exceeds max |x|)', {}, [], true, { ref: (v) => ref.mean(v), tolerance: 'mean' }),
+  reduction('mean', (v) => tf.mean(v), 'the exact mean within 1 ULP, finite for every finite x (it never exceeds max |x|)', {}, [], true, { value: (v) => ref.mean(v), tolerance: TOLERANCES.mean, derivative: (v) => ref.derivatives.mean(v) }),
   reduction('prod', (v) => tf.prod(v), 'finite for |x| <= 3 (3^64 = 3.4e30)', { min: -3, max: 3 }),
   reduction('max', (v) => tf.max(v, -1), 'finite and >= every element of its row', {}, [bound('max >= row elements', '>=', rowMax('x'))]),
   reduction('min', (v) => tf.neg(tf.min(v, -1)), 'finite (negated min) for every finite x'),
   reduction('logSumExp', (v) => tf.logSumExp(v, -1), 'the exact logSumExp, finite and >= the row max, for every finite x', {}, [bound('logSumExp >= max', '>=', rowMax('x'))], true, {
-    ref: (v) => ref.logSumExp(v, -1),
-    tolerance: 'logSumExp',
+    value: (v) => ref.logSumExp(v, -1),
+    tolerance: TOLERANCES.logSumExp,
+    derivative: (v) => ref.derivatives.logSumExp(v, -1),
   }),
   reduction(
     'moments',
@@ -65,11 +67,11 @@ export const reductionTable: OpInfo[] = [
     [inRange(0, MAX_FLOAT32, 'variance')],
     true,
     {
-      ref: (v) => {
+      value: (v) => {
         const m = ref.moments(v, -1);
         return [m.mean, m.variance];
       },
-      tolerance: 'variance',
+      tolerance: TOLERANCES.variance,
     },
   ),
   reduction(
@@ -90,5 +92,3 @@ export const reductionTable: OpInfo[] = [
     { exclude: (v) => Math.abs(v) < 1e-18, min: -1e18, max: 1e18 },
   ),
 ];
-
-export const reductionProperties = catalogProperties(reductionTable);

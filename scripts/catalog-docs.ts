@@ -2,7 +2,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CATALOG_DOC_FILE, updateCatalogDoc } from '../src/catalog/docs.ts';
-import { CATALOG_TABLE } from '../src/catalog/tables.ts';
+import { OP_TABLE } from '../properties/index.ts';
 
-writeFileSync(CATALOG_DOC_FILE, updateCatalogDoc(readFileSync(CATALOG_DOC_FILE, 'utf8'), CATALOG_TABLE));
-console.log(`${path.relative(process.cwd(), CATALOG_DOC_FILE)}: catalog table with ${CATALOG_TABLE.length} entries`);
+writeFileSync(CATALOG_DOC_FILE, updateCatalogDoc(readFileSync(CATALOG_DOC_FILE, 'utf8'), OP_TABLE));
+console.log(`${path.relative(process.cwd(), CATALOG_DOC_FILE)}: catalog table with ${OP_TABLE.length} entries`);

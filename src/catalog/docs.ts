@@ -2,7 +2,7 @@
  * The catalog as a Markdown table (what each entry promises), for docs/catalog.md.
  */
 import path from 'node:path';
-import type { OpInfo } from './op-info.ts';
+import { gradientPromise, type OpInfo } from './op-info.ts';
 
 /** The document that holds the generated catalog table (`npm run catalog:docs` rewrites its block). */
 export const CATALOG_DOC_FILE = path.resolve(import.meta.dirname, '../../docs/catalog.md');
@@ -16,7 +16,8 @@ function cell(s: string): string {
 
 export function catalogMarkdown(table: readonly OpInfo[]): string {
   const rows = table.map((e) => {
-    const grad = e.gradient ? (e.gradient === true || !e.gradient.promise ? 'yes' : `yes: ${e.gradient.promise}`) : '—';
+    const promise = gradientPromise(e);
+    const grad = e.gradient ? (promise ? `yes: ${promise}` : 'yes') : '—';
     const checks = (e.checks ?? []).map((c) => c.name).join('; ') || '—';
     return `| \`${e.name}\` | ${e.family} | ${cell(e.promise)} | ${cell(checks)} | ${cell(grad)} |`;
   });

@@ -1,53 +1,78 @@
 /**
  * OpInfo: one declarative entry per op, loss or optimizer step, expanded into properties.
  *
- * Modelled on PyTorch's OpInfo: an entry names the op, the generators of its inputs on the
- * domain where it promises an answer, what it promises (finite output, an exact reference within
- * a tolerance, mathematical properties), and whether and where its gradient is checked. Adding an
- * op to the catalog is adding an entry, not writing a test.
+ * Modelled on PyTorch's OpInfo: an entry names the op, the generators of its inputs, what it
+ * promises, and carries the facts the checks need as typed fields — its exact reference and the
+ * tolerance it is judged with (per backend), its exact derivative, its standalone source. Nothing
+ * is looked up by name. Adding an op to the catalog is adding an entry, not writing a test; the
+ * catalog itself is data (nanhunt's is `properties/index.ts`), and this module never imports it.
  *
  * Each entry becomes up to two properties:
- *  - `<name>`: the forward value — finite (or matching the exact reference, where Infinity that
- *    is the correctly rounded answer is not a finding) plus the entry's extra invariants;
- *  - `<name> gradient`: gradients of the summed outputs are finite on the gradient domain.
+ *  - `<name>`: the forward value — judged against the exact reference within the tolerance when
+ *    the entry has one (so Infinity that is the correctly rounded answer is not a finding), else
+ *    by `value` (default: finite) — plus the entry's extra checks;
+ *  - `<name> gradient`: the gradients of the summed outputs, against the exact derivative when the
+ *    entry has one, else finite.
  */
 import type * as fc from 'fast-check';
+import type * as tf from '@tensorflow/tfjs';
 import type { Invariant } from '../check/invariant.ts';
 import { finite } from '../check/finite.ts';
+import { matchesReference, type ReferenceResult } from '../check/accuracy.ts';
+import { gradientMatches } from '../check/gradient.ts';
+import type { Derivative } from '../reference/derivatives.ts';
+import type { OpTolerance } from '../reference/tolerances.ts';
 import type { Subject } from '../run/execute.ts';
 import { property, type InputArbitraries, type Property } from '../property/property.ts';
 
 export const FAMILIES = ['unary', 'binary', 'activation', 'reduction', 'linalg', 'layer', 'loss', 'optimizer'] as const;
 export type Family = (typeof FAMILIES)[number];
 
+/** The exact answer of an entry's outputs and the tolerance (per backend) it is judged with. */
+export interface ExactReference<I> {
+  /** Exact values of every output, from the generated inputs (src/reference's functions). */
+  readonly exact: (inputs: I) => ReferenceResult;
+  /** How far from the correctly rounded answer an element may be, per backend (src/reference/tolerances.ts). */
+  readonly tolerance: OpTolerance;
+}
+
+/** How an entry's gradient is checked. */
+export interface GradientInfo<I> {
+  /** Inputs for the gradient's own domain (default: the entry's inputs). */
+  readonly inputs?: InputArbitraries<I>;
+  /** What the gradient promises, one sentence. */
+  readonly promise?: string;
+  /** Exact derivative of the summed outputs, keyed by input path (`x`, `p.base`): checked with gradientMatches. */
+  readonly derivative?: (inputs: I) => Derivative;
+  /** The inputs the derivative is taken with respect to, for the invariant's name (`d/d(a, b)`; default `d/dx`). */
+  readonly wrt?: string;
+  /** Tolerance of the derivative check (default: the table's `gradient` row). */
+  readonly tolerance?: OpTolerance;
+}
+
 export interface OpInfo<I = any> {
-  /** Unique name, e.g. `exp`, `losses.logLoss`, `train.adam 3 steps eps=1e-3`. */
+  /** Unique name, e.g. `exp`, `losses.logLoss`, `train.adam 3 steps eps=user`. */
   readonly name: string;
   readonly family: Family;
-  /** What the entry promises, one sentence (goes to the README table and reports). */
+  /** What the entry promises, one sentence (goes to the catalog table and reports). */
   readonly promise: string;
-  /** Generators of the inputs on the domain where the promise holds. */
+  /** Generators of the inputs. */
   readonly inputs: InputArbitraries<I>;
   /** The op under test. */
   readonly op: Subject<I>;
   /**
    * Standalone source of `op` for repro scripts, referencing only `tf` (default `op.toString()`).
-   * Give it when `op` is a closure over other variables.
+   * Give it when `op` is a closure over other variables ({@link tfCall} builds it for tfjs ops).
    */
   readonly source?: string;
-  /**
-   * The value invariant. Default `finite()`. An exact-reference invariant goes here; it must
-   * treat a correctly rounded Infinity as exact.
-   */
+  /** The exact answer: the value is judged against it on every input. */
+  readonly reference?: ExactReference<I>;
+  /** The value invariant of an entry without a reference (default `finite()`). */
   readonly value?: Invariant;
   /** Mathematical properties beyond the value check (ranges, sums, monotonicity...). */
   readonly checks?: readonly Invariant[];
-  /**
-   * Check gradients: `true` on the same inputs, or inputs for the gradient's own domain, and
-   * optionally the gradient invariant (default: gradients finite; e.g. `gradientMatches` against
-   * the exact derivative).
-   */
-  readonly gradient?: boolean | { readonly inputs: InputArbitraries<I>; readonly promise?: string; readonly value?: Invariant };
+  /** Check gradients: `true` (finite, on the same inputs), or how. */
+  readonly gradient?: boolean | GradientInfo<I>;
   /** Runs per property (default {@link CATALOG_RUNS}). */
   readonly runs?: number;
 }
@@ -59,12 +84,18 @@ export interface OpInfo<I = any> {
  */
 export const CATALOG_RUNS = 1000;
 
+/** Names of tfjs's top-level functions. */
+export type TfFunctionName = { [K in keyof typeof tf]: (typeof tf)[K] extends (...args: never[]) => unknown ? K : never }[keyof typeof tf];
+
+/** Names of tfjs's functions of one tensor that return a tensor (`exp`, `sigmoid`, ...). */
+export type TfUnaryName = { [K in TfFunctionName]: (typeof tf)[K] extends (x: tf.Tensor) => tf.Tensor ? K : never }[TfFunctionName];
+
 /**
- * Source text of a call of `f` on the given argument list, for repro scripts: `tf.exp` when `f` is
- * the tfjs op of that name, else `f`'s own text (which must reference only `tf`).
+ * Source text of a call for repro scripts: `({ x }) => tf.exp(x)` for a tfjs function named by
+ * `op`, or `({ x }) => (<f's own text>)(x)` for a function (whose text must reference only `tf`).
  */
-export function callSource(f: (...args: never[]) => unknown, tfName: string | undefined, params: string, args: string): string {
-  const fn = tfName !== undefined ? `tf.${tfName}` : `(${f.toString()})`;
+export function tfCall(op: TfFunctionName | ((...args: never[]) => unknown), params: string, args: string): string {
+  const fn = typeof op === 'string' ? `tf.${op}` : `(${op.toString()})`;
   return `(${params}) => ${fn}(${args})`;
 }
 
@@ -73,30 +104,51 @@ export function opInfo<I>(info: OpInfo<I>): OpInfo<I> {
   return info;
 }
 
+/** What an entry's gradient promises (undefined when its gradient is not checked or promises only finiteness without saying so). */
+export function gradientPromise(info: OpInfo): string | undefined {
+  if (!info.gradient) return undefined;
+  const g: GradientInfo<unknown> = info.gradient === true ? {} : info.gradient;
+  return g.promise ?? (g.derivative ? `the gradient matches the exact derivative of ${info.name}` : undefined);
+}
+
+/** The value invariant of an entry: its reference within tolerance, its own, or finite. */
+function valueInvariant<I>(info: OpInfo<I>): Invariant {
+  if (info.reference) return matchesReference(info.reference.exact, info.reference.tolerance);
+  return info.value ?? finite();
+}
+
 /** The properties of one entry. */
-export function entryProperties(info: OpInfo): Property[] {
-  const out: Property[] = [
-    property({
+export function entryProperties<I>(info: OpInfo<I>): Property<I>[] {
+  const source = info.source !== undefined ? { source: info.source } : {};
+  const out: Property<I>[] = [
+    property<I>({
       name: info.name,
       description: info.promise,
       inputs: info.inputs,
       subject: info.op,
-      ...(info.source ? { source: info.source } : {}),
-      invariants: [info.value ?? finite(), ...(info.checks ?? [])],
+      ...source,
+      invariants: [valueInvariant(info), ...(info.checks ?? [])],
       runs: info.runs ?? CATALOG_RUNS,
       tags: [info.family],
     }),
   ];
   if (info.gradient) {
-    const g: { inputs: InputArbitraries<unknown>; promise?: string; value?: Invariant } = info.gradient === true ? { inputs: info.inputs } : info.gradient;
+    const g: GradientInfo<I> = info.gradient === true ? {} : info.gradient;
+    const check = g.derivative
+      ? gradientMatches<I>({
+          derivative: g.derivative,
+          name: `gradient matches ${g.wrt ? `d/d(${g.wrt})` : 'd/dx'} ${info.name}`,
+          ...(g.tolerance ? { tolerance: g.tolerance } : {}),
+        })
+      : finite({ gradients: true, outputs: false });
     out.push(
-      property({
+      property<I>({
         name: `${info.name} gradient`,
-        description: g.promise ?? `gradients of ${info.name} are finite on its domain`,
-        inputs: g.inputs as InputArbitraries<unknown> | fc.Arbitrary<unknown>,
-        subject: info.op as Subject<unknown>,
-        ...(info.source ? { source: info.source } : {}),
-        invariants: [g.value ?? finite({ gradients: true, outputs: false })],
+        description: gradientPromise(info) ?? `gradients of ${info.name} are finite on its domain`,
+        inputs: (g.inputs ?? info.inputs) as InputArbitraries<I> | fc.Arbitrary<I>,
+        subject: info.op,
+        ...source,
+        invariants: [check],
         runs: info.runs ?? CATALOG_RUNS,
         tags: [info.family, 'gradient'],
       }),
@@ -112,5 +164,5 @@ export function catalogProperties(table: readonly OpInfo[]): Property[] {
     if (names.has(e.name)) throw new Error(`catalog: duplicate entry '${e.name}'`);
     names.add(e.name);
   }
-  return table.flatMap(entryProperties);
+  return table.flatMap((e) => entryProperties(e) as Property[]);
 }

@@ -16,10 +16,9 @@ import type { ErrorSample, Invariant, Observation, ReadTensor, Violation } from 
 import { U32_ROUNDOFF } from '../core/float32.ts';
 import { isTensorValue, sizeOf, type TensorValue } from '../core/tensor-value.ts';
 import { locate } from './invariant.ts';
-import { activeBackend } from '../run/backend.ts';
 import { measureError, type ErrorMeasure } from './error.ts';
 import { kindName, type ExactKind, type ExactTensor } from '../reference/exact.ts';
-import { describeTolerance, toleranceFor, type Tolerance, type ToleranceName } from '../reference/tolerances.ts';
+import { describeTolerance, isOpTolerance, resolveTolerance, toleranceName, type OpTolerance, type Tolerance, type ToleranceName } from '../reference/tolerances.ts';
 
 /** What a reference function returns: one exact tensor per output, in order. */
 export type ReferenceResult = ExactTensor | readonly ExactTensor[];
@@ -158,15 +157,16 @@ export function describeElementError(e: ElementError, coords: readonly number[])
 }
 
 export interface MatchesReferenceOptions {
-  /** Invariant name (default `matches reference`, or `matches reference (<op>)` for a named tolerance). */
+  /** Invariant name (default `matches reference`, or `matches reference (<op>)` for a row of the tolerance table). */
   readonly name?: string;
-  /** Backend whose row of the tolerance table to use when `tolerance` is an op name (default 'cpu'). */
+  /** Backend whose row of the tolerance table to use (default: the backend of the observation). */
   readonly backend?: string;
 }
 
 /**
- * The invariant: outputs match the exact answers of `reference` within `tolerance` (a
- * {@link Tolerance}, or an op name to take the default from src/reference/tolerances.ts).
+ * The invariant: outputs match the exact answers of `reference` within `tolerance`: a
+ * {@link Tolerance}, or a per-backend row of src/reference/tolerances.ts (the object, as
+ * `TOLERANCES.log1p`, or its name, `'log1p'`), resolved on the backend the run happened on.
  *
  * ```ts
  * matchesReference(({ x }: { x: TensorValue }) => reference.log1p(x), 'log1p')
@@ -175,13 +175,13 @@ export interface MatchesReferenceOptions {
  */
 export function matchesReference<I = any>(
   reference: (inputs: I) => ReferenceResult,
-  tolerance: Tolerance | ToleranceName = { ulps: 0 },
+  tolerance: Tolerance | OpTolerance | ToleranceName = { ulps: 0 },
   options: MatchesReferenceOptions = {},
 ): Invariant {
-  // A named tolerance follows the backend the check runs on (unless one is given).
-  const tolNow = (): Tolerance =>
-    typeof tolerance === 'string' ? toleranceFor(tolerance, options.backend ?? activeBackend()) : tolerance;
-  const name = options.name ?? (typeof tolerance === 'string' ? `matches reference (${tolerance})` : 'matches reference');
+  // A row of the table follows the backend the run happened on (unless one is given).
+  const tolOn = (observation: Observation): Tolerance => resolveTolerance(tolerance, options.backend ?? observation.backend);
+  const row = typeof tolerance === 'string' ? tolerance : isOpTolerance(tolerance) ? toleranceName(tolerance) : undefined;
+  const name = options.name ?? (row !== undefined ? `matches reference (${row})` : 'matches reference');
   // check() and sample() see the same observation: compute its reference once
   const cache = new WeakMap<Observation, ReferenceResult>();
   const exactOf = (observation: Observation): ReferenceResult => {
@@ -200,7 +200,7 @@ export function matchesReference<I = any>(
     },
     check(observation: Observation): Violation | undefined {
       const expected = exactOf(observation);
-      const tol = tolNow();
+      const tol = tolOn(observation);
       const tolText = describeTolerance(tol);
       const c = compareToReference(observation.outputs, expected, tol);
       if (c.mismatch !== undefined) return { invariant: name, message: c.mismatch };

@@ -24,14 +24,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Invariant, Observation, ReadTensor, Violation } from './invariant.ts';
-import { activeBackend } from '../run/backend.ts';
 import { locate } from './invariant.ts';
 import { measureError, type ErrorMeasure } from './error.ts';
 import { withinTolerance, type ReferenceResult } from './accuracy.ts';
 import { KIND_FINITE, KIND_NAN, KIND_NEG_INF, KIND_POS_INF, kindName, type ExactKind, type ExactTensor } from '../reference/exact.ts';
 import type { DerivativeTensor } from '../reference/derivatives.ts';
 import { withReferenceOptions } from '../reference/options.ts';
-import { describeTolerance, toleranceFor, type Tolerance } from '../reference/tolerances.ts';
+import { describeTolerance, resolveTolerance, TOLERANCES, type OpTolerance, type Tolerance } from '../reference/tolerances.ts';
 
 /** A tensor-shaped input as the property generated it (a TensorValue or any { shape, data }). */
 export interface TensorLike {
@@ -45,11 +44,11 @@ export interface GradientOptions<I> {
   readonly reference?: (inputs: I) => ReferenceResult;
   /** Exact derivative d(sum of outputs)/d(input) per input name; preferred over `reference`. */
   readonly derivative?: (inputs: I) => Readonly<Record<string, DerivativeTensor | ExactTensor>>;
-  /** Default: the 'gradient' row of the tolerance table for `backend`. */
-  readonly tolerance?: Tolerance;
+  /** A tolerance, or a per-backend row of the table. Default: the table's 'gradient' row. */
+  readonly tolerance?: Tolerance | OpTolerance;
   /** Inputs to differentiate with respect to (default: every float32 tensor input). */
   readonly wrt?: readonly string[];
-  /** Backend for the default tolerance (default 'cpu'). */
+  /** Backend whose row of the tolerance applies (default: the observation's backend; 'cpu' for checkGradient). */
   readonly backend?: string;
   /** Invariant name (gradientMatches only). */
   readonly name?: string;
@@ -318,7 +317,7 @@ function compareOne(input: string, got: ReadTensor, exp: ExpectedGradient, tol: 
 
 /** Compare gradients read back from tfjs (named `grad(<input>)`) with the exact ones. */
 export function compareGradients<I>(inputs: I, gradients: readonly ReadTensor[], options: GradientOptions<I>): GradientReport {
-  const tol = options.tolerance ?? toleranceFor('gradient', options.backend ?? 'cpu');
+  const tol = resolveTolerance(options.tolerance ?? TOLERANCES.gradient, options.backend ?? 'cpu');
   const tally: Tally = { checked: 0, skipped: 0, failures: 0, nonFinite: 0 };
   for (const g of gradients) {
     const match = /^grad\((.*)\)$/.exec(g.name);
@@ -405,8 +404,8 @@ export function gradientMatches<I = any>(options: GradientOptions<I>): Invariant
     throw new TypeError('gradientMatches: give a reference (differentiated numerically) or an exact derivative');
   }
   const name = options.name ?? 'gradient matches reference';
-  // the default tolerance follows the backend the check runs on (unless one is given)
-  const tolNow = (): Tolerance => options.tolerance ?? toleranceFor('gradient', options.backend ?? activeBackend());
+  // a row of the table follows the backend the run happened on (unless one is given)
+  const tolOn = (observation: Observation): Tolerance => resolveTolerance(options.tolerance ?? TOLERANCES.gradient, options.backend ?? observation.backend);
   return {
     name,
     needsGradients: true,
@@ -416,7 +415,7 @@ export function gradientMatches<I = any>(options: GradientOptions<I>): Invariant
         if (floatInputs(inputs, options.wrt).length === 0) return undefined;
         return { invariant: name, message: 'the observation has no gradients: the runner must compute them for this invariant (needsGradients)' };
       }
-      const tol = tolNow();
+      const tol = tolOn(observation);
       const report = compareGradients(inputs, observation.gradients, { ...options, tolerance: tol });
       if (report.ok || report.worstFailure === undefined) return undefined;
       const e = report.worstFailure;

@@ -25,6 +25,8 @@ export interface Observation {
   readonly outputs: readonly ReadTensor[];
   /** Gradients of sum(outputs) with respect to each float32 input tensor (empty if not asked). */
   readonly gradients: readonly ReadTensor[];
+  /** The backend the run happened on (`cpu`, `wasm`, `node`, ...): per-backend tolerances follow it. */
+  readonly backend: string;
 }
 
 /** Where a violation was seen: one element of one output or gradient. */

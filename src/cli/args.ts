@@ -12,12 +12,19 @@ export class UsageError extends InputError {
 
 export type FlagKind = 'string' | 'int' | 'boolean';
 
-export interface ParsedArgs {
+/** A command's flags: name → kind. */
+export type FlagSpec = Readonly<Record<string, FlagKind>>;
+
+/** The typed values of a spec's flags: `int` → number, `boolean` → true, `string` → string; absent → undefined. */
+export type FlagValues<S extends FlagSpec> = { readonly [K in keyof S]?: S[K] extends 'int' ? number : S[K] extends 'boolean' ? true : string };
+
+export interface ParsedArgs<S extends FlagSpec = FlagSpec> {
   readonly positional: string[];
-  readonly flags: Record<string, string | number | boolean>;
+  readonly flags: FlagValues<S>;
 }
 
-export function parseArgs(argv: readonly string[], spec: Readonly<Record<string, FlagKind>>): ParsedArgs {
+/** Parse argv against a spec: the result is typed by the spec, so no flag is cast at its use. */
+export function parseArgs<const S extends FlagSpec>(argv: readonly string[], spec: S): ParsedArgs<S> {
   const positional: string[] = [];
   const flags: Record<string, string | number | boolean> = {};
   for (let i = 0; i < argv.length; i++) {
@@ -44,14 +51,14 @@ export function parseArgs(argv: readonly string[], spec: Readonly<Record<string,
       flags[name] = n;
     } else flags[name] = value;
   }
-  return { positional, flags };
+  return { positional, flags: flags as FlagValues<S> };
 }
 
 /** `--seed` (default 0, must fit in 32 bits) and `--runs` (at least 1), as check and diff take them. */
-export function seedAndRuns(flags: ParsedArgs['flags']): { seed: number; runs: number | undefined } {
-  const seed = (flags.seed as number | undefined) ?? 0;
+export function seedAndRuns(flags: { readonly seed?: number; readonly runs?: number }): { seed: number; runs: number | undefined } {
+  const seed = flags.seed ?? 0;
   if (seed < -(2 ** 31) || seed >= 2 ** 31) throw new UsageError('--seed must fit in 32 bits');
-  const runs = flags.runs as number | undefined;
+  const runs = flags.runs;
   if (runs !== undefined && runs < 1) throw new UsageError('--runs must be at least 1');
   return { seed, runs };
 }

@@ -5,12 +5,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../run/backend.ts';
 import { runProperty, propertySeed, type PropertyResult } from '../property/runner.ts';
-import { CheckSession, SESSION_FLAGS } from '../report/check-session.ts';
+import { CheckSession, SESSION_FLAGS } from './check-session.ts';
 import type { OutputStream } from '../report/progress.ts';
 import { parseArgs, seedAndRuns, UsageError } from './args.ts';
-import { loadSelection } from './load.ts';
+import { loadSelection } from './select.ts';
 import { VERSION } from '../core/version.ts';
-import { checkSessionFromFlags, DB_FLAGS } from './db.ts';
+import { failureSessionFromFlags, DB_FLAGS } from './db.ts';
 
 export const CHECK_FLAGS = {
   backend: 'string',
@@ -35,21 +35,22 @@ export async function checkCommand(argv: readonly string[], io: Io, options: { u
   const { positional, flags } = parseArgs(argv, CHECK_FLAGS);
   if (positional.length > 0) throw new UsageError(`unexpected argument '${positional[0]}'`);
   const { seed, runs } = seedAndRuns(flags);
-  const backendName = (flags.backend as string | undefined) ?? 'cpu';
+  const backendName = flags.backend ?? 'cpu';
   const session = CheckSession.open(io, flags, options); // reads the baseline: a corrupt one stops here (exit 2)
-  const failures = checkSessionFromFlags(flags, seed, io); // failure database (saved cases run first) and repro scripts
+  const failures = failureSessionFromFlags(flags, seed, io); // failure database (saved cases run first) and repro scripts
   const { selected, propertiesArg } = await loadSelection(flags);
   await useBackend(backendName);
   session.header(`nanhunt ${VERSION} · tfjs ${tf.version.tfjs} · backend ${backendName} · seed ${seed} · ${selected.length} properties`);
   const results: PropertyResult[] = [];
-  for (const [i, p] of selected.entries()) {
+  for (const [i, loaded] of selected.entries()) {
+    const p = loaded.property;
     const r = runProperty(session.start(p, i, selected.length), {
       seed: propertySeed(seed, p.name),
       ...(runs !== undefined ? { runs } : {}),
-      ...(flags.path !== undefined ? { path: flags.path as string } : { examples: failures.examples(p) }),
+      ...(flags.path !== undefined ? { path: flags.path } : { examples: failures.examples(loaded) }),
     });
     results.push(r);
-    failures.record(p, r);
+    failures.record(loaded, r);
     session.done(r);
   }
   for (const line of failures.closingLines()) session.progress.info(line);

@@ -8,7 +8,7 @@ import { DEFAULT_DB_DIR, openFailureDatabase, type SavedFailure } from '../db/da
 import { loadRecordedProperty } from '../db/origin.ts';
 import { FailureFileError, failureLine } from '../db/record.ts';
 import { replayFailure } from '../db/replay.ts';
-import { openCheckSession, type CheckSession } from '../db/session.ts';
+import { openFailureSession, type FailureSession } from './failure-session.ts';
 import { parseArgs, UsageError } from './args.ts';
 import type { Io } from './check.ts';
 
@@ -39,11 +39,11 @@ export function databaseDir(flags: Readonly<Record<string, unknown>>, env: NodeJ
   return DEFAULT_DB_DIR;
 }
 
-/** The check session for `check`'s parsed flags. */
-export function checkSessionFromFlags(flags: Readonly<Record<string, unknown>>, globalSeed: number, io: Io): CheckSession {
+/** The failure database and repro scripts of a `check`, from its parsed flags. */
+export function failureSessionFromFlags(flags: Readonly<Record<string, unknown>>, globalSeed: number, io: Io): FailureSession {
   if (flags.repro !== undefined && flags['no-repro']) throw new UsageError('--repro and --no-repro cannot be used together');
   const repro = flags['no-repro'] ? false : typeof flags.repro === 'string' ? flags.repro : DEFAULT_REPRO_DIR;
-  return openCheckSession({ db: databaseDir(flags), repro, globalSeed, warn: io.err });
+  return openFailureSession({ db: databaseDir(flags), repro, globalSeed, warn: io.err });
 }
 
 const LIST_FLAGS = { db: 'string', filter: 'string' } as const;

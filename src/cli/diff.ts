@@ -12,7 +12,7 @@ import { diffClosingLine, diffReport, diffSummaryLine, toleranceText, type DiffC
 import { writeAtomic } from '../core/atomic.ts';
 import { parseArgs, seedAndRuns, UsageError } from './args.ts';
 import type { Io } from './check.ts';
-import { loadSelection } from './load.ts';
+import { loadSelection } from './select.ts';
 import { VERSION } from '../core/version.ts';
 
 export const DIFF_FLAGS = {
@@ -57,7 +57,9 @@ export async function diffCommand(argv: readonly string[], io: Io): Promise<numb
   io.out(
     `nanhunt ${VERSION} · tfjs ${tf.version.tfjs} · diff ${backends.join(' vs ')} · tolerance ${toleranceText(tolerance)} · seed ${seed} · ${selected.length} properties`,
   );
-  const results: DiffResult[] = await diffAll(selected, {
+  const results: DiffResult[] = await diffAll(
+    selected.map((s) => s.property),
+    {
     backends,
     seed,
     tolerance,

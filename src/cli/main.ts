@@ -9,9 +9,9 @@ import { replayCommand, REPLAY_USAGE } from './replay.ts';
 import { dbCommand, DB_FLAGS_USAGE, DB_USAGE } from './db.ts';
 import { BASELINE_COMMAND } from './baseline.ts';
 import { diffCommand, DIFF_SUMMARY, DIFF_USAGE } from './diff.ts';
-import { SESSION_USAGE } from '../report/check-session.ts';
+import { SESSION_USAGE } from './check-session.ts';
 import { InputError } from '../core/errors.ts';
-import { TRAIN_REPRO_COMMAND } from '../train/cli.ts';
+import { TRAIN_REPRO_COMMAND } from './train-repro.ts';
 
 export interface Command {
   /** One line for `nanhunt --help`. */

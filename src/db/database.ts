@@ -16,7 +16,6 @@ import type { Failure, PropertyResult } from '../property/runner.ts';
 import { VERSION } from '../core/version.ts';
 import { isStaleTemp, isTempFile, writeAtomic } from '../core/atomic.ts';
 import { failureFileName } from './naming.ts';
-import { originOf } from './origin.ts';
 import {
   buildRecord,
   FailureFileError,
@@ -52,9 +51,9 @@ export interface DbProblem {
 }
 
 export interface SaveMeta {
-  /** The property the result is of: its origin (when loaded by loadProperties) and expectFailure reason. */
+  /** The property the result is of (its expectFailure reason is saved). */
   readonly property?: Property<any>;
-  /** Where the property is defined (default: from `property`). */
+  /** Where the property is defined (see originOf in ./origin.ts), so replay can load it. */
   readonly origin?: FailureOrigin;
   /** The global seed the run's seed derives from (CLI --seed). */
   readonly globalSeed?: number;
@@ -249,7 +248,7 @@ export function openFailureDatabase(dir: string = DEFAULT_DB_DIR, options: Failu
       } catch {
         // no previous record (or an unreadable one, replaced now)
       }
-      const origin = meta.origin ?? (meta.property ? originOf(meta.property, options.cwd) : undefined) ?? previous?.origin;
+      const origin = meta.origin ?? previous?.origin;
       const expectedFailure = meta.property?.expectFailure;
       const record = buildRecord(result, {
         environment: { ...environment(), backend: result.backend },

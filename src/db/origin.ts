@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Property } from '../property/property.ts';
-import { CATALOG_DIR, loadProperties, propertyOrigin } from '../cli/load.ts';
+import { CATALOG_DIR, loadCatalog, loadProperties, type LoadedProperty, type PropertyOrigin } from '../property/load.ts';
 import { FailureFileError, type FailureOrigin, type FailureRecord } from './record.ts';
 
 function posix(p: string): string {
@@ -20,14 +20,12 @@ function inside(dir: string, file: string): string | undefined {
   return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) ? posix(rel) : undefined;
 }
 
-/** The origin of a property loaded by loadProperties (undefined when it was not). */
-export function originOf(property: Property<any>, cwd: string = process.cwd()): FailureOrigin | undefined {
-  const o = propertyOrigin(property);
-  if (!o) return undefined;
-  const where = o.index !== undefined ? { export: o.exportName, index: o.index } : { export: o.exportName };
-  const catalog = inside(CATALOG_DIR, o.file);
+/** A loaded property's origin as a failure file records it (catalog-relative, or relative to `cwd`). */
+export function originOf(origin: PropertyOrigin, cwd: string = process.cwd()): FailureOrigin {
+  const where = origin.index !== undefined ? { export: origin.exportName, index: origin.index } : { export: origin.exportName };
+  const catalog = inside(CATALOG_DIR, origin.file);
   if (catalog !== undefined) return { catalog, ...where };
-  return { file: inside(path.resolve(cwd), o.file) ?? o.file, ...where };
+  return { file: inside(path.resolve(cwd), origin.file) ?? origin.file, ...where };
 }
 
 /** The module file an origin names, or undefined when it cannot be found. */
@@ -83,13 +81,14 @@ export async function loadRecordedProperty(
       );
     }
   }
-  let all: Property[];
+  let all: LoadedProperty[];
   try {
-    all = await loadProperties(module);
+    // a property of nanhunt's catalog is found in the catalog's one list, whichever file defines it
+    all = options.propertiesOverride === undefined && record.origin?.catalog !== undefined ? await loadCatalog() : await loadProperties(module);
   } catch (e) {
     throw new FailureFileError(`cannot load properties from ${module}: ${(e as Error).message.split('\n')[0]}`);
   }
-  const property = all.find((p) => p.name === record.property);
+  const property = all.find((p) => p.property.name === record.property)?.property;
   if (!property) throw new FailureFileError(`no property named '${record.property}' in ${module} (renamed or removed?)`);
   return { property, module };
 }

@@ -39,6 +39,7 @@ export type { Derivative, DerivativeTensor } from './derivatives.ts';
 export type { Backend, OpTolerance, Tolerance, ToleranceName } from './tolerances.ts';
 export { describeTolerance, TOLERANCES, toleranceFor } from './tolerances.ts';
 export { SELU_SCALE, SELU_SCALEALPHA } from './elementwise.ts';
+export type { UnaryOpName } from './elementwise.ts';
 export { TFJS_EPSILON } from './optimizers.ts';
 export { exactDecimal, FLOAT32_OVERFLOW_THRESHOLD, roundingInterval32, ulp32 } from '../core/float32.ts';
 

@@ -145,7 +145,29 @@ export function toleranceFor(op: ToleranceName, backend: Backend | string = 'cpu
   if (entry === undefined) {
     throw new RangeError(`toleranceFor: no tolerance for op '${String(op)}'; known ops: ${Object.keys(TOLERANCES).join(', ')}`);
   }
-  return (entry as unknown as Record<string, Tolerance | undefined>)[backend] ?? entry.default;
+  return resolveTolerance(entry, backend);
+}
+
+const NAMES = new Map<OpTolerance, ToleranceName>(Object.entries(TOLERANCES).map(([k, v]) => [v as OpTolerance, k as ToleranceName]));
+
+/** The table's name of a row (`exp`, `gradient`, ...), or undefined for a row made elsewhere. */
+export function toleranceName(row: OpTolerance): ToleranceName | undefined {
+  return NAMES.get(row);
+}
+
+/** True for a per-backend row (it has a `default`), false for a plain {@link Tolerance}. */
+export function isOpTolerance(t: Tolerance | OpTolerance): t is OpTolerance {
+  return typeof (t as OpTolerance).default === 'object';
+}
+
+/**
+ * The tolerance that applies on `backend`: a plain Tolerance as it is; a row (or a row's name) of
+ * the table resolved to the backend's entry, else its default.
+ */
+export function resolveTolerance(t: Tolerance | OpTolerance | ToleranceName, backend: string): Tolerance {
+  if (typeof t === 'string') return toleranceFor(t, backend);
+  if (!isOpTolerance(t)) return t;
+  return (t as unknown as Record<string, Tolerance | undefined>)[backend] ?? t.default;
 }
 
 /** A short description, e.g. "ulps <= 2 or ctol 4". */

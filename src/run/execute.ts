@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { isTensorValue, type TensorValue } from '../core/tensor-value.ts';
 import type { Observation, ReadTensor } from '../check/invariant.ts';
+import { activeBackend } from './backend.ts';
 
 /** Inputs with every TensorValue replaced by a tf.Tensor. */
 export type Materialized<T> = T extends TensorValue
@@ -127,11 +128,13 @@ export interface ExecuteOptions {
 export function execute<I>(subject: Subject<I>, inputs: I, options: ExecuteOptions = {}): Outcome {
   const tensorsBefore = tf.memory().numTensors;
   const variablesBefore = new Set(Object.keys(tf.engine().registeredVariables));
-  let produced: { names: string[]; tensors: tf.Tensor[] } = { names: [], tensors: [] };
+  // outputs first, then gradients; `outputs` of them are outputs
+  let produced: { names: string[]; tensors: tf.Tensor[]; outputs: number } = { names: [], tensors: [], outputs: 0 };
   let outcome: Outcome;
   try {
     // tidy returns the tensors alone (walking a result object costs more than a small op): names go beside
     let outNames: string[] = [];
+    let outputCount = 0;
     const outTensors = tf.tidy(() => {
       const paths = options.gradients ? tensorPaths(inputs).filter((p) => (getAt(inputs, p) as TensorValue).dtype === 'float32') : [];
       if (paths.length === 0) {
@@ -143,6 +146,7 @@ export function execute<I>(subject: Subject<I>, inputs: I, options: ExecuteOptio
         }
         const flat = flattenOutputs(out);
         outNames = flat.names;
+        outputCount = flat.tensors.length;
         return flat.tensors;
       }
       // One run gives outputs and gradients: the outputs are kept out of the gradient scope.
@@ -182,6 +186,7 @@ export function execute<I>(subject: Subject<I>, inputs: I, options: ExecuteOptio
       }
       const names = [...flat!.names];
       const tensors = [...flat!.tensors];
+      outputCount = tensors.length;
       paths.forEach((p, i) => {
         const g = result.grads[i];
         if (g) {
@@ -192,20 +197,16 @@ export function execute<I>(subject: Subject<I>, inputs: I, options: ExecuteOptio
       outNames = names;
       return tensors;
     });
-    produced = { names: outNames, tensors: outTensors };
+    produced = { names: outNames, tensors: outTensors, outputs: outputCount };
   } catch (e) {
-    produced = { names: [], tensors: [] };
+    produced = { names: [], tensors: [], outputs: 0 };
     outcome = e instanceof StageError ? { kind: 'error', stage: e.stage, message: e.message } : { kind: 'error', stage: 'subject', message: errorText(e) };
   }
   try {
     if (produced.tensors.length > 0) {
-      const outputs: ReadTensor[] = [];
-      const grads: ReadTensor[] = [];
-      produced.tensors.forEach((t, i) => {
-        const name = produced.names[i]!;
-        (name.startsWith('grad(') ? grads : outputs).push(read(name, t));
-      });
-      outcome = { kind: 'ok', observation: { inputs, outputs, gradients: grads } };
+      const all = produced.tensors.map((t, i) => read(produced.names[i]!, t));
+      const observation = { inputs, outputs: all.slice(0, produced.outputs), gradients: all.slice(produced.outputs), backend: activeBackend() };
+      outcome = { kind: 'ok', observation };
     }
   } finally {
     for (const t of produced.tensors) if (!t.isDisposed) t.dispose();

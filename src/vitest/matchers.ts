@@ -17,6 +17,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect, TestRunner } from 'vitest';
 import type { MatcherState } from 'vitest';
+import { activeBackend } from '../run/backend.ts';
 import { finite } from '../check/finite.ts';
 import type { Invariant, Observation, ReadTensor } from '../check/invariant.ts';
 import { isTensorValue, type TensorValue } from '../core/tensor-value.ts';
@@ -102,7 +103,7 @@ function toBeAllFinite(this: MatcherState, received: unknown): SyncExpectationRe
   if (t.dtype !== 'float32') {
     return { pass: !this.isNot, message: () => `${t.dtype} tensors are always finite: toBeAllFinite checks float32 tensors` };
   }
-  const observation: Observation = { inputs: undefined, outputs: [t], gradients: [] };
+  const observation: Observation = { inputs: undefined, outputs: [t], gradients: [], backend: String(activeBackend()) };
   const violation = finite().check(observation);
   const shape = `[${t.shape.join(', ')}]`;
   return {

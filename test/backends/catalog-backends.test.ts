@@ -4,7 +4,7 @@
 // `nanhunt diff` in CI.
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { CATALOG_DIR, loadProperties } from '../../src/cli/load.ts';
+import { loadCatalog } from '../../src/property/load.ts';
 import { runProperty, propertySeed, type PropertyResult } from '../../src/property/runner.ts';
 import type { Property } from '../../src/property/property.ts';
 import { missingKernels, useBackend } from '../../src/run/backend.ts';
@@ -21,7 +21,7 @@ let catalog: Property[];
 const results: Record<(typeof BACKENDS)[number], PropertyResult[]> = { cpu: [], wasm: [] };
 
 beforeAll(async () => {
-  catalog = await loadProperties(CATALOG_DIR);
+  catalog = (await loadCatalog()).map((l) => l.property);
   for (const b of BACKENDS) {
     await useBackend(b);
     const before = tf.memory().numTensors;

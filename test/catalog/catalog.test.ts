@@ -5,9 +5,9 @@ import * as fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs';
 import { runProperty, type Property, type TensorValue } from '../../src/index.ts';
 import { catalogProperties, type OpInfo } from '../../src/catalog/op-info.ts';
-import { CATALOG_TABLE } from '../../src/catalog/tables.ts';
+import { OP_TABLE as CATALOG_TABLE, catalog } from '../../properties/index.ts';
 import { CATALOG_BEGIN, CATALOG_DOC_FILE, catalogMarkdown, updateCatalogDoc } from '../../src/catalog/docs.ts';
-import { CATALOG_DIR, loadProperties } from '../../src/cli/load.ts';
+import { loadCatalog } from '../../src/property/load.ts';
 
 const all = catalogProperties(CATALOG_TABLE);
 const byName = (name: string): Property => {
@@ -39,8 +39,9 @@ describe('catalog coverage', () => {
     for (const o of ['adadelta', 'adam', 'adamax', 'rmsprop']) expect(names).toContain(`train.${o} 1 step eps=user`);
   });
   it('is what `nanhunt check` loads, with unique names', async () => {
-    const loaded = (await loadProperties(CATALOG_DIR)).map((p) => p.name);
+    const loaded = (await loadCatalog()).map((l) => l.property.name);
     for (const p of all) expect(loaded).toContain(p.name);
+    expect(loaded).toEqual(catalog.map((p) => p.name));
     expect(new Set(loaded).size).toBe(loaded.length);
     expect(() => catalogProperties([CATALOG_TABLE[0]!, CATALOG_TABLE[0]!] as OpInfo[])).toThrow(/duplicate entry 'exp'/);
   });

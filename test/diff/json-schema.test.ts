@@ -9,7 +9,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import * as tf from '@tensorflow/tfjs';
 import { diffAll, diffDocument, float32, prepareBackends, property, tensor, withReference, type DiffDocument, type Property } from '../../src/index.ts';
 import { sigmoid } from '../../src/reference/elementwise.ts';
-import { CATALOG_DIR, loadProperties } from '../../src/cli/load.ts';
+import { loadCatalog } from '../../src/property/load.ts';
 import { diffCommand } from '../../src/cli/diff.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -29,7 +29,7 @@ beforeAll(async () => {
   validate = ajv.compile(schema);
 
   await prepareBackends(['cpu', 'wasm']);
-  const catalog = await loadProperties(CATALOG_DIR);
+  const catalog = (await loadCatalog()).map((l) => l.property);
   const named = (name: string): Property => {
     const p = catalog.find((q) => q.name === name);
     if (!p) throw new Error(`no catalog property ${name}`);

@@ -24,7 +24,7 @@ function observe(inputs: Inputs, subject: (t: Record<string, tf.Tensor>) => tf.T
   });
   const outputs = outs.map((t, i) => ({ name: outs.length === 1 ? 'output' : `output[${i}]`, shape: t.shape, dtype: t.dtype, data: t.dataSync() as Float32Array }));
   tf.dispose(outs);
-  return { inputs, outputs, gradients: [] };
+  return { inputs, outputs, gradients: [], backend: 'cpu' };
 }
 
 const tv = (values: ArrayLike<number>, shape: number[] = [values.length]): TensorValue => tensorValue(shape, values);
@@ -139,7 +139,7 @@ describe('default tolerances pass on tfjs cpu ops', () => {
           const out = { name: 'output', shape: [8], dtype: 'float32', data: variable.dataSync().slice() };
           tf.dispose([variable, grad]);
           opt.dispose();
-          const v = inv(ref).check({ inputs: { v: tv(value), g: tv(gradient) }, outputs: [out], gradients: [] });
+          const v = inv(ref).check({ inputs: { v: tv(value), g: tv(gradient) }, outputs: [out], gradients: [], backend: 'cpu' });
           if (v) throw new Error(v.message);
         }
       }),

@@ -17,11 +17,11 @@ describe('gradientMatches with nested inputs (tensors() groups)', () => {
 
   it('accepts the right gradients, found by their dotted names', () => {
     // d/dbase = e·b^(e-1) = [12, 6]; d/dexp = b^e·ln b = [8 ln 2, 9 ln 3]
-    const ok = { inputs, outputs: [], gradients: [grad('p.base', [12, 6]), grad('p.exponent', [8 * Math.LN2, 9 * Math.log(3)])] };
+    const ok = { inputs, outputs: [], backend: 'cpu', gradients: [grad('p.base', [12, 6]), grad('p.exponent', [8 * Math.LN2, 9 * Math.log(3)])] };
     expect(inv.check(ok)).toBeUndefined();
   });
   it('flags a wrong one, naming the nested input', () => {
-    const bad = { inputs, outputs: [], gradients: [grad('p.base', [12, 7]), grad('p.exponent', [8 * Math.LN2, 9 * Math.log(3)])] };
+    const bad = { inputs, outputs: [], backend: 'cpu', gradients: [grad('p.base', [12, 7]), grad('p.exponent', [8 * Math.LN2, 9 * Math.log(3)])] };
     const v = inv.check(bad);
     expect(v?.location).toMatchObject({ kind: 'gradient', tensor: 'grad(p.base)', index: 1 });
   });

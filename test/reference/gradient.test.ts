@@ -192,6 +192,7 @@ describe('gradientMatches invariant', () => {
       inputs,
       outputs: [{ name: 'output', shape: y.shape, dtype: y.dtype, data: y.dataSync() as Float32Array }],
       gradients: [{ name: 'grad(x)', shape: g!.shape, dtype: g!.dtype, data: g!.dataSync() as Float32Array }],
+      backend: 'cpu',
     };
     tf.dispose([x, y, g!]);
     return obs;
@@ -209,7 +210,7 @@ describe('gradientMatches invariant', () => {
 
   it('flags a runner that did not compute gradients, and needs a reference or derivative', () => {
     const inv = gradientMatches({ reference: ({ x }: { x: TensorValue }) => reference.exp(x) });
-    expect(inv.check({ inputs: { x: tv([1]) }, outputs: [], gradients: [] })!.message).toMatch(/no gradients/);
+    expect(inv.check({ inputs: { x: tv([1]) }, outputs: [], gradients: [], backend: 'cpu' })!.message).toMatch(/no gradients/);
     expect(() => gradientMatches({})).toThrow(/give a reference/);
   });
 });

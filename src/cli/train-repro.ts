@@ -3,14 +3,15 @@
  * hyperparameters, the minimal run step by step) and write a standalone repro script for it.
  */
 import path from 'node:path';
-import { parseArgs, UsageError } from '../cli/args.ts';
-import { CATALOG_DIR, loadProperties, selectProperties } from '../cli/load.ts';
-import type { Io } from '../cli/check.ts';
+import { parseArgs, UsageError } from './args.ts';
+import { loadCatalog, loadProperties } from '../property/load.ts';
+import { selectProperties } from './select.ts';
+import type { Io } from './check.ts';
 import { propertySeed, runProperty } from '../property/runner.ts';
 import { useBackend } from '../run/backend.ts';
-import { isTrainingConfig } from './config.ts';
-import { trainingReport } from './report.ts';
-import { writeTrainingRepro } from './repro.ts';
+import { isTrainingConfig } from '../train/config.ts';
+import { trainingReport } from '../train/report.ts';
+import { writeTrainingRepro } from '../train/repro.ts';
 
 const FLAGS = { filter: 'string', seed: 'int', path: 'string', properties: 'string', out: 'string', backend: 'string' } as const;
 
@@ -29,17 +30,17 @@ export async function trainReproCommand(argv: readonly string[], io: Io): Promis
   const { positional, flags } = parseArgs(argv, FLAGS);
   if (positional.length > 0) throw new UsageError(`unexpected argument '${positional[0]}'`);
   if (flags.filter === undefined) throw new UsageError('train-repro needs --filter <name of a training property>');
-  const seed = (flags.seed as number | undefined) ?? 0;
-  const all = await loadProperties((flags.properties as string | undefined) ?? CATALOG_DIR);
-  const selected = selectProperties(all, flags.filter as string);
+  const seed = flags.seed ?? 0;
+  const all = flags.properties === undefined ? await loadCatalog() : await loadProperties(flags.properties);
+  const selected = selectProperties(all, flags.filter);
   if (selected.length !== 1) {
     throw new UsageError(
       selected.length === 0 ? `no property matches --filter '${flags.filter}'` : `--filter '${flags.filter}' matches ${selected.length} properties: give the exact name`,
     );
   }
-  const p = selected[0]!;
-  await useBackend((flags.backend as string | undefined) ?? 'cpu');
-  const r = runProperty(p, { seed: propertySeed(seed, p.name), ...(flags.path !== undefined ? { path: flags.path as string } : {}) });
+  const p = selected[0]!.property;
+  await useBackend(flags.backend ?? 'cpu');
+  const r = runProperty(p, { seed: propertySeed(seed, p.name), ...(flags.path !== undefined ? { path: flags.path } : {}) });
   if (r.status === 'passed') {
     io.out(`'${p.name}' passed (${r.runs} runs): no failure to write a repro for`);
     return 0;
@@ -49,7 +50,7 @@ export async function trainReproCommand(argv: readonly string[], io: Io): Promis
     return 1;
   }
   io.out(trainingReport(r));
-  const out = (flags.out as string | undefined) ?? path.join('reports', 'repro', `${slug(p.name)}.training.mjs`);
+  const out = flags.out ?? path.join('reports', 'repro', `${slug(p.name)}.training.mjs`);
   const file = writeTrainingRepro(out, r.counterexample, { title: p.name });
   io.out('');
   io.out(`repro: node ${path.relative(process.cwd(), file) || file}`);

@@ -17,13 +17,13 @@ import {
   type Baseline,
 } from '../gate/baseline.ts';
 import { evaluateGate, updateBaseline, verdictOf, type GateResult } from '../gate/gate.ts';
-import { UsageError } from '../cli/args.ts';
-import { failureReport, type ReportContext } from './format.ts';
-import { resultsDocument, type RunInfo } from './json.ts';
+import { UsageError } from './args.ts';
+import { failureReport, type ReportContext } from '../report/format.ts';
+import { resultsDocument, type RunInfo } from '../report/json.ts';
 import { writeAtomic } from '../core/atomic.ts';
-import { junitXml } from './junit.ts';
-import { htmlReport } from './html.ts';
-import { Progress, type OutputStream, type Verbosity } from './progress.ts';
+import { junitXml } from '../report/junit.ts';
+import { htmlReport } from '../report/html.ts';
+import { Progress, type OutputStream, type Verbosity } from '../report/progress.ts';
 
 /** The flags `nanhunt check` adds for the gate, reports and terminal output. */
 export const SESSION_FLAGS = {

@@ -5,14 +5,14 @@
  */
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { Property } from '../property/property.ts';
 import type { PropertyResult } from '../property/runner.ts';
-import { propertyOrigin } from '../cli/load.ts';
+import type { LoadedProperty } from '../property/load.ts';
+import { originOf } from '../db/origin.ts';
 import { VERSION } from '../core/version.ts';
 import { writeRepro } from '../report/repro.ts';
-import { openFailureDatabase, passedExamples, type FailureDatabase, type SavedFailure } from './database.ts';
+import { openFailureDatabase, passedExamples, type FailureDatabase, type SavedFailure } from '../db/database.ts';
 
-export interface CheckSessionOptions {
+export interface FailureSessionOptions {
   /** Failure database directory, or false for none. */
   readonly db: string | false;
   /** Directory of repro scripts, or false for none. */
@@ -30,11 +30,11 @@ interface Outcome {
   selfContained?: boolean;
 }
 
-export interface CheckSession {
+export interface FailureSession {
   /** The inputs of the saved failures of `property`, to pass as runProperty's `examples`. */
-  examples(property: Property<any>): unknown[];
+  examples(loaded: LoadedProperty): unknown[];
   /** After the property ran: mark saved cases that passed, save the failure, write its repro. */
-  record(property: Property<any>, result: PropertyResult): void;
+  record(loaded: LoadedProperty, result: PropertyResult): void;
   /** Lines to print under the failure report of `result`. */
   reportLines(result: PropertyResult): string[];
   /** A closing line about the database (empty when it played no part). */
@@ -50,7 +50,7 @@ function quote(s: string): string {
   return /^[\w./:=@+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-export function openCheckSession(options: CheckSessionOptions): CheckSession {
+export function openFailureSession(options: FailureSessionOptions): FailureSession {
   const cwd = options.cwd ?? process.cwd();
   const db: FailureDatabase | undefined =
     options.db === false ? undefined : openFailureDatabase(options.db, { warn: options.warn, cwd });
@@ -70,14 +70,14 @@ export function openCheckSession(options: CheckSessionOptions): CheckSession {
   };
 
   return {
-    examples(property) {
+    examples({ property }) {
       if (!db) return [];
       const list = guard(`read the failure database ${shown(db.dir, cwd)}`, () => db.load(property.name)) ?? [];
       saved.set(property.name, list);
       return list.map((s) => s.inputs);
     },
 
-    record(property, result) {
+    record({ property, origin }, result) {
       const outcome: Outcome = {};
       outcomes.set(result, outcome);
       const examples = saved.get(property.name) ?? [];
@@ -85,7 +85,7 @@ export function openCheckSession(options: CheckSessionOptions): CheckSession {
       nowPassing += passedExamples(result, examples.length);
       if (db) {
         const entry = guard(`save the failure of '${property.name}' in ${shown(db.dir, cwd)}`, () =>
-          db.recordRun(result, examples, { property, globalSeed: options.globalSeed }),
+          db.recordRun(result, examples, { property, origin: originOf(origin, cwd), globalSeed: options.globalSeed }),
         );
         if (entry) {
           outcome.failureFile = entry.file;
@@ -93,12 +93,11 @@ export function openCheckSession(options: CheckSessionOptions): CheckSession {
         }
       }
       if (options.repro !== false && result.counterexample !== undefined && (result.status === 'failed' || result.status === 'errored')) {
-        const o = propertyOrigin(property);
         const written = guard(`write the repro script of '${property.name}'`, () =>
           writeRepro(path.resolve(cwd, options.repro as string), {
             property,
             result,
-            ...(o ? { origin: { file: o.file, exportName: o.exportName, ...(o.index !== undefined ? { index: o.index } : {}) } } : {}),
+            origin,
             versions: { tfjs: tf.version.tfjs, nanhunt: VERSION },
             ...(outcome.failureFile ? { failureFile: shown(outcome.failureFile, cwd) } : {}),
           }),
