@@ -10,7 +10,8 @@
 import { InputError } from '../core/errors.ts';
 import { deserializeValue, serializeValue } from '../core/tensor-value.ts';
 import { describeCall, type KernelCall, type Provenance } from '../explain/provenance.ts';
-import type { Failure, PropertyResult } from '../property/runner.ts';
+import type { PropertyResult } from '../property/runner.ts';
+import { ERROR_STAGES, isErrorStage, type ErrorStage, type Failure } from '../property/failure.ts';
 
 /** Marker and format version of failure files. */
 export const FAILURE_MARKER = 'failure';
@@ -71,7 +72,7 @@ export type SavedFailureInfo =
       readonly location?: unknown;
       readonly details?: unknown;
     }
-  | { readonly kind: 'error'; readonly stage: string; readonly message: string };
+  | { readonly kind: 'error'; readonly stage: ErrorStage; readonly message: string };
 
 /** The JSON content of a failure file (format 1). */
 export interface FailureRecord {
@@ -227,7 +228,7 @@ export function parseRecord(text: string): { record: FailureRecord; inputs: unkn
   if (f.kind === 'violation') {
     if (typeof f.invariant !== 'string') bad('"failure.invariant" must be a string');
   } else if (f.kind === 'error') {
-    if (typeof f.stage !== 'string') bad('"failure.stage" must be a string');
+    if (!isErrorStage(f.stage)) bad(`"failure.stage" must be one of ${ERROR_STAGES.join(', ')}`);
   } else bad('"failure.kind" must be "violation" or "error"');
   if (!isObject(json.environment) || typeof json.environment.backend !== 'string') bad('"environment.backend" is missing');
   if (!Number.isInteger(json.seed)) bad('"seed" must be an integer');

@@ -8,6 +8,7 @@
  * so agreeing backends still show how close they were.
  */
 import type { Outcome } from '../run/execute.ts';
+import type { DisagreementKind, FailureKey } from '../property/failure.ts';
 import { coordsOf, type ReadTensor } from '../check/invariant.ts';
 import { formatNumber } from '../core/tensor-value.ts';
 import { MIN_NORMAL } from '../core/float32.ts';
@@ -28,7 +29,7 @@ export interface Tolerance {
  */
 export const DEFAULT_TOLERANCE: Tolerance = Object.freeze({ ulps: 4, atol: 0 });
 
-export type DisagreementKind = 'throws' | 'structure' | 'finiteness' | 'value';
+export type { DisagreementKind } from '../property/failure.ts';
 
 /** One element where the backends differ. */
 export interface ElementDiff {
@@ -120,16 +121,17 @@ function where(t: ReadTensor, index: number): string {
 }
 
 function errorOf(o: Outcome): string | undefined {
+  if (o.kind === 'unsupported') return o.unsupported.message;
   return o.kind === 'error' ? `${o.message}${o.stage === 'subject' ? '' : ` (${o.stage})`}` : undefined;
 }
 
 /** Compare the outcomes of backends `names[0]` (baseline) and `names[1]` on the same inputs. */
 export function compareOutcomes(a: Outcome, b: Outcome, names: readonly [string, string], tolerance: Tolerance = DEFAULT_TOLERANCE): Comparison {
   const stats = emptyStats();
-  if (a.kind === 'error' || b.kind === 'error') {
-    if (a.kind === 'error' && b.kind === 'error') return { stats, bothThrew: true };
+  if (a.kind !== 'ok' || b.kind !== 'ok') {
+    if (a.kind !== 'ok' && b.kind !== 'ok') return { stats, bothThrew: true };
     const errors = [errorOf(a), errorOf(b)] as const;
-    const i = a.kind === 'error' ? 0 : 1;
+    const i = a.kind !== 'ok' ? 0 : 1;
     return {
       stats,
       bothThrew: false,
@@ -242,6 +244,7 @@ export function compareOutcomes(a: Outcome, b: Outcome, names: readonly [string,
  * What "disagreeing the same way" means while shrinking: the same backends, the same kind, the
  * same tensor, and for `throws` / `finiteness` the same side.
  */
-export function disagreementSignature(d: Disagreement): string {
-  return [d.kind, d.backends.join('/'), d.element?.tensor ?? '', d.side ?? ''].join(':');
+/** The identity of a disagreement: the engine shrinks while the backends disagree this same way. */
+export function disagreementKey(d: Disagreement): FailureKey {
+  return { kind: 'disagreement', how: d.kind, backends: d.backends, tensor: d.element?.tensor ?? '', ...(d.side !== undefined ? { side: d.side } : {}) };
 }

@@ -11,14 +11,15 @@
  * reference (when the property carries one) says which backend is right, and kernel recording on
  * each backend names the first kernel whose outputs differ.
  */
-import * as fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs';
 import { execute, type Outcome } from '../run/execute.ts';
-import { unsupportedKernel, type BackendName, type Unsupported } from '../run/backend.ts';
+import type { BackendName, Unsupported } from '../run/backend.ts';
 import { describeCall, recordKernels, type KernelCall, type Summary } from '../explain/provenance.ts';
 import type { Property } from '../property/property.ts';
 import { propertySeed } from '../property/runner.ts';
-import { compareOutcomes, DEFAULT_TOLERANCE, disagreementSignature, emptyStats, mergeStats, type Disagreement, type Tolerance, type UlpStats } from './compare.ts';
+import { PASS, search, type Phase, type SearchOutcome, type Trial } from '../property/engine.ts';
+import { describeKey } from '../property/failure.ts';
+import { compareOutcomes, DEFAULT_TOLERANCE, disagreementKey, emptyStats, mergeStats, type Disagreement, type Tolerance, type UlpStats } from './compare.ts';
 import { judge, referenceOf, type Reference, type Verdict } from './reference.ts';
 import { prepareBackends, restoreBackend, switchBackend } from './switch.ts';
 import { agreementDistance } from './ulps.ts';
@@ -153,77 +154,60 @@ export function diffProperty<I>(property: Property<I>, options: DiffOptions<I> =
     if (outcomes.some((o) => o.kind === 'error')) allOk = false;
     return { disagreement, allOk };
   };
-  const unsupportedIn = (outcomes: readonly Outcome[]): Unsupported[] =>
-    outcomes.flatMap((o) => (o.kind === 'error' ? [unsupportedKernel(o.message)].filter((u): u is Unsupported => u !== undefined) : []));
-
   const stats: Record<string, UlpStats> = Object.fromEntries(backends.slice(1).map((b) => [b, emptyStats()]));
-  let target: string | undefined;
-  let unsupported: Unsupported[] | undefined;
   let compared = 0;
   let lastError: string | undefined;
-  let internal: unknown;
-  const predicate = (inputs: I): boolean => {
-    if (internal !== undefined) return true;
-    try {
-      return judgeRun(inputs);
-    } catch (e) {
-      // a fault of the backend machinery (a switch failed), not of the subject: stop and report it
-      internal = e;
-      return true;
-    }
-  };
-  const judgeRun = (inputs: I): boolean => {
-    if (unsupported && target === undefined) return true; // stop working once a backend lacks a kernel
+  const trial = (inputs: I, phase: Phase): Trial<Disagreement> => {
     const outcomes = runAll(inputs);
-    const u = unsupportedIn(outcomes);
-    if (u.length > 0) {
-      if (target === undefined) unsupported = u;
-      return true; // never a disagreement: reported as unsupported
-    }
-    const generating = target === undefined;
+    const unsupported = outcomes.flatMap((o) => (o.kind === 'unsupported' ? [o.unsupported] : []));
+    // never a disagreement: reported as unsupported
+    if (unsupported.length > 0) return { kind: 'unsupported', unsupported };
+    const generating = phase === 'generate';
     const { disagreement, allOk } = compareAll(outcomes, generating ? stats : undefined);
     if (generating) {
       if (allOk) compared++;
       const err = outcomes.find((o) => o.kind === 'error');
       if (err && err.kind === 'error') lastError = err.message;
     }
-    if (!disagreement) return true;
-    const sig = disagreementSignature(disagreement);
-    if (target === undefined) target = sig;
-    return sig !== target;
+    return disagreement ? { kind: 'fail', failure: disagreement, key: disagreementKey(disagreement) } : PASS;
   };
 
-  const params: fc.Parameters<[I]> = {
-    seed,
-    numRuns: runs,
-    ...(options.path ? { path: options.path } : {}),
-    ...(options.examples?.length ? { examples: options.examples.map((e) => [e] as [I]) } : {}),
-    ...(options.timeLimitMs ? { interruptAfterTimeLimit: options.timeLimitMs } : {}),
-  };
-  let details: fc.RunDetails<[I]>;
+  let outcome: SearchOutcome<I, Disagreement>;
   try {
-    details = fc.check(fc.property(property.arbitrary, predicate), params);
+    outcome = search<I, Disagreement>(
+      { arbitrary: property.arbitrary, trial },
+      {
+        seed,
+        runs,
+        ...(options.path ? { path: options.path } : {}),
+        ...(options.examples?.length ? { examples: options.examples } : {}),
+        ...(options.timeLimitMs ? { timeLimitMs: options.timeLimitMs } : {}),
+      },
+    );
   } finally {
     restoreBackend(before);
   }
+  if (outcome.kind === 'generator-error') throw outcome.error;
   const timing = (): DiffTiming => ({ perBackendMs: round(perBackendMs), switches, switchMs: Math.round(switchMs * 1000) / 1000 });
   const base = {
     name: property.name,
     backends,
     baseline,
     seed,
-    runs: details.numRuns,
+    runs: outcome.runs,
     compared,
-    interrupted: details.interrupted,
+    interrupted: outcome.interrupted,
     tolerance,
     stats,
   };
 
-  if (internal !== undefined) {
-    const error = internal instanceof Error ? internal.message : String(internal);
+  if (outcome.kind === 'aborted') {
+    // a fault of the backend machinery (a switch failed), not of the subject
+    const error = outcome.error instanceof Error ? outcome.error.message : String(outcome.error);
     return { ...base, status: 'errored', shrinks: 0, error, durationMs: performance.now() - started, timing: timing() };
   }
-  if (!details.failed || !details.counterexample) {
+  if (outcome.kind === 'passed') {
+    const unsupported = outcome.unsupported;
     const status: DiffStatus = unsupported ? 'unsupported' : compared === 0 ? 'errored' : 'agreed';
     return {
       ...base,
@@ -236,7 +220,7 @@ export function diffProperty<I>(property: Property<I>, options: DiffOptions<I> =
     };
   }
 
-  const [counterexample] = details.counterexample;
+  const { counterexample } = outcome;
   let disagreement: Disagreement | undefined;
   let nondeterministic: string | undefined;
   let divergence: Divergence | undefined;
@@ -248,7 +232,7 @@ export function diffProperty<I>(property: Property<I>, options: DiffOptions<I> =
     const self = execute(property.subject, counterexample, { gradients: property.gradients });
     const selfCheck = compareOutcomes(again[0]!, self, [baseline, baseline], { ulps: 0, atol: 0 });
     if (selfCheck.disagreement) nondeterministic = `${baseline} disagrees with itself on the minimal case: ${selfCheck.disagreement.message}`;
-    else if (!disagreement) nondeterministic = `the minimal case agreed when run again (first seen: ${target})`;
+    else if (!disagreement) nondeterministic = `the minimal case agreed when run again (first seen: ${describeKey(outcome.key)})`;
     if (disagreement && (options.explain ?? true)) divergence = firstDivergence(property, counterexample, disagreement, tolerance, to);
   } finally {
     restoreBackend(before);
@@ -263,15 +247,14 @@ export function diffProperty<I>(property: Property<I>, options: DiffOptions<I> =
   return {
     ...base,
     status: 'disagreed',
-    shrinks: details.numShrinks,
-    ...(details.counterexamplePath ? { path: details.counterexamplePath } : {}),
+    shrinks: outcome.shrinks,
+    ...(outcome.path !== undefined ? { path: outcome.path } : {}),
     counterexample,
     ...(disagreement ? { disagreement } : {}),
     ...(verdict ? { verdict } : {}),
     ...(referenceError ? { referenceError } : {}),
     ...(divergence ? { divergence } : {}),
     ...(nondeterministic ? { nondeterministic } : {}),
-    ...(unsupported ? { unsupported } : {}),
     durationMs: performance.now() - started,
     timing: timing(),
   };

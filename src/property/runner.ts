@@ -1,25 +1,20 @@
 /**
- * Run a property: generate inputs, run the subject, check invariants, shrink the first failure,
- * then re-run the minimal case once with kernel recording to find where the NaN was born.
- *
- * Generation and shrinking are fast-check's (fc.check with our arbitraries' shrinkers). While
- * shrinking, only candidates failing the same way as the first failure (same invariant, or the
- * same kind of error) count as failures, so a shrink never drifts to an unrelated problem.
+ * Run a property on the active backend: the engine (./engine.ts) generates inputs and shrinks the
+ * first failure; each case runs the subject (src/run) and checks the invariants; the minimal case
+ * is re-run once with kernel recording to find where the NaN was born.
  */
-import * as fc from 'fast-check';
-import type { ErrorSample, Violation } from '../check/invariant.ts';
+import type { ErrorSample } from '../check/invariant.ts';
 import { errorText, execute, type Outcome } from '../run/execute.ts';
-import { activeBackend, unsupportedKernel, type Unsupported } from '../run/backend.ts';
+import { activeBackend, type Unsupported } from '../run/backend.ts';
 import { recordKernels, type Provenance } from '../explain/provenance.ts';
 import type { Property } from './property.ts';
+import { confirm, PASS, search, type Trial } from './engine.ts';
+import { failureKey, type Failure } from './failure.ts';
+
+export type { Failure } from './failure.ts';
 
 /** `unsupported`: the backend lacks a kernel the subject needs (neither a pass nor a failure). */
 export type Status = 'passed' | 'failed' | 'errored' | 'unsupported';
-
-/** Why a run failed: a broken invariant or an error of the subject. */
-export type Failure =
-  | { readonly kind: 'violation'; readonly violation: Violation }
-  | { readonly kind: 'error'; readonly stage: string; readonly message: string };
 
 export interface PropertyResult {
   readonly name: string;
@@ -92,6 +87,7 @@ export function propertySeed(globalSeed: number, name: string): number {
 
 function failureOf(outcome: Outcome, property: Property, samples?: ErrorSample[]): Failure | undefined {
   if (outcome.kind === 'error') return { kind: 'error', stage: outcome.stage, message: outcome.message };
+  if (outcome.kind === 'unsupported') return { kind: 'error', stage: 'unsupported', message: outcome.unsupported.message };
   // an invariant that throws is an error of the property (named), never a crash of the run
   let current = '';
   try {
@@ -116,10 +112,6 @@ function failureOf(outcome: Outcome, property: Property, samples?: ErrorSample[]
   return undefined;
 }
 
-function signature(f: Failure): string {
-  return f.kind === 'violation' ? `violation:${f.violation.invariant}` : `error:${f.stage}`;
-}
-
 /** Run the subject once on given inputs and check its invariants. */
 export function checkOnce<I>(property: Property<I>, inputs: I, samples?: ErrorSample[]): { outcome: Outcome; failure?: Failure } {
   const outcome = execute(property.subject, inputs, { gradients: property.gradients });
@@ -127,13 +119,11 @@ export function checkOnce<I>(property: Property<I>, inputs: I, samples?: ErrorSa
   return failure ? { outcome, failure } : { outcome };
 }
 
-/** fast-check's path counts the examples first: make it a path of generated cases, or name the example. */
-function splitPath(path: string | undefined, examples: number): { path?: string; example?: number } {
-  if (!path || examples === 0) return path ? { path } : {};
-  const [first, ...rest] = path.split(':');
-  const index = Number(first);
-  if (index < examples) return { example: index };
-  return { path: [String(index - examples), ...rest].join(':') };
+/** One case of a property as the engine sees it. */
+function trialOf<I>(property: Property<I>, inputs: I, samples?: ErrorSample[]): Trial<Failure> {
+  const { outcome, failure } = checkOnce(property, inputs, samples);
+  if (outcome.kind === 'unsupported') return { kind: 'unsupported', unsupported: [outcome.unsupported] };
+  return failure ? { kind: 'fail', failure, key: failureKey(failure) } : PASS;
 }
 
 /** Run a property and return a structured result. Never throws for faults of the subject. */
@@ -141,97 +131,77 @@ export function runProperty<I>(property: Property<I>, options: RunOptions = {}):
   const started = performance.now();
   const seed = options.seed ?? propertySeed(0, property.name);
   const runs = options.runs ?? property.runs ?? DEFAULT_RUNS;
-  if (!Number.isInteger(runs) || runs < 1) throw new RangeError(`runs must be a positive integer, got ${runs}`);
-  if (!Number.isInteger(seed)) throw new RangeError(`seed must be an integer, got ${seed}`);
-
-  let target: string | undefined;
   const samples: ErrorSample[] = [];
-  let unsupported: Unsupported | undefined;
-  const predicate = (inputs: I): boolean => {
-    if (unsupported && target === undefined) return true; // the backend lacks a kernel: nothing more to learn
-    // error samples come from the generation phase only (not from shrinking)
-    const { failure } = checkOnce(property, inputs, target === undefined ? samples : undefined);
-    if (!failure) return true;
-    const lacking = failure.kind === 'error' ? unsupportedKernel(failure.message) : undefined;
-    if (lacking) {
-      if (target === undefined) unsupported = lacking;
-      return true; // not a failure of the subject: reported as unsupported
-    }
-    const sig = signature(failure);
-    if (target === undefined) target = sig;
-    return sig !== target;
-  };
-
-  const examples = options.path ? [] : (options.examples ?? []);
-  const params: fc.Parameters<[I]> = {
-    seed,
-    numRuns: runs + examples.length,
-    ...(options.path ? { path: options.path } : {}),
-    ...(examples.length ? { examples: examples.map((e) => [e] as [I]) } : {}),
-    ...(options.timeLimitMs ? { interruptAfterTimeLimit: options.timeLimitMs } : {}),
-  };
-  let details: fc.RunDetails<[I]>;
-  try {
-    details = fc.check(fc.property(property.arbitrary, predicate), params);
-  } catch (e) {
+  // error samples come from the generation phase only (not from shrinking)
+  const outcome = search<I, Failure>(
+    { arbitrary: property.arbitrary, trial: (inputs, phase) => trialOf(property, inputs, phase === 'generate' ? samples : undefined) },
+    {
+      seed,
+      runs,
+      ...(options.path ? { path: options.path } : {}),
+      ...(options.examples ? { examples: options.examples } : {}),
+      ...(options.timeLimitMs ? { timeLimitMs: options.timeLimitMs } : {}),
+    },
+  );
+  const backend = String(activeBackend());
+  if (outcome.kind === 'generator-error' || outcome.kind === 'aborted') {
     // the generators themselves failed (bad options, impossible domain): an error of this property
     return {
       name: property.name,
       status: 'errored',
       expectedFailure: false,
-      backend: String(activeBackend()),
+      backend,
       seed,
       runs: 0,
       shrinks: 0,
       durationMs: performance.now() - started,
       interrupted: false,
-      failure: { kind: 'error', stage: 'generate', message: errorText(e) },
+      failure: { kind: 'error', stage: 'generate', message: errorText(outcome.error) },
     };
   }
   const base = {
     name: property.name,
     expectedFailure: false,
-    backend: String(activeBackend()),
+    backend,
     seed,
-    interrupted: details.interrupted,
+    interrupted: outcome.interrupted,
     ...(samples.length > 0 ? { errorSamples: samples } : {}),
   };
 
-  if (!details.failed || !details.counterexample) {
+  if (outcome.kind === 'passed') {
+    const unsupported = outcome.unsupported?.[0];
     return {
       ...base,
       status: unsupported ? 'unsupported' : 'passed',
       // the tfjs error travels as the failure, so generic reports (JSON, JUnit, HTML) show it
       ...(unsupported ? { unsupported, failure: { kind: 'error', stage: 'unsupported', message: unsupported.message } as Failure } : {}),
-      runs: details.numRuns,
+      runs: outcome.runs,
       shrinks: 0,
       durationMs: performance.now() - started,
     };
   }
-  const [counterexample] = details.counterexample;
+  const { counterexample } = outcome;
   // Re-run the minimal case: the final failure (and, with recording, its provenance).
-  let again: { outcome: Outcome; failure?: Failure };
+  let again: Trial<Failure>;
   let provenance: Provenance | undefined;
   if (options.provenance ?? true) {
-    const recorded = recordKernels(() => checkOnce(property, counterexample));
+    const recorded = recordKernels(() => trialOf(property, counterexample));
     again = recorded.result;
     provenance = recorded.provenance;
   } else {
-    again = checkOnce(property, counterexample);
+    again = trialOf(property, counterexample);
   }
-  const failure: Failure = again.failure ?? {
-    kind: 'error',
-    stage: 'replay',
-    message: `the minimal case passed when run again: the subject is not deterministic (first seen: ${target})`,
-  };
+  const confirmed = confirm(again, outcome.key);
+  const failure: Failure = 'failure' in confirmed ? confirmed.failure : { kind: 'error', stage: 'replay', message: confirmed.flaky };
   const isError = failure.kind === 'error';
   return {
     ...base,
     status: isError ? 'errored' : 'failed',
     expectedFailure: !isError && property.expectFailure !== undefined,
-    runs: details.numRuns,
-    ...splitPath(details.counterexamplePath ?? undefined, examples.length),
-    shrinks: details.numShrinks,
+    runs: outcome.runs,
+    ...(outcome.path !== undefined ? { path: outcome.path } : {}),
+    ...(outcome.example !== undefined ? { example: outcome.example } : {}),
+    shrinks: outcome.shrinks,
     durationMs: performance.now() - started,
     counterexample,
     failure,

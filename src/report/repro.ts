@@ -108,6 +108,7 @@ function sameData(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
 function sameOutcome(a: Outcome, b: Outcome): boolean {
   if (a.kind !== b.kind) return false;
   if (a.kind === 'error' || b.kind === 'error') return a.kind === 'error' && b.kind === 'error' && a.stage === b.stage && a.message === b.message;
+  if (a.kind === 'unsupported' || b.kind === 'unsupported') return a.kind === 'unsupported' && b.kind === 'unsupported' && a.unsupported.kernel === b.unsupported.kernel;
   const ta = [...a.observation.outputs, ...a.observation.gradients];
   const tb = [...b.observation.outputs, ...b.observation.gradients];
   return (

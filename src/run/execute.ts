@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { isTensorValue, type TensorValue } from '../core/tensor-value.ts';
 import type { Observation, ReadTensor } from '../check/invariant.ts';
-import { activeBackend } from './backend.ts';
+import { activeBackend, unsupportedKernel, type Unsupported } from './backend.ts';
 
 /** Inputs with every TensorValue replaced by a tf.Tensor. */
 export type Materialized<T> = T extends TensorValue
@@ -24,10 +24,15 @@ export type Materialized<T> = T extends TensorValue
 export type SubjectOutput = tf.Tensor | readonly tf.Tensor[] | { readonly [name: string]: tf.Tensor };
 export type Subject<I> = (inputs: Materialized<I>) => SubjectOutput;
 
-/** What one run produced: an observation, or an error of the subject (thrown, bad return, leak). */
+/**
+ * What one run produced: an observation; an error of the subject (thrown, bad return, leak); or
+ * nothing because the backend lacks a kernel the subject needs — decided here, once, from the
+ * error tfjs throws, so no caller reads tfjs's messages again.
+ */
 export type Outcome =
   | { readonly kind: 'ok'; readonly observation: Observation }
-  | { readonly kind: 'error'; readonly stage: 'subject' | 'output' | 'gradient' | 'leak'; readonly message: string };
+  | { readonly kind: 'error'; readonly stage: 'subject' | 'output' | 'gradient' | 'leak'; readonly message: string }
+  | { readonly kind: 'unsupported'; readonly unsupported: Unsupported };
 
 class StageError extends Error {
   constructor(
@@ -200,7 +205,9 @@ export function execute<I>(subject: Subject<I>, inputs: I, options: ExecuteOptio
     produced = { names: outNames, tensors: outTensors, outputs: outputCount };
   } catch (e) {
     produced = { names: [], tensors: [], outputs: 0 };
-    outcome = e instanceof StageError ? { kind: 'error', stage: e.stage, message: e.message } : { kind: 'error', stage: 'subject', message: errorText(e) };
+    const error = e instanceof StageError ? { stage: e.stage, message: e.message } : { stage: 'subject' as const, message: errorText(e) };
+    const unsupported = unsupportedKernel(error.message);
+    outcome = unsupported ? { kind: 'unsupported', unsupported } : { kind: 'error', ...error };
   }
   try {
     if (produced.tensors.length > 0) {
@@ -217,7 +224,7 @@ export function execute<I>(subject: Subject<I>, inputs: I, options: ExecuteOptio
   for (const [, v] of newVariables) v.dispose();
   // A run that already failed keeps its error: tensors stranded by a throw mid-gradient (e.g. a
   // kernel the backend lacks) are a consequence, and the error says what to fix.
-  if (leaked > 0 && outcome!.kind !== 'error') {
+  if (leaked > 0 && outcome!.kind === 'ok') {
     const what = newVariables.length > 0 ? ` (${newVariables.length} of them variables)` : '';
     return {
       kind: 'error',

@@ -1,0 +1,171 @@
+/**
+ * The engine: the one place that searches for a failing input and shrinks it. `check`, `diff`,
+ * training properties and the vitest plugin all run on it; this is the only module that calls
+ * fast-check's runner.
+ *
+ * A search has phases, as in Hypothesis' engine:
+ *
+ *  1. **reuse** — saved examples (the failure database) run first;
+ *  2. **generate** — up to `runs` generated cases, from the seed;
+ *  3. **shrink** — the first failing case is shrunk, keeping only candidates that fail the same
+ *     way ({@link sameFailure} on the failure's key), so a shrink never drifts to another problem.
+ *
+ * What one case means is the caller's {@link Trial}: it passes, fails with a keyed failure, or
+ * cannot run because the backend lacks a kernel (then the search stops working: nothing more can
+ * be learnt). Re-running the minimal case and telling a deterministic failure from a flaky one
+ * is {@link confirm}.
+ */
+import * as fc from 'fast-check';
+import type { Unsupported } from '../run/backend.ts';
+import { describeKey, sameFailure, type FailureKey } from './failure.ts';
+
+/** The phase a trial runs in. */
+export type Phase = 'generate' | 'shrink';
+
+/** What one case did. */
+export type Trial<F> =
+  | { readonly kind: 'pass' }
+  | { readonly kind: 'fail'; readonly failure: F; readonly key: FailureKey }
+  | { readonly kind: 'unsupported'; readonly unsupported: readonly Unsupported[] };
+
+export const PASS: Trial<never> = Object.freeze({ kind: 'pass' });
+
+/** What to search: the inputs' arbitrary and how to try one case. */
+export interface SearchSpec<I, F> {
+  readonly arbitrary: fc.Arbitrary<I>;
+  /**
+   * Try one case. Faults of the code under test are results, not exceptions: a throw is a fault
+   * of nanhunt's own machinery (a backend switch failed) and aborts the search.
+   */
+  trial(input: I, phase: Phase): Trial<F>;
+}
+
+/** How much to search. Options are qualified once, here, for every caller. */
+export interface SearchOptions {
+  /** fast-check seed (32-bit integer). */
+  readonly seed: number;
+  /** Generated cases (saved examples run in addition). */
+  readonly runs: number;
+  /** Replay this fast-check path (with the same seed) instead of generating; examples are ignored. */
+  readonly path?: string;
+  /** Inputs to try before generation (saved failures), in order. */
+  readonly examples?: readonly unknown[];
+  /** Stop generating after this many milliseconds (the search is then marked interrupted). */
+  readonly timeLimitMs?: number;
+}
+
+interface Counts {
+  /** Cases run (examples included), up to and including the first failure. */
+  readonly runs: number;
+  /** The time limit cut generation short. */
+  readonly interrupted: boolean;
+}
+
+/** How a search ended. */
+export type SearchOutcome<I, F> =
+  /** the generators themselves threw */
+  | { readonly kind: 'generator-error'; readonly error: unknown }
+  /** a trial threw: nanhunt's own machinery failed */
+  | ({ readonly kind: 'aborted'; readonly error: unknown } & Counts)
+  /** no case failed (or the backend lacks a kernel: `unsupported`) */
+  | ({ readonly kind: 'passed'; readonly unsupported?: readonly Unsupported[] } & Counts)
+  /** a case failed and was shrunk */
+  | ({
+      readonly kind: 'failed';
+      /** The minimal case. */
+      readonly counterexample: I;
+      /** The failure first seen: the shrink kept to it. */
+      readonly key: FailureKey;
+      /** The first failure as the trial reported it. */
+      readonly first: F;
+      readonly shrinks: number;
+      /** fast-check path of the minimal case among generated cases (absent when it came from an example). */
+      readonly path?: string;
+      /** Index in `examples` of the saved example the failure came from. */
+      readonly example?: number;
+    } & Counts);
+
+/** fast-check's path counts the examples first: make it a path of generated cases, or name the example. */
+function splitPath(path: string | undefined, examples: number): { path?: string; example?: number } {
+  if (!path || examples === 0) return path ? { path } : {};
+  const [first, ...rest] = path.split(':');
+  const index = Number(first);
+  if (index < examples) return { example: index };
+  return { path: [String(index - examples), ...rest].join(':') };
+}
+
+/** Validate what every caller passes: positive integer runs, integer seed. */
+export function qualify(options: SearchOptions): SearchOptions {
+  if (!Number.isInteger(options.runs) || options.runs < 1) throw new RangeError(`runs must be a positive integer, got ${options.runs}`);
+  if (!Number.isInteger(options.seed)) throw new RangeError(`seed must be an integer, got ${options.seed}`);
+  return options;
+}
+
+/** Search for a failing case and shrink it. Never throws for faults of the code under test. */
+export function search<I, F>(spec: SearchSpec<I, F>, options: SearchOptions): SearchOutcome<I, F> {
+  qualify(options);
+  let first: { key: FailureKey; failure: F } | undefined;
+  let unsupported: readonly Unsupported[] | undefined;
+  let aborted: { error: unknown } | undefined;
+
+  const predicate = (input: I): boolean => {
+    if (aborted) return true;
+    // the backend lacks a kernel: nothing more to learn from generating
+    if (unsupported && first === undefined) return true;
+    let t: Trial<F>;
+    try {
+      t = spec.trial(input, first === undefined ? 'generate' : 'shrink');
+    } catch (error) {
+      aborted = { error };
+      return true;
+    }
+    if (t.kind === 'pass') return true;
+    if (t.kind === 'unsupported') {
+      if (first === undefined) unsupported = t.unsupported;
+      return true; // never a failure of the subject: reported as unsupported
+    }
+    if (first === undefined) {
+      first = { key: t.key, failure: t.failure };
+      return false;
+    }
+    return !sameFailure(t.key, first.key); // only the same failure counts while shrinking
+  };
+
+  const examples = options.path ? [] : (options.examples ?? []);
+  const params: fc.Parameters<[I]> = {
+    seed: options.seed,
+    numRuns: options.runs + examples.length,
+    ...(options.path ? { path: options.path } : {}),
+    ...(examples.length ? { examples: examples.map((e) => [e as I] as [I]) } : {}),
+    ...(options.timeLimitMs ? { interruptAfterTimeLimit: options.timeLimitMs } : {}),
+  };
+  let details: fc.RunDetails<[I]>;
+  try {
+    details = fc.check(fc.property(spec.arbitrary, predicate), params);
+  } catch (error) {
+    return { kind: 'generator-error', error };
+  }
+  const counts: Counts = { runs: details.numRuns, interrupted: details.interrupted };
+  if (aborted) return { kind: 'aborted', error: aborted.error, ...counts };
+  if (!details.failed || !details.counterexample || first === undefined) {
+    return { kind: 'passed', ...(unsupported ? { unsupported } : {}), ...counts };
+  }
+  return {
+    kind: 'failed',
+    counterexample: details.counterexample[0],
+    key: first.key,
+    first: first.failure,
+    shrinks: details.numShrinks,
+    ...splitPath(details.counterexamplePath ?? undefined, examples.length),
+    ...counts,
+  };
+}
+
+/**
+ * Re-run the minimal case (for instance with kernel recording on) and confirm it fails as the
+ * search saw: its failure, or — when it passes now — why the result cannot be trusted.
+ */
+export function confirm<F>(again: Trial<F>, key: FailureKey): { readonly failure: F } | { readonly flaky: string } {
+  if (again.kind === 'fail') return { failure: again.failure };
+  return { flaky: `the minimal case passed when run again: the subject is not deterministic (first seen: ${describeKey(key)})` };
+}
