@@ -320,8 +320,7 @@ export function compareGradients<I>(inputs: I, gradients: readonly ReadTensor[],
   const tol = resolveTolerance(options.tolerance ?? TOLERANCES.gradient, options.backend ?? 'cpu');
   const tally: Tally = { checked: 0, skipped: 0, failures: 0, nonFinite: 0 };
   for (const g of gradients) {
-    const match = /^grad\((.*)\)$/.exec(g.name);
-    const input = match ? match[1]! : g.name;
+    const input = g.wrt ?? g.name;
     if (options.wrt !== undefined && !options.wrt.includes(input)) continue;
     compareOne(input, g, expectedGradient(inputs, input, options), tol, tally);
   }
@@ -373,7 +372,7 @@ export function checkGradient<I extends Readonly<Record<string, TensorLike>> | r
   });
   let read: ReadTensor[];
   try {
-    read = grads.map((g, i) => ({ name: `grad(${wrt[i]})`, shape: [...g.shape], dtype: g.dtype, data: g.dataSync() as Float32Array }));
+    read = grads.map((g, i) => ({ name: `grad(${wrt[i]})`, wrt: wrt[i]!, shape: [...g.shape], dtype: g.dtype, data: g.dataSync() as Float32Array }));
   } finally {
     tf.dispose(grads);
   }

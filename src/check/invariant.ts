@@ -15,6 +15,8 @@ export interface ReadTensor {
   readonly shape: readonly number[];
   readonly dtype: string;
   readonly data: Float32Array | Int32Array | Uint8Array;
+  /** For a gradient: the path of the input it is taken with respect to (`x`, `p.base`). */
+  readonly wrt?: string;
 }
 
 /** Everything one run of a subject produced. */

@@ -9,6 +9,7 @@ import { CheckSession, SESSION_FLAGS } from './check-session.ts';
 import type { OutputStream } from '../report/progress.ts';
 import { parseArgs, seedAndRuns, UsageError } from './args.ts';
 import { loadSelection } from './select.ts';
+import { trainingInputFormatter } from '../train/report.ts';
 import { VERSION } from '../core/version.ts';
 import { failureSessionFromFlags, DB_FLAGS } from './db.ts';
 
@@ -55,5 +56,5 @@ export async function checkCommand(argv: readonly string[], io: Io, options: { u
   }
   for (const line of failures.closingLines()) session.progress.info(line);
   const info = { nanhunt: VERSION, tfjs: tf.version.tfjs, backend: backendName, seed, ...(runs ? { runs } : {}) };
-  return session.finish(results, info, { globalSeed: seed, ...(propertiesArg ? { propertiesArg } : {}), notes: (r) => failures.reportLines(r) });
+  return session.finish(results, info, { globalSeed: seed, ...(propertiesArg ? { propertiesArg } : {}), notes: (r) => failures.reportLines(r), formatters: [trainingInputFormatter] });
 }

@@ -13,6 +13,7 @@ import { writeAtomic } from '../core/atomic.ts';
 import { parseArgs, seedAndRuns, UsageError } from './args.ts';
 import type { Io } from './check.ts';
 import { loadSelection } from './select.ts';
+import { trainingInputFormatter } from '../train/report.ts';
 import { VERSION } from '../core/version.ts';
 
 export const DIFF_FLAGS = {
@@ -67,7 +68,7 @@ export async function diffCommand(argv: readonly string[], io: Io): Promise<numb
     ...(flags.path !== undefined ? { path: flags.path as string } : {}),
     onResult: (r) => io.out(diffSummaryLine(r)),
   });
-  const context: DiffContext = { globalSeed: seed, ...(propertiesArg ? { propertiesArg } : {}) };
+  const context: DiffContext = { globalSeed: seed, ...(propertiesArg ? { propertiesArg } : {}), formatters: [trainingInputFormatter] };
   for (const r of results.filter((x) => x.status === 'disagreed')) {
     io.out('');
     io.out(diffReport(r, context));

@@ -10,6 +10,7 @@ import type { LoadedProperty } from '../property/load.ts';
 import { originOf } from '../db/origin.ts';
 import { VERSION } from '../core/version.ts';
 import { writeRepro } from '../report/repro.ts';
+import { trainingReproWriter } from '../train/repro.ts';
 import { openFailureDatabase, passedExamples, type FailureDatabase, type SavedFailure } from '../db/database.ts';
 
 export interface FailureSessionOptions {
@@ -98,6 +99,7 @@ export function openFailureSession(options: FailureSessionOptions): FailureSessi
             property,
             result,
             origin,
+            writers: [trainingReproWriter],
             versions: { tfjs: tf.version.tfjs, nanhunt: VERSION },
             ...(outcome.failureFile ? { failureFile: shown(outcome.failureFile, cwd) } : {}),
           }),

@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { BackendError, useBackend } from '../run/backend.ts';
 import { failureReport } from '../report/format.ts';
+import { trainingInputFormatter } from '../train/report.ts';
 import { readFailureFile, type SavedFailure } from '../db/database.ts';
 import { describeOrigin, loadRecordedProperty } from '../db/origin.ts';
 import { FailureFileError, failureLine } from '../db/record.ts';
@@ -68,7 +69,7 @@ export async function replayCommand(argv: readonly string[], io: Io): Promise<nu
     io.out(`  the case stays in the failure database until 'npx nanhunt db prune'`);
     return 0;
   }
-  io.out(failureReport(result, { replay: `npx nanhunt replay ${quote(file)}` }));
+  io.out(failureReport(result, { replay: `npx nanhunt replay ${quote(file)}`, formatters: [trainingInputFormatter] }));
   io.out('');
   io.out(`✗ still fails: '${r.property}' on backend ${backend}`);
   return 1;

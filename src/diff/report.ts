@@ -4,7 +4,7 @@
  * replay command) and the closing count.
  */
 import { describeUnsupported } from '../run/backend.ts';
-import { formatInputs } from '../report/format.ts';
+import { formatInputs, type InputFormatter } from '../report/format.ts';
 import { DEFAULT_TOLERANCE, HINTS, type Tolerance } from './compare.ts';
 import type { DiffResult, DiffStatus } from './differential.ts';
 
@@ -14,6 +14,8 @@ export interface DiffContext {
   readonly globalSeed?: number;
   /** The --properties argument, when not the shipped catalog. */
   readonly propertiesArg?: string;
+  /** Formatters for inputs of special kinds (see ReportContext.formatters). */
+  readonly formatters?: readonly InputFormatter[];
 }
 
 const ICON: Record<DiffStatus, string> = { agreed: '=', disagreed: '≠', unsupported: '○', errored: '!' };
@@ -84,7 +86,7 @@ export function diffReport(r: DiffResult, context: DiffContext = {}): string {
   else if (r.referenceError) lines.push(`  reference: ${r.referenceError}`);
   if (r.nondeterministic) lines.push(`  note: ${r.nondeterministic}`);
   lines.push('  minimal input:');
-  lines.push(...formatInputs(r.counterexample));
+  lines.push(...formatInputs(r.counterexample, '    ', context.formatters));
   if (r.divergence) {
     const v = r.divergence;
     const width = Math.max(...v.backends.map((b) => b.length)) + 1;

@@ -36,8 +36,10 @@ export const SELU_SCALEALPHA = '1.7580993408473768599402175208123';
 const SCALE = Number(SELU_SCALE);
 const SCALEALPHA = Number(SELU_SCALEALPHA);
 
-/** Error bound written by the last `fast` kernel call. */
-let ERR = 0;
+/** Where a `fast` kernel puts the absolute error bound of the value it returns (one per caller, reused). */
+export interface ErrorTerm {
+  err: number;
+}
 
 /** One elementwise op of one argument. */
 export interface UnaryOp {
@@ -46,8 +48,8 @@ export interface UnaryOp {
   special(x: number): number | undefined;
   /** ±Infinity where the exact answer is finite but certainly beyond float64's range. */
   overflow?(x: number): number | undefined;
-  /** float64 value; writes its absolute error bound to ERR. */
-  fast(x: number): number;
+  /** float64 value; its absolute error bound goes to `e.err`. */
+  fast(x: number, e: ErrorTerm): number;
   formula<T>(A: Arith<T>, x: number): T;
 }
 
@@ -57,14 +59,14 @@ export function softplusFormula<T>(A: Arith<T>, x: number): T {
   return A.log1p(A.exp(A.num(x)));
 }
 
-function softplusFast(x: number): number {
+function softplusFast(x: number, e: ErrorTerm): number {
   if (x > 0) {
     const v = x + Math.log1p(Math.exp(-x));
-    ERR = (2 * LM + 2 * U) * v + TINY;
+    e.err = (2 * LM + 2 * U) * v + TINY;
     return v;
   }
   const v = Math.log1p(Math.exp(x));
-  ERR = (2 * LM + U) * v + TINY;
+  e.err = (2 * LM + U) * v + TINY;
   return v;
 }
 
@@ -72,9 +74,9 @@ const expOp: UnaryOp = {
   name: 'exp',
   special: (x) => (Number.isNaN(x) ? NaN : x === Infinity ? Infinity : x === -Infinity ? 0 : undefined),
   overflow: (x) => (x > 710 ? Infinity : undefined),
-  fast(x) {
+  fast(x, e) {
     const v = Math.exp(x);
-    ERR = v === Infinity ? 0 : LM * v + TINY;
+    e.err = v === Infinity ? 0 : LM * v + TINY;
     return v;
   },
   formula: (A, x) => A.exp(A.num(x)),
@@ -84,9 +86,9 @@ const expm1Op: UnaryOp = {
   name: 'expm1',
   special: (x) => (Number.isNaN(x) ? NaN : x === Infinity ? Infinity : x === -Infinity ? -1 : undefined),
   overflow: (x) => (x > 710 ? Infinity : undefined),
-  fast(x) {
+  fast(x, e) {
     const v = Math.expm1(x);
-    ERR = v === Infinity ? 0 : LM * Math.abs(v) + TINY;
+    e.err = v === Infinity ? 0 : LM * Math.abs(v) + TINY;
     return v;
   },
   formula: (A, x) => A.expm1(A.num(x)),
@@ -95,9 +97,9 @@ const expm1Op: UnaryOp = {
 const logOp: UnaryOp = {
   name: 'log',
   special: (x) => (Number.isNaN(x) || x < 0 ? NaN : x === 0 ? -Infinity : x === Infinity ? Infinity : undefined),
-  fast(x) {
+  fast(x, e) {
     const v = Math.log(x);
-    ERR = LM * Math.abs(v) + TINY;
+    e.err = LM * Math.abs(v) + TINY;
     return v;
   },
   formula: (A, x) => A.log(A.num(x)),
@@ -106,9 +108,9 @@ const logOp: UnaryOp = {
 const log1pOp: UnaryOp = {
   name: 'log1p',
   special: (x) => (Number.isNaN(x) || x < -1 ? NaN : x === -1 ? -Infinity : x === Infinity ? Infinity : undefined),
-  fast(x) {
+  fast(x, e) {
     const v = Math.log1p(x);
-    ERR = LM * Math.abs(v) + TINY;
+    e.err = LM * Math.abs(v) + TINY;
     return v;
   },
   formula: (A, x) => A.log1p(A.num(x)),
@@ -117,9 +119,9 @@ const log1pOp: UnaryOp = {
 const sqrtOp: UnaryOp = {
   name: 'sqrt',
   special: (x) => (Number.isNaN(x) || x < 0 ? NaN : x === 0 || x === Infinity ? x : undefined),
-  fast(x) {
+  fast(x, e) {
     const v = Math.sqrt(x);
-    ERR = U * v + TINY;
+    e.err = U * v + TINY;
     return v;
   },
   formula: (A, x) => A.sqrt(A.num(x)),
@@ -129,9 +131,9 @@ const rsqrtOp: UnaryOp = {
   name: 'rsqrt',
   special: (x) =>
     Number.isNaN(x) || x < 0 ? NaN : x === 0 ? (Object.is(x, -0) ? -Infinity : Infinity) : x === Infinity ? 0 : undefined,
-  fast(x) {
+  fast(x, e) {
     const v = 1 / Math.sqrt(x);
-    ERR = 3 * U * v + TINY;
+    e.err = 3 * U * v + TINY;
     return v;
   },
   formula: (A, x) => A.div(A.num(1), A.sqrt(A.num(x))),
@@ -140,15 +142,15 @@ const rsqrtOp: UnaryOp = {
 const sigmoidOp: UnaryOp = {
   name: 'sigmoid',
   special: (x) => (Number.isNaN(x) ? NaN : x === Infinity ? 1 : x === -Infinity ? 0 : undefined),
-  fast(x) {
+  fast(x, e) {
     if (x >= 0) {
       const v = 1 / (1 + Math.exp(-x));
-      ERR = (LM + 4 * U) * v + TINY;
+      e.err = (LM + 4 * U) * v + TINY;
       return v;
     }
     const t = Math.exp(x);
     const v = t / (1 + t);
-    ERR = (2 * LM + 4 * U) * v + TINY;
+    e.err = (2 * LM + 4 * U) * v + TINY;
     return v;
   },
   formula<T>(A: Arith<T>, x: number): T {
@@ -169,16 +171,16 @@ const softplusOp: UnaryOp = {
 const logSigmoidOp: UnaryOp = {
   name: 'logSigmoid',
   special: (x) => (Number.isNaN(x) ? NaN : x === Infinity ? -0 : x === -Infinity ? -Infinity : undefined),
-  fast: (x) => -softplusFast(-x),
+  fast: (x, e) => -softplusFast(-x, e),
   formula: (A, x) => A.neg(softplusFormula(A, -x)),
 };
 
 const tanhOp: UnaryOp = {
   name: 'tanh',
   special: (x) => (Number.isNaN(x) ? NaN : x === Infinity ? 1 : x === -Infinity ? -1 : x === 0 ? x : undefined),
-  fast(x) {
+  fast(x, e) {
     const v = Math.tanh(x);
-    ERR = LM * Math.abs(v) + TINY;
+    e.err = LM * Math.abs(v) + TINY;
     return v;
   },
   formula<T>(A: Arith<T>, x: number): T {
@@ -192,13 +194,13 @@ const tanhOp: UnaryOp = {
 const eluOp: UnaryOp = {
   name: 'elu',
   special: (x) => (Number.isNaN(x) ? NaN : x === Infinity ? Infinity : x === -Infinity ? -1 : undefined),
-  fast(x) {
+  fast(x, e) {
     if (x > 0) {
-      ERR = 0;
+      e.err = 0;
       return x;
     }
     const v = Math.expm1(x);
-    ERR = LM * Math.abs(v) + TINY;
+    e.err = LM * Math.abs(v) + TINY;
     return v;
   },
   formula: (A, x) => (x > 0 ? A.num(x) : A.expm1(A.num(x))),
@@ -207,14 +209,14 @@ const eluOp: UnaryOp = {
 const seluOp: UnaryOp = {
   name: 'selu',
   special: (x) => (Number.isNaN(x) ? NaN : x === Infinity ? Infinity : x === -Infinity ? -SCALEALPHA : undefined),
-  fast(x) {
+  fast(x, e) {
     if (x > 0) {
       const v = SCALE * x;
-      ERR = 3 * U * Math.abs(v) + TINY;
+      e.err = 3 * U * Math.abs(v) + TINY;
       return v;
     }
     const v = SCALEALPHA * Math.expm1(x);
-    ERR = (LM + 3 * U) * Math.abs(v) + TINY;
+    e.err = (LM + 3 * U) * Math.abs(v) + TINY;
     return v;
   },
   formula: (A, x) => (x > 0 ? A.mul(A.constant(SELU_SCALE), A.num(x)) : A.mul(A.constant(SELU_SCALEALPHA), A.expm1(A.num(x)))),
@@ -263,7 +265,7 @@ export const elu = (x: RefInput, options?: ReferenceOptions): ExactTensor => app
 export const selu = (x: RefInput, options?: ReferenceOptions): ExactTensor => applyUnary(seluOp, x, options);
 
 /** Exact value of one element of a unary op (used by the driver and by derivatives). */
-export function unaryElement(op: UnaryOp, x: number, o: ResolvedOptions, out: ExactBuilder, i: number): void {
+export function unaryElement(op: UnaryOp, x: number, o: ResolvedOptions, out: ExactBuilder, i: number, e: ErrorTerm = { err: 0 }): void {
   const s = op.special(x);
   if (s !== undefined) {
     out.definitional(i, s);
@@ -275,8 +277,8 @@ export function unaryElement(op: UnaryOp, x: number, o: ResolvedOptions, out: Ex
     return;
   }
   if (o.mode === 'tiered') {
-    const v = op.fast(x);
-    if (certifies32(v, ERR)) {
+    const v = op.fast(x, e);
+    if (certifies32(v, e.err)) {
       out.finite(i, v);
       return;
     }
@@ -292,7 +294,8 @@ export function applyUnary(op: UnaryOp, x: RefInput, options?: ReferenceOptions,
   const t = readInput(op.name, argName, x, o);
   const out = new ExactBuilder(t.shape, t.size);
   const data = t.data;
-  for (let i = 0; i < t.size; i++) unaryElement(op, data[i]!, o, out, i);
+  const e: ErrorTerm = { err: 0 };
+  for (let i = 0; i < t.size; i++) unaryElement(op, data[i]!, o, out, i, e);
   return out.build();
 }
 

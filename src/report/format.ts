@@ -10,18 +10,15 @@ function formatTensor(t: TensorValue): string {
   return `Tensor ${t.dtype} [${t.shape.join(', ')}] ${formatData(t.shape, t.data, 64)}`;
 }
 
-/** A formatter for inputs of a special kind (e.g. training configurations): its lines, or undefined to decline. */
+/**
+ * A formatter for inputs of a special kind (e.g. training configurations): its lines, or undefined
+ * to decline. Formatters are passed to the reports that use them (ReportContext.formatters).
+ */
 export type InputFormatter = (value: unknown, indent: string) => string[] | undefined;
-const inputFormatters: InputFormatter[] = [];
 
-/** Print inputs of a special kind your own way in failure reports (the first formatter that accepts wins). */
-export function registerInputFormatter(formatter: InputFormatter): void {
-  if (!inputFormatters.includes(formatter)) inputFormatters.push(formatter);
-}
-
-/** Inputs as indented lines: `x: Tensor float32 [1] [18]`. */
-export function formatInputs(value: unknown, indent = '    '): string[] {
-  for (const f of inputFormatters) {
+/** Inputs as indented lines: `x: Tensor float32 [1] [18]`. The first of `formatters` that accepts the value wins. */
+export function formatInputs(value: unknown, indent = '    ', formatters: readonly InputFormatter[] = []): string[] {
+  for (const f of formatters) {
     const lines = f(value, indent);
     if (lines) return lines;
   }
@@ -66,6 +63,8 @@ export interface ReportContext {
   replay?: string;
   /** Lines appended to a result's failure report (where the failure was saved, its repro script). */
   notes?: (r: PropertyResult) => readonly string[];
+  /** Formatters for inputs of special kinds (training configurations: src/train's trainingInputFormatter). */
+  formatters?: readonly InputFormatter[];
 }
 
 /** Where the NaN came from, in a few lines. */
@@ -122,7 +121,7 @@ export function failureReport(r: PropertyResult, context: ReportContext = {}): s
     if (figures.length) lines.push(`  ${figures.join(' ')}`);
   }
   lines.push('  minimal input:');
-  lines.push(...formatInputs(r.counterexample));
+  lines.push(...formatInputs(r.counterexample, '    ', context.formatters));
   if (r.provenance) lines.push(...formatProvenance(r.provenance));
   lines.push(`  seed ${r.seed}${r.path ? `, path ${r.path}` : ''}`);
   lines.push(`  replay: ${context.replay ?? replayCommand(r, context)}`);

@@ -84,7 +84,7 @@ function findingArticle(row: Row, context: ReportContext): string {
   }
   if (r.counterexample !== undefined) {
     parts.push('<h4>Minimal input</h4>');
-    parts.push(`<pre class="input">${esc(formatInputs(r.counterexample, '').join('\n'))}</pre>`);
+    parts.push(`<pre class="input">${esc(formatInputs(r.counterexample, '', context.formatters).join('\n'))}</pre>`);
   }
   if (r.provenance) {
     const lines = formatProvenance(r.provenance, '');

@@ -34,6 +34,8 @@ export interface ReproInput {
   readonly failureFile?: string;
   /** Where the script will be written: the Run line and the import path of the comment use it. */
   readonly scriptFile?: string;
+  /** Writers that know a kind of counterexample better than the generic script, asked in order (src/train's trainingReproWriter). */
+  readonly writers?: readonly ReproWriter[];
 }
 
 export interface Repro {
@@ -295,19 +297,12 @@ function backendSetup(backend: string): { imports: string[]; setup: string[] } {
 /** The repro script of a failed result (its counterexample). Runs the subject a few times to check its source. */
 /**
  * A writer that knows a kind of counterexample better than the generic one (training
- * configurations register theirs): it returns a script, or undefined to pass.
+ * configurations have theirs): it returns a script, or undefined to pass.
  */
 export type ReproWriter = (input: ReproInput) => Repro | undefined;
 
-const WRITERS: ReproWriter[] = [];
-
-/** Register a {@link ReproWriter}; writers are asked in registration order before the generic script. */
-export function registerReproWriter(writer: ReproWriter): void {
-  WRITERS.push(writer);
-}
-
 export function reproScript(input: ReproInput): Repro {
-  for (const writer of WRITERS) {
+  for (const writer of input.writers ?? []) {
     const repro = writer(input);
     if (repro) return repro;
   }
@@ -320,8 +315,7 @@ export function reproScript(input: ReproInput): Repro {
   const vars = new Map<TensorValue, TensorVar>();
   collectTensors(inputs, [], new Set(), vars);
   const tensorVars = [...vars.values()];
-  const gradientNames = reference.kind === 'ok' ? new Set(reference.observation.gradients.map((g) => g.name)) : new Set<string>();
-  const differentiated = tensorVars.filter((v) => gradientNames.has(`grad(${v.path})`));
+  const differentiated = reference.kind === 'ok' ? tensorVars.filter((v) => reference.observation.gradients.some((g) => g.wrt === v.path)) : [];
 
   const f = result.failure;
   const location = f?.kind === 'violation' ? f.violation.location : undefined;

@@ -134,12 +134,13 @@ export function execute<I>(subject: Subject<I>, inputs: I, options: ExecuteOptio
   const tensorsBefore = tf.memory().numTensors;
   const variablesBefore = new Set(Object.keys(tf.engine().registeredVariables));
   // outputs first, then gradients; `outputs` of them are outputs
-  let produced: { names: string[]; tensors: tf.Tensor[]; outputs: number } = { names: [], tensors: [], outputs: 0 };
+  let produced: { names: string[]; tensors: tf.Tensor[]; outputs: number; wrt: string[] } = { names: [], tensors: [], outputs: 0, wrt: [] };
   let outcome: Outcome;
   try {
     // tidy returns the tensors alone (walking a result object costs more than a small op): names go beside
     let outNames: string[] = [];
     let outputCount = 0;
+    const wrt: string[] = []; // the input path of each gradient, in order
     const outTensors = tf.tidy(() => {
       const paths = options.gradients ? tensorPaths(inputs).filter((p) => (getAt(inputs, p) as TensorValue).dtype === 'float32') : [];
       if (paths.length === 0) {
@@ -196,15 +197,16 @@ export function execute<I>(subject: Subject<I>, inputs: I, options: ExecuteOptio
         const g = result.grads[i];
         if (g) {
           names.push(`grad(${pathName(p)})`);
+          wrt.push(pathName(p));
           tensors.push(g);
         }
       });
       outNames = names;
       return tensors;
     });
-    produced = { names: outNames, tensors: outTensors, outputs: outputCount };
+    produced = { names: outNames, tensors: outTensors, outputs: outputCount, wrt };
   } catch (e) {
-    produced = { names: [], tensors: [], outputs: 0 };
+    produced = { names: [], tensors: [], outputs: 0, wrt: [] };
     const error = e instanceof StageError ? { stage: e.stage, message: e.message } : { stage: 'subject' as const, message: errorText(e) };
     const unsupported = unsupportedKernel(error.message);
     outcome = unsupported ? { kind: 'unsupported', unsupported } : { kind: 'error', ...error };
@@ -212,7 +214,8 @@ export function execute<I>(subject: Subject<I>, inputs: I, options: ExecuteOptio
   try {
     if (produced.tensors.length > 0) {
       const all = produced.tensors.map((t, i) => read(produced.names[i]!, t));
-      const observation = { inputs, outputs: all.slice(0, produced.outputs), gradients: all.slice(produced.outputs), backend: activeBackend() };
+      const gradients = all.slice(produced.outputs).map((g, i) => ({ ...g, wrt: produced.wrt[i]! }));
+      const observation = { inputs, outputs: all.slice(0, produced.outputs), gradients, backend: activeBackend() };
       outcome = { kind: 'ok', observation };
     }
   } finally {

@@ -363,11 +363,15 @@ function headActivation(r: Resolved, loss: string): Activation {
   return r.head ?? (isBuiltinLoss(loss) ? BUILTIN_LOSSES[loss].head : 'linear');
 }
 
+/** The state of one shrink of a failure; it travels as the context of fast-check's Values. */
 interface ShrinkSession {
   readonly tried: Set<string>;
   left: number;
 }
-const sessions = new WeakMap<TrainingConfig, ShrinkSession>();
+
+function isShrinkSession(x: unknown): x is ShrinkSession {
+  return typeof x === 'object' && x !== null && (x as ShrinkSession).tried instanceof Set && typeof (x as ShrinkSession).left === 'number';
+}
 
 class TrainingConfigArbitrary extends fc.Arbitrary<TrainingConfig> {
   constructor(private readonly r: Resolved) {
@@ -458,12 +462,12 @@ class TrainingConfigArbitrary extends fc.Arbitrary<TrainingConfig> {
     );
   }
 
-  shrink(value: TrainingConfig): fc.Stream<fc.Value<TrainingConfig>> {
+  shrink(value: TrainingConfig, context: unknown): fc.Stream<fc.Value<TrainingConfig>> {
     const r = this.r;
-    // One session per shrink of a failure: candidates derived from a candidate share it. A training
-    // run is deterministic, so a candidate tried once (it passed, or it would be the current value)
-    // is never tried again, and the session stops after `shrinkBudget` training runs.
-    const session = sessions.get(value) ?? { tried: new Set<string>([configKey(value)]), left: r.shrinkBudget };
+    // One session per shrink of a failure: candidates derived from a candidate share it (it is their
+    // Value's context). A training run is deterministic, so a candidate tried once (it passed, or it
+    // would be the current value) is never tried again, and the session stops after `shrinkBudget` runs.
+    const session: ShrinkSession = isShrinkSession(context) ? context : { tried: new Set<string>([configKey(value)]), left: r.shrinkBudget };
     return new fc.Stream(
       (function* () {
         for (const c of shrinkCandidates(value, r)) {
@@ -472,8 +476,7 @@ class TrainingConfigArbitrary extends fc.Arbitrary<TrainingConfig> {
           if (session.tried.has(key)) continue;
           session.tried.add(key);
           session.left--;
-          sessions.set(c, session);
-          yield new fc.Value(c, undefined);
+          yield new fc.Value(c, session);
         }
       })(),
     );

@@ -30,6 +30,6 @@ export { buildModel } from './model.ts';
 export { train, trainingSubject, batchRows, type ModelFactory, type UserLoss, type TrainingHooks, type TrainingSetup, type LiveTrainingConfig } from './run.ts';
 export { decodeTrace, type TrainingTrace, type StepTrace, type Stat } from './trace.ts';
 export { trainingFinite, diagnose, describeDiagnosis, TRAINING_INVARIANT, type Diagnosis, type Stage, type LayerFinding, type WeightFinding } from './diagnose.ts';
-export { formatTrainingConfig, formatTrace, trainingReport, replayTraining } from './report.ts';
-export { trainingReproScript, writeTrainingRepro, type ReproOptions } from './repro.ts';
+export { formatTrainingConfig, formatTrace, trainingReport, replayTraining, trainingInputFormatter } from './report.ts';
+export { trainingReproScript, writeTrainingRepro, trainingReproWriter, type ReproOptions } from './repro.ts';
 export { trainingProperty, TRAINING_RUNS, type TrainingPropertyDefinition } from './property.ts';

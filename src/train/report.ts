@@ -5,7 +5,7 @@
  */
 import { formatData, formatNumber } from '../core/tensor-value.ts';
 import type { PropertyResult } from '../property/runner.ts';
-import { formatInputs, registerInputFormatter } from '../report/format.ts';
+import { formatInputs, type InputFormatter } from '../report/format.ts';
 import { materialize } from '../run/execute.ts';
 import * as tf from '@tensorflow/tfjs';
 import { EPSILON_OPTIMIZERS, isTrainingConfig, layerPlan, type InitSpec, type OptimizerSpec, type TrainingConfig } from './config.ts';
@@ -63,14 +63,19 @@ export function formatTrainingConfig(c: TrainingConfig, indent = '    '): string
   return lines;
 }
 
-registerInputFormatter((value, indent) => {
+/**
+ * Prints training configurations in failure reports (the layer table, hyperparameters, data), also
+ * when one is among a tuple or record of inputs (the vitest helpers' form). Pass it in
+ * ReportContext.formatters; `nanhunt check` and the vitest plugin do.
+ */
+export const trainingInputFormatter: InputFormatter = (value, indent) => {
   if (isTrainingConfig(value)) return formatTrainingConfig(value, indent);
   // a configuration among a tuple or record of inputs (the vitest helpers' form)
   if (value === null || typeof value !== 'object' || !Object.values(value).some(isTrainingConfig)) return undefined;
   return Object.entries(value).flatMap(([k, v]) =>
     isTrainingConfig(v) ? [`${indent}${Array.isArray(value) ? `[${k}]` : k}:`, ...formatTrainingConfig(v, indent + '  ')] : formatInputs({ [k]: v }, indent),
   );
-});
+};
 
 /** Train a configuration once outside any property (for reports and tests): its trace and diagnosis. */
 export function replayTraining(config: TrainingConfig, hooks: TrainingHooks = {}): { trace: TrainingTrace; diagnosis?: Diagnosis } {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { writeAtomic } from '../core/atomic.ts';
 import { formatNumber } from '../core/tensor-value.ts';
 import { findTrainingConfig, layerPlan, type TrainingConfig } from './config.ts';
-import { registerReproWriter } from '../report/repro.ts';
+import type { ReproWriter } from '../report/repro.ts';
 import { BUILTIN_LOSSES, isBuiltinLoss } from './losses.ts';
 import { layerArgs } from './model.ts';
 import { optimizerSource, prepareGradientSource } from './optimizer.ts';
@@ -114,10 +114,13 @@ export function writeTrainingRepro(file: string, config: TrainingConfig, options
   return abs;
 }
 
-// `nanhunt check` writes a repro script per failure through src/report/repro.ts: for a training
-// configuration built from the model and loss it describes, that script is this one.
-registerReproWriter((input) => {
+/**
+ * `nanhunt check` writes a repro script per failure through src/report/repro.ts: for a training
+ * configuration built from the model and loss it describes, that script is this one. Pass it in
+ * ReproInput.writers.
+ */
+export const trainingReproWriter: ReproWriter = (input) => {
   const config = findTrainingConfig(input.result.counterexample);
   if (!config || config.model !== undefined || config.loss === 'custom') return undefined;
   return { text: trainingReproScript(config, { title: input.property.name }), selfContained: true };
-});
+};

@@ -2,6 +2,7 @@
  * What a failed property looks like in vitest: one error whose message is nanhunt's failure report
  * (minimal case, provenance, seed and how to replay), with a first line for tensor leaks.
  */
+import { trainingInputFormatter } from '../train/report.ts';
 import { failureReport } from '../report/format.ts';
 import type { PropertyResult } from '../property/runner.ts';
 import type { ResolvedConfig } from './config.ts';
@@ -68,7 +69,7 @@ export function failureMessage(result: PropertyResult, config: ResolvedConfig, c
         '(tensors it tf.keep()s or variables it creates survive the run).',
     );
   }
-  lines.push(failureReport(result, { replay: replayText(result, config, ctx) }));
+  lines.push(failureReport(result, { replay: replayText(result, config, ctx), formatters: [trainingInputFormatter] }));
   const sources = [
     `runs ${config.runs} (${config.runsFrom})`,
     `seed ${config.seedFrom === 'option' ? 'from options' : config.random ? `random: NANHUNT_SEED=${config.globalSeed}` : `global ${config.globalSeed} (${config.seedFrom})`}`,

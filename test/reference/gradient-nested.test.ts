@@ -13,7 +13,7 @@ describe('gradientMatches with nested inputs (tensors() groups)', () => {
     },
   });
   const inputs: In = { p: { base: tensorValue([2], [2, 3]), exponent: tensorValue([2], [3, 2]) } };
-  const grad = (name: string, values: number[]) => ({ name: `grad(${name})`, shape: [2], dtype: 'float32', data: Float32Array.from(values) });
+  const grad = (name: string, values: number[]) => ({ name: `grad(${name})`, wrt: name, shape: [2], dtype: 'float32', data: Float32Array.from(values) });
 
   it('accepts the right gradients, found by their dotted names', () => {
     // d/dbase = e·b^(e-1) = [12, 6]; d/dexp = b^e·ln b = [8 ln 2, 9 ln 3]

@@ -191,7 +191,7 @@ describe('gradientMatches invariant', () => {
     const obs: Observation = {
       inputs,
       outputs: [{ name: 'output', shape: y.shape, dtype: y.dtype, data: y.dataSync() as Float32Array }],
-      gradients: [{ name: 'grad(x)', shape: g!.shape, dtype: g!.dtype, data: g!.dataSync() as Float32Array }],
+      gradients: [{ name: 'grad(x)', wrt: 'x', shape: g!.shape, dtype: g!.dtype, data: g!.dataSync() as Float32Array }],
       backend: 'cpu',
     };
     tf.dispose([x, y, g!]);

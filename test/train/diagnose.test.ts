@@ -2,6 +2,7 @@
  * The diagnosis: first step, first non-finite layer (a planted exploding layer is named), first
  * non-finite weight and whether its gradient or the optimizer's update made it so.
  */
+import { trainingInputFormatter } from '../../src/train/report.ts';
 import { describe, expect, it } from 'vitest';
 import * as fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs';
@@ -89,7 +90,7 @@ describe('diagnosis', () => {
     const c = r.counterexample as TrainingConfig;
     expect(c.layers).toHaveLength(4); // the minimum depth (3 hidden) plus the head
     expect(c.steps).toBe(1);
-    const report = failureReport(r);
+    const report = failureReport(r, { formatters: [trainingInputFormatter] });
     expect(report).toContain('first non-finite layer: #3 Dense');
     expect(report).toContain("training configuration for the model factory 'model' (the generated layers it reads; its own layers are named above):");
   });

@@ -154,8 +154,8 @@ describe('trainingConfig shrinking', () => {
     const arb = trainingConfig({ ...o, shrinkBudget: 10 });
     const cands = [...arb.shrink(big, undefined)];
     expect(cands).toHaveLength(10);
-    // a candidate's own shrinks share the session: what was tried is not offered again, and the budget is spent
-    expect([...arb.shrink(cands[0]!.value, undefined)]).toHaveLength(0);
+    // a candidate's own shrinks share the session (its Value's context): what was tried is not offered again, and the budget is spent
+    expect([...arb.shrink(cands[0]!.value, cands[0]!.context)]).toHaveLength(0);
     const unlimited = [...trainingConfig(o).shrink(big, undefined)].map((v) => JSON.stringify(v.value));
     expect(new Set(unlimited).size).toBe(unlimited.length);
   });

@@ -2,6 +2,7 @@
  * Reports of training failures (the layer table in failure reports and `nanhunt check`) and the
  * standalone repro scripts (run with node: they reproduce the same losses and the same step).
  */
+import { trainingInputFormatter } from '../../src/train/report.ts';
 import { describe, expect, it, afterAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
@@ -66,7 +67,7 @@ describe('training reports', () => {
 
   it('shows the minimal configuration as a table in failure reports, and the run step by step in trainingReport', () => {
     const { r } = minimal(catalog.unscaledFeatureSgd);
-    const text = failureReport(r);
+    const text = failureReport(r, { formatters: [trainingInputFormatter] });
     expect(text).toContain("Property 'training: unscaled feature with SGD' failed (expected)");
     expect(text).toContain('training stays finite: step ');
     expect(text).toMatch(/minimal input:\n {4}training configuration: \d+ layers?, \d+ parameters\n {6}#  layer +output +params\n/);

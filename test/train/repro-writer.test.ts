@@ -1,3 +1,4 @@
+import { trainingReproWriter } from '../../src/train/repro.ts';
 import { describe, expect, it } from 'vitest';
 import { runProperty } from '../../src/index.ts';
 import { reproScript } from '../../src/report/repro.ts';
@@ -9,7 +10,7 @@ describe('repro scripts of training failures written by check', () => {
   it('are the standalone training script of the minimal configuration', () => {
     const result = runProperty(nanInData, { seed: 1 });
     expect(result.status).toBe('failed');
-    const repro = reproScript({ property: nanInData, result });
+    const repro = reproScript({ property: nanInData, result, writers: [trainingReproWriter] });
     expect(repro.selfContained).toBe(true);
     const config = findTrainingConfig(result.counterexample)!;
     expect(repro.text).toBe(trainingReproScript(config, { title: nanInData.name }));

@@ -2,6 +2,7 @@
  * Training properties from the vitest plugin: numProp runs the same search (generator, runner,
  * per-step invariant) as one vitest test, and its failure report shows the layer table.
  */
+import { trainingInputFormatter } from '../../src/train/report.ts';
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { numProp } from '../../src/vitest/index.ts';
@@ -43,7 +44,7 @@ describe('training properties in vitest', () => {
     });
     const r = runProperty(prop, { seed: 4 });
     expect(r.status, failureReport(r)).toBe('failed');
-    const text = failureReport(r);
+    const text = failureReport(r, { formatters: [trainingInputFormatter] });
     expect(text).toMatch(/minimal input:\n {4}(0|\[0\]):\n {6}training configuration: /);
     expect(text).toMatch(/training stays finite: step \d+ of \d+: /);
     expect(text).toContain('feature scales [');
