@@ -50,9 +50,10 @@ try {
   if (tf.getBackend() !== "tensorflow") problems.push(`the backend is ${tf.getBackend()}, not tensorflow`);
   if (copies.length !== 2) problems.push(`want one copy each of @tensorflow/tfjs and tfjs-core, got: ${copies.join(", ")}`);
   if (warnings.length) problems.push(`${warnings.length} warnings, e.g. ${warnings[0]}`);
-  const y = tf.exp(tf.tensor([1, 2]));
+  const x = tf.tensor([1, 2]);
+  const y = tf.exp(x);
   const v = Array.from(y.dataSync());
-  y.dispose();
+  tf.dispose([x, y]);
   if (Math.abs(v[0] - Math.E) > 1e-6 || Math.abs(v[1] - Math.exp(2)) > 1e-5) problems.push(`exp([1, 2]) = ${v}`);
   if (problems.length) { console.log(problems.join("; ")); process.exit(1); }
   console.log(`@tensorflow/tfjs-node ${tfn.version["tfjs-node"]} works: backend tensorflow, TensorFlow ${tf.backend().binding.TF_Version}, loaded in ${loadMs} ms`);
