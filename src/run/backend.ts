@@ -83,6 +83,8 @@ export async function useBackend(name: string, importer: Importer = defaultImpor
   }
   const peer = PEER[name];
   if (peer) {
+    // TensorFlow's C++ info lines (CPU features, ...) go straight to stderr: off unless the user set a level.
+    process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
     try {
       await importer(peer);
     } catch (e) {

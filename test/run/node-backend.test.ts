@@ -1,0 +1,97 @@
+/**
+ * The node backend for real: @tensorflow/tfjs-node and TensorFlow's C++ kernels. The package is an
+ * optional peer; on these machines `npm run setup:node` (scripts/setup-tfjs-node.sh) builds it and
+ * .ci/run does so before the tests. Without it these tests fail on CI and are skipped elsewhere.
+ */
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { activeBackend, useBackend } from '../../src/run/backend.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const installed = (() => {
+  try {
+    createRequire(import.meta.url).resolve('@tensorflow/tfjs-node');
+    return true;
+  } catch {
+    return false;
+  }
+})();
+const onCi = process.env.CI === 'true';
+const NOT_INSTALLED =
+  '@tensorflow/tfjs-node is not installed, so the node backend is untested: run `npm run setup:node` ' +
+  '(scripts/setup-tfjs-node.sh), or install the package with npm where its install script can download libtensorflow';
+if (!installed && !onCi) console.warn(`skipping test/run/node-backend.test.ts: ${NOT_INSTALLED}`);
+
+/** Runs `code` (an ES module, TypeScript allowed) in a fresh node process from the project root. */
+function runModule(code: string, env: Record<string, string | undefined>) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    timeout: 60_000,
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+// Written by TensorFlow while its libraries load (dlopen), before it reads TF_CPP_MIN_LOG_LEVEL:
+// absl's notice and the oneDNN line. No environment variable but TF_ENABLE_ONEDNN_OPTS=0 (which
+// turns the oneDNN kernels off) removes them, so they are allowed here, on stderr only.
+const AT_LOAD = [/^WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR$/, /^I\d{4} [\d:.]+ +\d+ port\.cc:\d+\] oneDNN custom operations are on\./];
+const tfLines = (s: string) => s.split('\n').filter((l) => /^[IWE]\d{4} |tensorflow|absl/.test(l));
+
+describe.skipIf(!installed && !onCi)("the node backend: @tensorflow/tfjs-node, TensorFlow's kernels", () => {
+  beforeAll(() => {
+    if (!installed) throw new Error(NOT_INSTALLED);
+  });
+  afterAll(async () => {
+    await useBackend('cpu');
+  });
+
+  it("useBackend('node') makes the project's @tensorflow/tfjs run on TensorFlow, without warnings", async () => {
+    const warn = vi.spyOn(console, 'warn');
+    try {
+      expect(await useBackend('node')).toBe('node');
+      expect(warn).not.toHaveBeenCalled(); // e.g. "The kernel 'X' for backend 'tensorflow' is already registered"
+    } finally {
+      warn.mockRestore();
+    }
+    expect(tf.getBackend()).toBe('tensorflow');
+    expect(activeBackend()).toBe('node');
+    const before = tf.memory().numTensors;
+    const x = tf.tensor([1, 2]);
+    const y = tf.exp(x);
+    const v = Array.from(y.dataSync());
+    tf.dispose([x, y]);
+    expect(v[0]).toBeCloseTo(Math.E, 6);
+    expect(v[1]).toBeCloseTo(Math.exp(2), 5);
+    expect(tf.memory().numTensors).toBe(before);
+    // the native backend answers, not a cpu fallback
+    expect((tf.backend() as unknown as { binding: { TF_Version: string } }).binding.TF_Version).toMatch(/^\d+\.\d+/);
+    await useBackend('cpu');
+    expect(tf.getBackend()).toBe('cpu');
+  });
+
+  it("keeps TensorFlow's info lines out of the output unless the user sets TF_CPP_MIN_LOG_LEVEL", () => {
+    const code = `
+      import * as tf from '@tensorflow/tfjs';
+      import { useBackend } from './src/run/backend.ts';
+      await useBackend('node');
+      const x = tf.tensor([1, 2]);
+      const y = tf.exp(x);
+      console.log(tf.getBackend(), process.env.TF_CPP_MIN_LOG_LEVEL, Array.from(y.dataSync()).map((v) => v.toFixed(4)).join(' '));
+      tf.dispose([x, y]);`;
+    const quiet = runModule(code, { TF_CPP_MIN_LOG_LEVEL: undefined });
+    expect(quiet.code, quiet.err).toBe(0);
+    expect(quiet.out).toBe('tensorflow 2 2.7183 7.3891\n');
+    expect(tfLines(quiet.err).filter((l) => !AT_LOAD.some((re) => re.test(l)))).toEqual([]);
+    expect(quiet.err).not.toMatch(/cpu_feature_guard|already registered/);
+    // a level the user set is kept: at 0, TensorFlow's info lines are back
+    const verbose = runModule(code, { TF_CPP_MIN_LOG_LEVEL: '0' });
+    expect(verbose.code, verbose.err).toBe(0);
+    expect(verbose.out).toBe('tensorflow 0 2.7183 7.3891\n');
+    expect(verbose.err).toMatch(/cpu_feature_guard\.cc:\d+\] This TensorFlow binary is optimized/);
+  });
+});
