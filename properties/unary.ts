@@ -4,20 +4,7 @@
  * derivative is infinite (sqrt at 0, acos at ±1).
  */
 import * as tf from '@tensorflow/tfjs';
-import {
-  EXP_OVERFLOW_EDGE,
-  MAX_FLOAT32,
-  MIN_NORMAL,
-  MIN_SUBNORMAL,
-  SQUARE_OVERFLOW_EDGE,
-  float32,
-  integers,
-  nextUp,
-  tensor,
-  tensors,
-  type Float32Options,
-  type TensorValue,
-} from '../src/index.ts';
+import { EXP_OVERFLOW_EDGE, MAX_FLOAT32, MIN_NORMAL, MIN_SUBNORMAL, SQUARE_OVERFLOW_EDGE, float32, integers, nextUp, tensor, tensors, type Float32Options, type TensorValue } from '../src/index.ts';
 import { opInfo, tfCall, type OpInfo, type TfUnaryName } from '../src/catalog/op-info.ts';
 import * as ref from '../src/reference/index.ts';
 import { TOLERANCES, type Derivative, type ExactTensor, type OpTolerance, type UnaryOpName } from '../src/reference/index.ts';

@@ -29,7 +29,7 @@ export const FAMILIES = ['unary', 'binary', 'activation', 'reduction', 'linalg',
 export type Family = (typeof FAMILIES)[number];
 
 /** The exact answer of an entry's outputs and the tolerance (per backend) it is judged with. */
-export interface ExactReference<I> {
+export interface OpReference<I> {
   /** Exact values of every output, from the generated inputs (src/reference's functions). */
   readonly exact: (inputs: I) => ReferenceResult;
   /** How far from the correctly rounded answer an element may be, per backend (src/reference/tolerances.ts). */
@@ -66,7 +66,7 @@ export interface OpInfo<I = any> {
    */
   readonly source?: string;
   /** The exact answer: the value is judged against it on every input. */
-  readonly reference?: ExactReference<I>;
+  readonly reference?: OpReference<I>;
   /** The value invariant of an entry without a reference (default `finite()`). */
   readonly value?: Invariant;
   /** Mathematical properties beyond the value check (ranges, sums, monotonicity...). */

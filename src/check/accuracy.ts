@@ -53,7 +53,7 @@ export interface ElementError extends ErrorMeasure {
   readonly magnitude: number;
 }
 
-export interface Comparison {
+export interface ReferenceComparison {
   /** True when every element is within tolerance (and shapes match). */
   readonly ok: boolean;
   readonly checked: number;
@@ -76,7 +76,7 @@ export function compareToReference(
   outputs: readonly ReadTensor[] | ReadTensor,
   expected: ReferenceResult,
   tolerance: Tolerance,
-): Comparison {
+): ReferenceComparison {
   const outs = Array.isArray(outputs) ? (outputs as readonly ReadTensor[]) : [outputs as ReadTensor];
   const exps = Array.isArray(expected) ? (expected as readonly ExactTensor[]) : [expected as ExactTensor];
   if (outs.length !== exps.length) {

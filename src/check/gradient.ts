@@ -39,7 +39,7 @@ export interface TensorLike {
   readonly data: ArrayLike<number>;
 }
 
-export interface GradientOptions<I> {
+export interface GradientCheckOptions<I> {
   /** Exact reference of the subject; its outputs are summed and differentiated numerically. */
   readonly reference?: (inputs: I) => ReferenceResult;
   /** Exact derivative d(sum of outputs)/d(input) per input name; preferred over `reference`. */
@@ -142,7 +142,7 @@ function totalOf(r: ReferenceResult): number {
  * The expected gradient of sum(outputs) with respect to input `name`: from `derivative` when
  * given, else by central differences of `reference`.
  */
-export function expectedGradient<I>(inputs: I, name: string, options: GradientOptions<I>): ExpectedGradient {
+export function expectedGradient<I>(inputs: I, name: string, options: GradientCheckOptions<I>): ExpectedGradient {
   const all = new Map(entries(inputs));
   const x = all.get(name);
   if (!isTensorLike(x)) throw new TypeError(`gradient check: input '${name}' is not a tensor value`);
@@ -316,7 +316,7 @@ function compareOne(input: string, got: ReadTensor, exp: ExpectedGradient, tol: 
 }
 
 /** Compare gradients read back from tfjs (named `grad(<input>)`) with the exact ones. */
-export function compareGradients<I>(inputs: I, gradients: readonly ReadTensor[], options: GradientOptions<I>): GradientReport {
+export function compareGradients<I>(inputs: I, gradients: readonly ReadTensor[], options: GradientCheckOptions<I>): GradientReport {
   const tol = resolveTolerance(options.tolerance ?? TOLERANCES.gradient, options.backend ?? 'cpu');
   const tally: Tally = { checked: 0, skipped: 0, failures: 0, nonFinite: 0 };
   for (const g of gradients) {
@@ -353,7 +353,7 @@ function floatInputs(inputs: unknown, wrt: readonly string[] | undefined): strin
 export function checkGradient<I extends Readonly<Record<string, TensorLike>> | readonly TensorLike[]>(
   subject: (...xs: tf.Tensor[]) => tf.Tensor,
   inputs: I,
-  options: GradientOptions<I>,
+  options: GradientCheckOptions<I>,
 ): GradientReport {
   const list = entries(inputs) as [string, TensorLike][];
   const wrt = floatInputs(inputs, options.wrt);
@@ -398,7 +398,7 @@ export function describeGradientError(e: GradientElement, coords: readonly numbe
  * Invariant: the gradients the runner computed (observation.gradients, `grad(<input>)` = d(sum
  * of outputs)/d(input)) match the exact derivative, or central differences of the reference.
  */
-export function gradientMatches<I = any>(options: GradientOptions<I>): Invariant {
+export function gradientMatches<I = any>(options: GradientCheckOptions<I>): Invariant {
   if (options.reference === undefined && options.derivative === undefined) {
     throw new TypeError('gradientMatches: give a reference (differentiated numerically) or an exact derivative');
   }

@@ -4,7 +4,7 @@
  * or nothing could be compared, 2 on bad usage (unknown or missing backend included).
  */
 import * as tf from '@tensorflow/tfjs';
-import { DEFAULT_TOLERANCE, type Tolerance } from '../diff/compare.ts';
+import { DEFAULT_TOLERANCE, type AgreementTolerance } from '../diff/compare.ts';
 import { diffAll, type DiffResult } from '../diff/differential.ts';
 import { checkBackendList, prepareBackends } from '../diff/switch.ts';
 import { diffDocument } from '../diff/json.ts';
@@ -53,7 +53,7 @@ export async function diffCommand(argv: readonly string[], io: Io): Promise<numb
   if (ulps < 0) throw new UsageError('--ulps must be at least 0');
   const atol = flags.atol === undefined ? DEFAULT_TOLERANCE.atol : Number(flags.atol);
   if (!Number.isFinite(atol) || atol < 0) throw new UsageError(`--atol must be a non-negative number, got '${flags.atol}'`);
-  const tolerance: Tolerance = { ulps, atol };
+  const tolerance: AgreementTolerance = { ulps, atol };
   const { selected, propertiesArg } = await loadSelection(flags);
   io.out(
     `nanhunt ${VERSION} · tfjs ${tf.version.tfjs} · diff ${backends.join(' vs ')} · tolerance ${toleranceText(tolerance)} · seed ${seed} · ${selected.length} properties`,

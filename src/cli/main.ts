@@ -5,7 +5,7 @@
 import { UsageError } from './args.ts';
 import { checkCommand, type Io } from './check.ts';
 import { VERSION } from '../core/version.ts';
-import { replayCommand, REPLAY_USAGE } from './replay.ts';
+import { replayFailureCommand, REPLAY_USAGE } from './replay.ts';
 import { dbCommand, DB_FLAGS_USAGE, DB_USAGE } from './db.ts';
 import { BASELINE_COMMAND } from './baseline.ts';
 import { diffCommand, DIFF_SUMMARY, DIFF_USAGE } from './diff.ts';
@@ -38,7 +38,7 @@ ${DB_FLAGS_USAGE}`,
   },
   baseline: BASELINE_COMMAND,
   diff: { summary: DIFF_SUMMARY, usage: DIFF_USAGE, run: diffCommand },
-  replay: { summary: 're-run one saved failure (a file of .nanhunt/failures/) and report; exit 1 if it still fails', usage: REPLAY_USAGE, run: replayCommand },
+  replay: { summary: 're-run one saved failure (a file of .nanhunt/failures/) and report; exit 1 if it still fails', usage: REPLAY_USAGE, run: replayFailureCommand },
   db: { summary: 'list saved failures, or prune those that now pass', usage: DB_USAGE, run: dbCommand },
   'train-repro': TRAIN_REPRO_COMMAND,
 };

@@ -26,7 +26,7 @@ function quote(s: string): string {
   return /^[\w./:=@+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-export async function replayCommand(argv: readonly string[], io: Io): Promise<number> {
+export async function replayFailureCommand(argv: readonly string[], io: Io): Promise<number> {
   const { positional, flags } = parseArgs(argv, REPLAY_FLAGS);
   if (positional.length === 0) throw new UsageError('replay needs a failure file: nanhunt replay .nanhunt/failures/<file>.json');
   if (positional.length > 1) throw new UsageError(`replay takes one failure file, got ${positional.length}`);

@@ -15,7 +15,7 @@ import { MIN_NORMAL } from '../core/float32.ts';
 import { finiteness, ulpBucket, ULP_BUCKET_LABELS, agreementDistance, type UlpBucket } from './ulps.ts';
 
 /** How far apart two finite float32 elements may be and still agree. */
-export interface Tolerance {
+export interface AgreementTolerance {
   /** Largest ULP distance that still agrees. */
   readonly ulps: number;
   /** Absolute difference that always agrees (for results near 0 after cancellation). Default 0. */
@@ -27,7 +27,7 @@ export interface Tolerance {
  * tfjs 4.22): elementwise ops agree to 0-1 ULP, reductions and losses to a few ULPs except after
  * cancellation; see the README's differential-testing section.
  */
-export const DEFAULT_TOLERANCE: Tolerance = Object.freeze({ ulps: 4, atol: 0 });
+export const DEFAULT_TOLERANCE: AgreementTolerance = Object.freeze({ ulps: 4, atol: 0 });
 
 export type { DisagreementKind } from '../property/failure.ts';
 
@@ -108,7 +108,7 @@ export function mergeStats(into: UlpStats, from: UlpStats): void {
   for (const b of ULP_BUCKET_LABELS) into.histogram[b] += from.histogram[b];
 }
 
-export interface Comparison {
+export interface OutcomeComparison {
   /** Undefined when the backends agree within tolerance (or both threw). */
   readonly disagreement?: Disagreement;
   readonly stats: UlpStats;
@@ -126,7 +126,7 @@ function errorOf(o: Outcome): string | undefined {
 }
 
 /** Compare the outcomes of backends `names[0]` (baseline) and `names[1]` on the same inputs. */
-export function compareOutcomes(a: Outcome, b: Outcome, names: readonly [string, string], tolerance: Tolerance = DEFAULT_TOLERANCE): Comparison {
+export function compareOutcomes(a: Outcome, b: Outcome, names: readonly [string, string], tolerance: AgreementTolerance = DEFAULT_TOLERANCE): OutcomeComparison {
   const stats = emptyStats();
   if (a.kind !== 'ok' || b.kind !== 'ok') {
     if (a.kind !== 'ok' && b.kind !== 'ok') return { stats, bothThrew: true };
@@ -146,7 +146,7 @@ export function compareOutcomes(a: Outcome, b: Outcome, names: readonly [string,
   }
   const ta = [...a.observation.outputs, ...a.observation.gradients];
   const tb = [...b.observation.outputs, ...b.observation.gradients];
-  const structure = (message: string): Comparison => ({ stats, bothThrew: false, disagreement: { kind: 'structure', backends: names, message } });
+  const structure = (message: string): OutcomeComparison => ({ stats, bothThrew: false, disagreement: { kind: 'structure', backends: names, message } });
   const na = ta.map((t) => t.name).join(', ');
   const nb = tb.map((t) => t.name).join(', ');
   if (na !== nb) return structure(`different outputs: ${names[0]} gave ${na}, ${names[1]} gave ${nb}`);

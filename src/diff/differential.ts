@@ -19,8 +19,8 @@ import type { Property } from '../property/property.ts';
 import { propertySeed } from '../property/runner.ts';
 import { PASS, search, type Phase, type SearchOutcome, type Trial } from '../property/engine.ts';
 import { describeKey } from '../property/failure.ts';
-import { compareOutcomes, DEFAULT_TOLERANCE, disagreementKey, emptyStats, mergeStats, type Disagreement, type Tolerance, type UlpStats } from './compare.ts';
-import { judge, referenceOf, type Reference, type Verdict } from './reference.ts';
+import { compareOutcomes, DEFAULT_TOLERANCE, disagreementKey, emptyStats, mergeStats, type Disagreement, type AgreementTolerance, type UlpStats } from './compare.ts';
+import { judge, referenceOf, type Reference, type ReferenceVerdict } from './reference.ts';
 import { prepareBackends, restoreBackend, switchBackend } from './switch.ts';
 import { agreementDistance } from './ulps.ts';
 
@@ -40,7 +40,7 @@ export interface DiffOptions<I = unknown> {
   /** Stop generating after this many milliseconds. */
   timeLimitMs?: number;
   /** How far apart finite elements may be. Default {@link DEFAULT_TOLERANCE}. */
-  tolerance?: Partial<Tolerance>;
+  tolerance?: Partial<AgreementTolerance>;
   /** Exact reference deciding which backend is right (default: the property's own, see withReference). */
   reference?: Reference<I>;
   /** Re-run the minimal case with kernel recording on each backend to find the first differing kernel (default true). */
@@ -81,7 +81,7 @@ export interface DiffResult {
   readonly path?: string;
   readonly durationMs: number;
   readonly interrupted: boolean;
-  readonly tolerance: Tolerance;
+  readonly tolerance: AgreementTolerance;
   /** ULP distances seen during generation, per backend compared with the baseline. */
   readonly stats: Readonly<Record<string, UlpStats>>;
   /** The minimal disagreeing inputs. */
@@ -89,7 +89,7 @@ export interface DiffResult {
   /** How the backends disagree on the minimal inputs. */
   readonly disagreement?: Disagreement;
   /** What the exact reference says, when the property has one. */
-  readonly verdict?: Verdict;
+  readonly verdict?: ReferenceVerdict;
   /** The reference could not judge (it threw, or had no value for the element). */
   readonly referenceError?: string;
   /** The first kernel whose outputs differ, in the minimal case. */
@@ -117,7 +117,7 @@ export function diffProperty<I>(property: Property<I>, options: DiffOptions<I> =
   const seed = options.seed ?? propertySeed(0, property.name);
   const runs = options.runs ?? property.runs ?? DEFAULT_RUNS;
   if (!Number.isInteger(runs) || runs < 1) throw new RangeError(`runs must be a positive integer, got ${runs}`);
-  const tolerance: Tolerance = { ...DEFAULT_TOLERANCE, ...options.tolerance };
+  const tolerance: AgreementTolerance = { ...DEFAULT_TOLERANCE, ...options.tolerance };
   const reference = (options.reference ?? referenceOf(property)) as Reference | undefined;
   const before = tf.getBackend();
 
@@ -237,7 +237,7 @@ export function diffProperty<I>(property: Property<I>, options: DiffOptions<I> =
   } finally {
     restoreBackend(before);
   }
-  let verdict: Verdict | undefined;
+  let verdict: ReferenceVerdict | undefined;
   let referenceError: string | undefined;
   if (reference && disagreement) {
     const v = judge(disagreement, counterexample, reference, tolerance);
@@ -264,7 +264,7 @@ function round(r: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Math.round(v * 1000) / 1000]));
 }
 
-function summariesDiffer(a: Summary, b: Summary, tolerance: Tolerance): boolean {
+function summariesDiffer(a: Summary, b: Summary, tolerance: AgreementTolerance): boolean {
   if (a.size !== b.size || a.dtype !== b.dtype || a.nan !== b.nan || a.posInf !== b.posInf || a.negInf !== b.negInf) return true;
   if (a.head.some((x, i) => agreementDistance(x, b.head[i]!) > tolerance.ulps)) return true;
   return a.size > 0 && (agreementDistance(a.min, b.min) > tolerance.ulps || agreementDistance(a.max, b.max) > tolerance.ulps);
@@ -275,7 +275,7 @@ function firstDivergence<I>(
   property: Property<I>,
   inputs: I,
   d: Disagreement,
-  tolerance: Tolerance,
+  tolerance: AgreementTolerance,
   to: (b: BackendName) => void,
 ): Divergence | undefined {
   const calls = d.backends.map((b) => {

@@ -9,7 +9,7 @@
  */
 import type { Property } from '../property/property.ts';
 import { formatNumber } from '../core/tensor-value.ts';
-import type { Disagreement, Tolerance } from './compare.ts';
+import type { Disagreement, AgreementTolerance } from './compare.ts';
 import { measureError } from '../check/error.ts';
 
 /**
@@ -53,7 +53,7 @@ export function referenceOf<I>(p: Property<I>): Reference<I> | undefined {
 }
 
 /** What the reference says about one disagreeing element. */
-export interface Verdict {
+export interface ReferenceVerdict {
   readonly tensor: string;
   readonly index: number;
   /** The reference value as computed (float64). */
@@ -99,7 +99,7 @@ function isArrayLike(x: unknown): x is ArrayLike<number> {
  * Decide a disagreement with the reference. Returns undefined when the disagreement has no element
  * (one backend threw) or the reference has no value for it; `{ error }` when the reference failed.
  */
-export function judge(d: Disagreement, inputs: unknown, reference: Reference, tolerance: Tolerance): Verdict | { readonly error: string } | undefined {
+export function judge(d: Disagreement, inputs: unknown, reference: Reference, tolerance: AgreementTolerance): ReferenceVerdict | { readonly error: string } | undefined {
   const e = d.element;
   if (!e) return undefined;
   let values: ReferenceValues;

@@ -5,7 +5,7 @@
  */
 import { describeUnsupported } from '../run/backend.ts';
 import { formatInputs, type InputFormatter } from '../report/format.ts';
-import { DEFAULT_TOLERANCE, HINTS, type Tolerance } from './compare.ts';
+import { DEFAULT_TOLERANCE, HINTS, type AgreementTolerance } from './compare.ts';
 import type { DiffResult, DiffStatus } from './differential.ts';
 
 /** How the diff was started, so the replay command can be printed exactly. */
@@ -100,7 +100,7 @@ export function diffReport(r: DiffResult, context: DiffContext = {}): string {
   return lines.join('\n');
 }
 
-export function toleranceText(t: Tolerance): string {
+export function toleranceText(t: AgreementTolerance): string {
   return `${plural(t.ulps, 'ULP')}${t.atol > 0 ? ` or |difference| <= ${t.atol}` : ''}`;
 }
 

@@ -15,7 +15,7 @@ import type { PropertyResult } from '../property/runner.ts';
 import { entryFor, entryMatches, findingSignature, type Baseline, type BaselineEntry } from './baseline.ts';
 
 /** What one result means for the gate. */
-export type Verdict =
+export type GateVerdict =
   /** passed */
   | 'passed'
   /** failed as expected: a shipped example of a bug */
@@ -40,7 +40,7 @@ export interface GateResult {
   readonly baselineFile?: string;
   readonly strict: boolean;
   /** One verdict per result, in order. */
-  readonly verdicts: readonly Verdict[];
+  readonly verdicts: readonly GateVerdict[];
   readonly entries: readonly EntryOutcome[];
   readonly newFindings: readonly PropertyResult[];
   readonly known: readonly PropertyResult[];
@@ -56,7 +56,7 @@ export interface GateResult {
 const GATED = new Set(['passed', 'failed', 'errored']);
 
 /** Classify one result against a baseline (no baseline: every finding is new). */
-export function verdictOf(r: PropertyResult, baseline?: Baseline): Verdict {
+export function verdictOf(r: PropertyResult, baseline?: Baseline): GateVerdict {
   if (r.status === 'passed') return 'passed';
   if (!GATED.has(r.status)) return 'other';
   if (r.expectedFailure) return 'expected';

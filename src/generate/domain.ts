@@ -212,7 +212,7 @@ export function weights(options: WeightOptions = {}): Elements {
   };
 }
 
-export interface GradientOptions {
+export interface GradientValuesOptions {
   /** Smallest magnitude scale (default 1e-45). */
   minMagnitude?: number;
   /** Largest magnitude scale (default 3e38). */
@@ -223,7 +223,7 @@ export interface GradientOptions {
  * Gradients: a per-tensor magnitude drawn log-uniformly from 1e-45 to 3e38 (so whole tensors of
  * tiny or huge gradients occur), elements uniform in ±magnitude with some exact zeros.
  */
-export function gradients(options: GradientOptions = {}): Elements {
+export function gradients(options: GradientValuesOptions = {}): Elements {
   const lo = options.minMagnitude ?? 1e-45;
   const hi = options.maxMagnitude ?? 3e38;
   if (!(lo > 0 && hi >= lo && hi <= MAX_FLOAT32)) throw new RangeError(`gradients: need 0 < minMagnitude <= maxMagnitude <= 3.4e38`);

@@ -44,7 +44,7 @@ import {
   type RefInput,
 } from './input.ts';
 import { resolveOptions, type ReferenceOptions, type ResolvedOptions } from './options.ts';
-import { rowMax, rowSums } from './softmax.ts';
+import { rowMaxEntry, rowSums } from './softmax.ts';
 
 /** How per-element losses are combined (tf.Reduction). */
 export type Reduction = 'none' | 'sum' | 'mean' | 'sumByNonzeroWeights';
@@ -246,7 +246,7 @@ export function softmaxCrossEntropy(
   const classes = x.shape[x.shape.length - 1]!;
   const rows = classes === 0 ? 0 : x.size / classes;
   const lossShape = x.shape.slice(0, -1);
-  const maxes = Array.from({ length: rows }, (_, r) => rowMax(x.data.subarray(r * classes, (r + 1) * classes)));
+  const maxes = Array.from({ length: rows }, (_, r) => rowMaxEntry(x.data.subarray(r * classes, (r + 1) * classes)));
   return combine(
     fn,
     lossShape,

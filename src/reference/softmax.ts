@@ -404,7 +404,7 @@ export function logSumExp(x: RefInput, axis: Axis = null, keepDims = false, opti
  * The row maximum m and its first index a, for composite references (softmaxCrossEntropy) that
  * evaluate {@link rowSums} in generic arithmetic.
  */
-export function rowMax(row: ArrayLike<number>): { m: number; a: number } {
+export function rowMaxEntry(row: ArrayLike<number>): { m: number; a: number } {
   let m = -Infinity;
   let a = -1;
   for (let j = 0; j < row.length; j++) {

@@ -8,7 +8,7 @@
  * fixed, and error-versus-input plots for properties whose invariants sampled errors.
  */
 import type { PropertyResult } from '../property/runner.ts';
-import type { GateResult, Verdict } from '../gate/gate.ts';
+import type { GateResult, GateVerdict } from '../gate/gate.ts';
 import { describeEntry } from '../gate/baseline.ts';
 import { formatInputs, formatProvenance, replayCommand, type ReportContext } from './format.ts';
 import type { RunInfo } from './json.ts';
@@ -30,7 +30,7 @@ export function esc(text: string): string {
 
 interface Row {
   readonly r: PropertyResult;
-  readonly verdict: Verdict;
+  readonly verdict: GateVerdict;
   readonly stale: boolean;
   readonly id: string;
 }
@@ -199,7 +199,7 @@ export function htmlReport(results: readonly PropertyResult[], gate: GateResult,
   const generatedAt = options.generatedAt ?? new Date().toISOString();
   const stale = new Set(gate.strict ? gate.fixed.map((e) => e.result) : []);
   const rows: Row[] = results.map((r, i) => ({ r, verdict: gate.verdicts[i]!, stale: stale.has(r), id: `p${i}` }));
-  const count = (v: Verdict) => rows.filter((x) => x.verdict === v).length;
+  const count = (v: GateVerdict) => rows.filter((x) => x.verdict === v).length;
   const others = count('other');
   const failing = gate.failed;
 
@@ -241,7 +241,7 @@ export function htmlReport(results: readonly PropertyResult[], gate: GateResult,
     ].join('');
   });
 
-  const order: Verdict[] = ['new', 'known', 'other', 'expected'];
+  const order: GateVerdict[] = ['new', 'known', 'other', 'expected'];
   const findingRows = rows
     .filter((x) => x.verdict !== 'passed')
     .sort((a, b) => order.indexOf(a.verdict) - order.indexOf(b.verdict));

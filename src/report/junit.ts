@@ -48,7 +48,7 @@ function attrs(a: Record<string, string | number | undefined>): string {
 const seconds = (ms: number) => (Math.max(0, ms) / 1000).toFixed(3);
 
 /** One line: the broken invariant and the minimal case, e.g. `finite: output is +Infinity; minimal input: x: Tensor float32 [1] [89]`. */
-export function failureMessage(r: PropertyResult, formatters: readonly InputFormatter[] = []): string {
+export function junitFailureMessage(r: PropertyResult, formatters: readonly InputFormatter[] = []): string {
   const f = r.failure;
   const what = !f ? r.status : f.kind === 'violation' ? `${f.violation.invariant}: ${f.violation.message}` : `error (${f.stage}): ${f.message}`;
   if (r.counterexample === undefined) return what;
@@ -84,10 +84,10 @@ export function junitXml(results: readonly PropertyResult[], gate: GateResult, o
       if (tag === 'error') errors++;
       else failures++;
       const type = r.failure?.kind === 'violation' ? r.failure.violation.invariant : `error:${r.failure?.kind === 'error' ? r.failure.stage : r.status}`;
-      body.push(`<${tag}${attrs({ message: failureMessage(r, context.formatters), type })}>${xmlText(failureReport(r, context))}</${tag}>`);
+      body.push(`<${tag}${attrs({ message: junitFailureMessage(r, context.formatters), type })}>${xmlText(failureReport(r, context))}</${tag}>`);
     } else if (verdict === 'known') {
       skipped++;
-      body.push(`<skipped${attrs({ message: `known finding (in baseline ${gate.baselineFile}): ${failureMessage(r, context.formatters)}` })}/>`);
+      body.push(`<skipped${attrs({ message: `known finding (in baseline ${gate.baselineFile}): ${junitFailureMessage(r, context.formatters)}` })}/>`);
       body.push(`<system-out>${xmlText(failureReport(r, context))}</system-out>`);
     } else if (verdict === 'other') {
       skipped++;

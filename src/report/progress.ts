@@ -9,7 +9,7 @@
  */
 import type { Property } from '../property/property.ts';
 import type { PropertyResult } from '../property/runner.ts';
-import type { Verdict } from '../gate/gate.ts';
+import type { GateVerdict } from '../gate/gate.ts';
 import { summaryLine } from './format.ts';
 import { errorStats } from './error-stats.ts';
 import { describeUnsupported } from '../run/backend.ts';
@@ -170,7 +170,7 @@ export class Progress {
   }
 
   /** A property finished: its line (and details when verbose). */
-  finish(r: PropertyResult, verdict: Verdict): void {
+  finish(r: PropertyResult, verdict: GateVerdict): void {
     this.done++;
     this.current = undefined;
     if (verdict === 'new' || verdict === 'known') this.findings++;
@@ -201,7 +201,7 @@ export class Progress {
     return parts.join(' · ');
   }
 
-  private resultLine(r: PropertyResult, verdict: Verdict): string {
+  private resultLine(r: PropertyResult, verdict: GateVerdict): string {
     let text: string;
     if (verdict === 'other') {
       // summaryLine knows the statuses of its time; anything newer gets a generic line

@@ -10,7 +10,7 @@ import { materialize } from '../run/execute.ts';
 import * as tf from '@tensorflow/tfjs';
 import { EPSILON_OPTIMIZERS, isTrainingConfig, layerPlan, type InitSpec, type OptimizerSpec, type TrainingConfig } from './config.ts';
 import { describeDiagnosis, diagnose, type Diagnosis } from './diagnose.ts';
-import { train, type LiveTrainingConfig, type TrainingHooks } from './run.ts';
+import { runTraining, type LiveTrainingConfig, type TrainingHooks } from './run.ts';
 import type { TrainingTrace } from './trace.ts';
 
 const n = formatNumber;
@@ -82,7 +82,7 @@ export function replayTraining(config: TrainingConfig, hooks: TrainingHooks = {}
   const before = tf.memory().numTensors;
   const live = materialize(config) as unknown as LiveTrainingConfig;
   try {
-    const trace = train(live, hooks);
+    const trace = runTraining(live, hooks);
     const diagnosis = diagnose(trace);
     return diagnosis ? { trace, diagnosis } : { trace };
   } finally {

@@ -116,7 +116,7 @@ export function batchRows(step: number, batchSize: number, rows: number): number
  * Train the configuration and return its trace. Throws TrainingSetupError for faults of the
  * user's model factory or loss. Disposes everything it created, also when it throws.
  */
-export function train(config: LiveTrainingConfig, hooks: TrainingHooks = {}): TrainingTrace {
+export function runTraining(config: LiveTrainingConfig, hooks: TrainingHooks = {}): TrainingTrace {
   const before = new Set(Object.keys(tf.engine().registeredVariables));
   const setup = setupOf(config);
   let model: tf.LayersModel | undefined;
@@ -230,6 +230,6 @@ export function train(config: LiveTrainingConfig, hooks: TrainingHooks = {}): Tr
 export function trainingSubject(hooks: TrainingHooks = {}): (config: LiveTrainingConfig | TrainingConfig) => Record<string, tf.Tensor> {
   return (config) => {
     if (!(config.data.x instanceof tf.Tensor)) throw new TypeError('trainingSubject: run it as the subject of a property (its data must arrive as tf.Tensors)');
-    return encodeTrace(train(config as LiveTrainingConfig, hooks));
+    return encodeTrace(runTraining(config as LiveTrainingConfig, hooks));
   };
 }

@@ -20,7 +20,7 @@ export async function applyBackend(backend: BackendName | undefined): Promise<st
 }
 
 /** Go back to a tfjs backend that applyBackend replaced. */
-export async function restoreBackend(previous: string | undefined): Promise<void> {
+export async function restoreTestBackend(previous: string | undefined): Promise<void> {
   if (previous === undefined) return;
   const ours = previous === 'tensorflow' ? 'node' : previous;
   if (isBackendName(ours)) await useBackend(ours);

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { test, type TestContext } from 'vitest';
 import type { Invariant } from '../check/invariant.ts';
 import type { PropertyResult } from '../property/runner.ts';
-import { applyBackend, restoreBackend } from './backend.ts';
+import { applyBackend, restoreTestBackend } from './backend.ts';
 import { resolveConfig, seedLine, type ConfigOptions, type ResolvedConfig } from './config.ts';
 import { relativeToCwd, runWithDatabase } from './database.ts';
 import { toProperty, type Generators, type SubjectFor } from './generators.ts';
@@ -125,7 +125,7 @@ async function runNumProp<G extends Generators>(
     });
     throw pointAt(new NanhuntFailure(message, result), site, OWN_DIR);
   } finally {
-    await restoreBackend(restore);
+    await restoreTestBackend(restore);
   }
 }
 

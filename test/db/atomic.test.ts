@@ -6,7 +6,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFil
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { isStaleTemp, isTempFile, writeAtomic } from '../../src/core/atomic.ts';
-import { openFailureDatabase, readFailureFile, runProperty } from '../../src/index.ts';
+import { runProperty } from '../../src/index.ts';
+import { openFailureDatabase, readFailureFile } from '../../src/db/index.ts';
 import { logOfProbabilities } from '../fixtures/repro/props.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');

@@ -5,15 +5,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import {
-  openFailureDatabase,
-  probabilities,
-  property,
-  runProperty,
-  tensor,
-  tensorValue,
-  type PropertyResult,
-} from '../../src/index.ts';
+import { probabilities, property, runProperty, tensor, tensorValue, type PropertyResult } from '../../src/index.ts';
+import { openFailureDatabase } from '../../src/db/index.ts';
 import { logOfProbabilities, zeroTimesExp } from '../fixtures/repro/props.ts';
 
 function tempDir(): string {

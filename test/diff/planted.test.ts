@@ -3,7 +3,8 @@
 // backend is right from the exact reference, and name Exp as the first kernel that differs.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { diffProperty, prepareBackends, property, tensor, float32, withReference, diffReport } from '../../src/index.ts';
+import { property, tensor, float32 } from '../../src/index.ts';
+import { diffProperty, prepareBackends, withReference, diffReport } from '../../src/diff/index.ts';
 import { exp } from '../../src/reference/elementwise.ts';
 import { logSumExp } from '../../src/reference/softmax.ts';
 import { expProperty, expWideProperty, plantWasmExp } from '../fixtures/diff/planted.ts';

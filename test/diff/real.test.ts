@@ -3,7 +3,8 @@
 // differential-testing section for the catalog-wide figures.
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { diffProperty, float32, prepareBackends, property, tensor, tensors, withReference, type DiffResult } from '../../src/index.ts';
+import { float32, property, tensor, tensors } from '../../src/index.ts';
+import { diffProperty, prepareBackends, withReference, type DiffResult } from '../../src/diff/index.ts';
 import { elu, sigmoid } from '../../src/reference/elementwise.ts';
 import { matMul, mean } from '../../src/reference/reductions.ts';
 import type { TensorValue } from '../../src/core/tensor-value.ts';

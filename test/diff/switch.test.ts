@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { BackendError, onBackend, prepareBackends, switchBackend } from '../../src/index.ts';
+import { BackendError } from '../../src/index.ts';
+import { onBackend, prepareBackends, switchBackend } from '../../src/diff/index.ts';
 import { resetSwitching } from '../../src/diff/switch.ts';
 
 beforeAll(async () => {

@@ -3,7 +3,9 @@
 // the gradient of conv2d (kernel Conv2DBackpropFilter).
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { diffProperty, diffSummaryLine, float32, prepareBackends, property, runProperty, summaryLine, tensor, tensors, useBackend } from '../../src/index.ts';
+import { float32, property, runProperty, tensor, tensors, useBackend } from '../../src/index.ts';
+import { summaryLine } from '../../src/report/index.ts';
+import { diffProperty, diffSummaryLine, prepareBackends } from '../../src/diff/index.ts';
 import { missingKernels, unsupportedKernel } from '../../src/run/backend.ts';
 import { resultToJson, resultsDocument } from '../../src/report/json.ts';
 import { diffResultToJson } from '../../src/diff/json.ts';

@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as fc from 'fast-check';
-import {
-  classify,
-  float32,
-  FLOAT32_CLASSES,
-  MAX_FLOAT32,
-  MIN_NORMAL,
-  MIN_SUBNORMAL,
-  EXP_OVERFLOW_EDGE,
-  nextUp,
-  type Float32Class,
-} from '../../src/index.ts';
+import { classify, float32, FLOAT32_CLASSES, MAX_FLOAT32, MIN_NORMAL, MIN_SUBNORMAL, EXP_OVERFLOW_EDGE, nextUp, type Float32Class } from '../../src/index.ts';
 
 const SEED = 1234;
 

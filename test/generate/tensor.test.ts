@@ -1,23 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as fc from 'fast-check';
-import {
-  binaryLabels,
-  deserializeValue,
-  float32,
-  gradients,
-  learningRates,
-  logits,
-  oneHotLabels,
-  probabilities,
-  serializeValue,
-  shape,
-  sizeOf,
-  tensor,
-  tensors,
-  tensorValue,
-  weights,
-  type TensorValue,
-} from '../../src/index.ts';
+import { binaryLabels, deserializeValue, float32, gradients, learningRates, logits, oneHotLabels, probabilities, serializeValue, shape, sizeOf, tensor, tensors, tensorValue, weights, type TensorValue } from '../../src/index.ts';
 
 const SEED = 99;
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { failureReport, finite, invariant, noNaN, property, runProperty, tensor, float32, type TensorValue } from '../../src/index.ts';
+import { finite, invariant, noNaN, property, runProperty, tensor, float32, type TensorValue } from '../../src/index.ts';
+import { failureReport } from '../../src/report/index.ts';
 import { resultToJson } from '../../src/report/json.ts';
 import { naiveBce } from '../../properties/examples.ts';
 

@@ -6,7 +6,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import * as fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs';
-import { property, reproScript, runProperty, tensorValue, useBackend, writeRepro, type Property } from '../../src/index.ts';
+import { property, runProperty, tensorValue, useBackend, type Property } from '../../src/index.ts';
+import { reproScript, writeRepro } from '../../src/report/index.ts';
 import { main } from '../../src/cli/main.ts';
 import { logOfProbabilities, sqrtGradient, usesHelper, zeroTimesExp } from '../fixtures/repro/props.ts';
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { BackendError, diffProperty, float32, property, runProperty, tensor, useBackend } from '../../src/index.ts';
+import { BackendError, float32, property, runProperty, tensor, useBackend } from '../../src/index.ts';
+import { diffProperty } from '../../src/diff/index.ts';
 import { activeBackend, missingPackageMessage, tfBackendName, type Importer } from '../../src/run/backend.ts';
 import { prepareBackends } from '../../src/diff/switch.ts';
 

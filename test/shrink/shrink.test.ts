@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs';
-import {
-  float32,
-  isSimpler,
-  property,
-  runProperty,
-  simplerCandidates,
-  tensor,
-  tensors,
-  type TensorValue,
-  EXP_OVERFLOW_EDGE,
-  MAX_FLOAT32,
-} from '../../src/index.ts';
+import { float32, isSimpler, property, runProperty, simplerCandidates, tensor, tensors, type TensorValue, EXP_OVERFLOW_EDGE, MAX_FLOAT32 } from '../../src/index.ts';
 
 /** Greedy shrink of one number with the candidate stream, as fast-check does. */
 function shrinkNumber(x: number, fails: (c: number) => boolean): number {

@@ -6,7 +6,8 @@ import { trainingInputFormatter } from '../../src/train/report.ts';
 import { describe, expect, it } from 'vitest';
 import * as fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs';
-import { failureReport, runProperty, tensorValue } from '../../src/index.ts';
+import { runProperty, tensorValue } from '../../src/index.ts';
+import { failureReport } from '../../src/report/index.ts';
 import {
   describeDiagnosis,
   diagnose,

@@ -7,7 +7,8 @@ import { describe, expect, it, afterAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { failureReport, propertySeed, runProperty, tensorValue } from '../../src/index.ts';
+import { propertySeed, runProperty, tensorValue } from '../../src/index.ts';
+import { failureReport } from '../../src/report/index.ts';
 import {
   formatTrainingConfig,
   replayTraining,

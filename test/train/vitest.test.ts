@@ -6,7 +6,8 @@ import { trainingInputFormatter } from '../../src/train/report.ts';
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { numProp } from '../../src/vitest/index.ts';
-import { failureReport, runProperty, property } from '../../src/index.ts';
+import { runProperty, property } from '../../src/index.ts';
+import { failureReport } from '../../src/report/index.ts';
 import { trainingConfig, trainingFinite, trainingSubject, type ModelFactory } from '../../src/train/index.ts';
 
 const model: ModelFactory = ({ inputShape, outputUnits, seed }) =>

@@ -1,0 +1,12 @@
+/**
+ * `nanhunt/report`: what nanhunt tells people and CI about results — text reports, the JSON,
+ * JUnit and HTML report files, standalone repro scripts, and the CI gate with its baseline.
+ */
+export { failureReport, summaryLine, replayCommand, formatInputs, formatProvenance, type ReportContext, type InputFormatter } from './format.ts';
+export { resultsDocument, REPORT_SCHEMA_FILE, type RunInfo } from './json.ts';
+export { junitXml } from './junit.ts';
+export { htmlReport } from './html.ts';
+export { errorPlotSvg } from './plot.ts';
+export { reproScript, writeRepro, type ReproInput, type Repro, type ReproWriter } from './repro.ts';
+export { readBaseline, parseBaseline, formatBaseline, BaselineError, DEFAULT_BASELINE, type Baseline, type BaselineEntry } from '../gate/baseline.ts';
+export { evaluateGate, updateBaseline, verdictOf, type GateResult, type GateVerdict, type EntryOutcome } from '../gate/gate.ts';
