@@ -320,7 +320,7 @@ export function matMulDerivative(a: RefInput, b: RefInput, transposeA = false, t
   return { a: dA, b: dB };
 }
 
-/** Exact derivatives by op name, for {@link import('../check/gradient.ts').gradientMatches}. */
+/** Exact derivatives by op name, for gradientMatches (src/check/gradient.ts). */
 export const derivatives = {
   exp: (x: RefInput, o?: ReferenceOptions) => unaryDerivative('exp', x, o),
   expm1: (x: RefInput, o?: ReferenceOptions) => unaryDerivative('expm1', x, o),

@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { isTensorValue, type TensorValue } from '../core/tensor-value.ts';
-import type { Observation, ReadTensor } from '../check/invariant.ts';
+import type { Observation, ReadTensor } from './observation.ts';
 import { activeBackend, unsupportedKernel, type Unsupported } from './backend.ts';
 
 /** Inputs with every TensorValue replaced by a tf.Tensor. */
