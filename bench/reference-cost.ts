@@ -25,7 +25,7 @@ import { float32 } from '../src/generate/float32.ts';
 import { tensor } from '../src/generate/tensor.ts';
 import { tensorValue, type TensorValue } from '../src/core/tensor-value.ts';
 import * as reference from '../src/reference/index.ts';
-import { type ExactTensor } from '../src/reference/index.ts';
+import type { ExactTensor } from '../src/reference/index.ts';
 import { median, normal, rng } from './lib.ts';
 
 export type ReferenceOp = 'softmax' | 'log1p';

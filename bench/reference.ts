@@ -15,7 +15,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs';
 import * as reference from '../src/reference/index.ts';
-import { type ExactTensor } from '../src/reference/index.ts';
+import type { ExactTensor } from '../src/reference/index.ts';
 import { measureError } from '../src/check/error.ts';
 import { normal, rng } from './lib.ts';
 

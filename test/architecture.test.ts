@@ -11,7 +11,7 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 const SRC = path.join(ROOT, 'src');
 
 /** The layers, bottom first: a folder may import its own files and the folders before it. */
-export const LAYERS = ['core', 'shrink', 'generate', 'reference', 'run', 'check', 'explain', 'property', 'catalog', 'gate', 'db', 'report', 'diff', 'train', 'vitest', 'cli'];
+const LAYERS = ['core', 'shrink', 'generate', 'reference', 'run', 'check', 'explain', 'property', 'catalog', 'gate', 'db', 'report', 'diff', 'train', 'vitest', 'cli'];
 
 function files(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {

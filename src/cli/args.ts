@@ -42,7 +42,7 @@ export function parseArgs<const S extends FlagSpec>(argv: readonly string[], spe
       flags[name] = true;
       continue;
     }
-    let value: string | undefined = eq === -1 ? argv[++i] : arg.slice(eq + 1);
+    const value: string | undefined = eq === -1 ? argv[++i] : arg.slice(eq + 1);
     if (value === undefined || (eq === -1 && value.startsWith('--'))) throw new UsageError(`--${name} needs a value`);
     if (kind === 'int') {
       if (!/^-?\d+$/.test(value)) throw new UsageError(`--${name} must be an integer, got '${value}'`);

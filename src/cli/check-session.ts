@@ -160,7 +160,9 @@ export class CheckSession {
 
     const expected = gate.verdicts.filter((v) => v === 'expected').length;
     const others = new Map<string, number>();
-    results.forEach((r, i) => gate.verdicts[i] === 'other' && others.set(r.status, (others.get(r.status) ?? 0) + 1));
+    results.forEach((r, i) => {
+      if (gate.verdicts[i] === 'other') others.set(r.status, (others.get(r.status) ?? 0) + 1);
+    });
     p.gap();
     if (expected > 0) p.info(`${expected} expected failure${expected === 1 ? '' : 's'} (shipped examples of bugs) counted as passed`);
     if (others.size > 0) p.info(`not counted: ${[...others].map(([s, n]) => `${n} ${s}`).join(', ')}`);
@@ -220,7 +222,7 @@ export class CheckSession {
         notRun: gate.entries.filter((e) => e.state === 'not-run').length,
       },
     });
-    const json = JSON.stringify(doc, null, 2) + '\n';
+    const json = `${JSON.stringify(doc, null, 2)}\n`;
     const dir = path.resolve(this.cwd, this.flags.reports ?? DEFAULT_REPORTS_DIR);
     const files: [string, string][] = [
       [path.join(dir, 'nanhunt.json'), json],

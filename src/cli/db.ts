@@ -2,6 +2,7 @@
  * `nanhunt db list` and `nanhunt db prune`: look after the failure database; and how `check`'s
  * --db / --no-db / --repro / --no-repro flags (and NANHUNT_DATABASE) become a check session.
  */
+import type { Property } from '../property/property.ts';
 import path from 'node:path';
 import { BackendError, useBackend } from '../run/backend.ts';
 import { DEFAULT_DB_DIR, openFailureDatabase, type SavedFailure } from '../db/database.ts';
@@ -119,7 +120,7 @@ async function pruneCommand(argv: readonly string[], io: Io): Promise<number> {
         continue;
       }
       for (const f of failures) {
-        let property;
+        let property: Property;
         try {
           ({ property } = await loadRecordedProperty(f.record, {
             failureFile: f.file,

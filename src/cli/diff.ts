@@ -80,7 +80,7 @@ export async function diffCommand(argv: readonly string[], io: Io): Promise<numb
       context,
     );
     try {
-      writeAtomic(flags.json as string, JSON.stringify(doc, null, 2) + '\n');
+      writeAtomic(flags.json as string, `${JSON.stringify(doc, null, 2)}\n`);
     } catch (e) {
       io.err(`nanhunt: cannot write ${flags.json}: ${(e as Error).message}`);
       return 2;

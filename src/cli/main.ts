@@ -58,8 +58,8 @@ export function usage(): string {
 }
 
 const consoleIo: Io = {
-  out: (line) => process.stdout.write(line + '\n'),
-  err: (line) => process.stderr.write(line + '\n'),
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
   stream: process.stdout,
 };
 

@@ -4,6 +4,7 @@
  * is missing, unreadable or malformed, or its property cannot be loaded. A file recorded on another
  * backend or another version of tfjs or nanhunt says so before the replay.
  */
+import type { Property } from '../property/property.ts';
 import * as tf from '@tensorflow/tfjs';
 import { BackendError, useBackend } from '../run/backend.ts';
 import { failureReport } from '../report/format.ts';
@@ -37,7 +38,7 @@ export async function replayFailureCommand(argv: readonly string[], io: Io): Pro
   };
 
   let saved: SavedFailure;
-  let property;
+  let property: Property;
   try {
     saved = readFailureFile(file);
     ({ property } = await loadRecordedProperty(saved.record, {

@@ -7,7 +7,7 @@
  * Every write is atomic; a corrupt or foreign file in the directory is reported once (through
  * `warn`) and skipped, never fatal. Everything is synchronous.
  */
-import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { serializeValue } from '../core/tensor-value.ts';
@@ -149,7 +149,7 @@ function byRecency(a: SavedFailure, b: SavedFailure): number {
 /** Open (without creating) the failure database in `dir`. */
 export function openFailureDatabase(dir: string = DEFAULT_DB_DIR, options: FailureDatabaseOptions = {}): FailureDatabase {
   const root = path.resolve(options.cwd ?? process.cwd(), dir);
-  const warn = options.warn ?? ((m: string) => process.stderr.write(m + '\n'));
+  const warn = options.warn ?? ((m: string) => process.stderr.write(`${m}\n`));
   const now = options.now ?? (() => new Date());
   const environment = options.environment ?? (() => currentEnvironment());
   const cache = new Map<string, { mtimeMs: number; size: number; entry: SavedFailure | DbProblem }>();
@@ -189,7 +189,7 @@ export function openFailureDatabase(dir: string = DEFAULT_DB_DIR, options: Failu
         continue;
       }
       if (name.startsWith('.')) continue;
-      let st;
+      let st: Stats;
       try {
         st = statSync(file);
       } catch {

@@ -265,7 +265,7 @@ function inlineJson(value: unknown): string {
 export function compactJson(value: unknown, width = 160, indent = '', used = indent.length): string {
   const inline = inlineJson(value);
   if (value === null || typeof value !== 'object' || used + inline.length <= width) return inline;
-  const inner = indent + '  ';
+  const inner = `${indent}  `;
   if (Array.isArray(value)) {
     if (value.length === 0) return '[]';
     return `[\n${value.map((v) => inner + compactJson(v, width, inner)).join(',\n')}\n${indent}]`;
@@ -281,5 +281,5 @@ export function compactJson(value: unknown, width = 160, indent = '', used = ind
 
 /** The failure file's text: JSON, compact where it stays readable. */
 export function recordText(record: FailureRecord): string {
-  return compactJson(record) + '\n';
+  return `${compactJson(record)}\n`;
 }

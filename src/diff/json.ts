@@ -113,7 +113,9 @@ export function diffResultToJson(r: DiffResult, context: DiffContext = {}): Diff
   const d = r.disagreement;
   const e = d?.element;
   const errors: Record<string, string> = {};
-  if (d?.errors) d.errors.forEach((m, i) => m !== undefined && (errors[d.backends[i]!] = m));
+  d?.errors?.forEach((m, i) => {
+    if (m !== undefined) errors[d.backends[i]!] = m;
+  });
   return {
     name: r.name,
     status: r.status,

@@ -116,7 +116,9 @@ export function judge(d: Disagreement, inputs: unknown, reference: Reference, to
   const rounded = Math.fround(exact);
   const ulps: Record<string, number> = {};
   // src/check/error.ts's measure: a correctly rounded overflow is exact, NaN where the answer is defined is worst
-  d.backends.forEach((b, i) => (ulps[b] = measureError(e.values[i]!, exact, kind).ulps));
+  d.backends.forEach((b, i) => {
+    ulps[b] = measureError(e.values[i]!, exact, kind).ulps;
+  });
   const right = d.backends.filter((b) => ulps[b]! <= tolerance.ulps);
   const [a, b] = d.backends;
   const closest = ulps[a]! < ulps[b]! ? a : ulps[b]! < ulps[a]! ? b : undefined;

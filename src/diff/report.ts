@@ -93,7 +93,9 @@ export function diffReport(r: DiffResult, context: DiffContext = {}): string {
     const [k0, k1] = v.kernels;
     const name = k0 === k1 ? k0 : !k0 || !k1 ? `${k0 || k1} (${v.backends[k0 ? 1 : 0]} ran no kernel there)` : `${k0} / ${k1}`;
     lines.push(`  first differing kernel: #${v.step} ${name}`);
-    v.backends.forEach((b, i) => lines.push(`    ${`${b}:`.padEnd(width)} ${v.calls[i]}`));
+    v.backends.forEach((b, i) => {
+      lines.push(`    ${`${b}:`.padEnd(width)} ${v.calls[i]}`);
+    });
   }
   lines.push(`  seed ${r.seed}${r.path ? `, path ${r.path}` : ''} · tolerance ${toleranceText(r.tolerance)}`);
   lines.push(`  replay: ${diffReplayCommand(r, context)}`);

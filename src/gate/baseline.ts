@@ -130,11 +130,11 @@ export function parseBaseline(text: string, file: string): Baseline {
     if (!TOP_KEYS.includes(e.key)) bad(e, `unknown key "${e.key}" (allowed: ${TOP_KEYS.join(', ')})`);
   }
   const format = top.get('format');
-  if (!format || format.value.kind !== 'string' || format.value.value !== BASELINE_FORMAT) {
+  if (format?.value.kind !== 'string' || format.value.value !== BASELINE_FORMAT) {
     bad(format ?? doc, `not a nanhunt baseline: needs "format": "${BASELINE_FORMAT}"`);
   }
   const version = top.get('version');
-  if (!version || version.value.kind !== 'number') return bad(version ?? doc, 'needs "version": 1');
+  if (version?.value.kind !== 'number') return bad(version ?? doc, 'needs "version": 1');
   if (version.value.value !== BASELINE_VERSION) {
     bad(version, `version ${version.value.value} is not supported (this nanhunt reads version ${BASELINE_VERSION})`);
   }

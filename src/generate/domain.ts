@@ -113,7 +113,9 @@ export function oneHotLabels(options: OneHotOptions = {}): fc.Arbitrary<TensorVa
   if (bmin < 1 || cmin < 1 || bmax < bmin || cmax < cmin) throw new RangeError('oneHotLabels: batch and classes need 1 <= min <= max');
   const build = (rows: number[], classes: number): TensorValue => {
     const data = new Array<number>(rows.length * classes).fill(0);
-    rows.forEach((c, r) => (data[r * classes + c] = 1));
+    rows.forEach((c, r) => {
+      data[r * classes + c] = 1;
+    });
     return tensorValue([rows.length, classes], data);
   };
   const hotOf = (t: TensorValue): number[] | undefined => {

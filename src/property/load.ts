@@ -6,7 +6,7 @@
  * Loading returns data: each property beside its origin (module file, export name, index). Nothing
  * is remembered on the side; whoever saves a failure passes the origin along.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { InputError } from '../core/errors.ts';
@@ -38,7 +38,7 @@ const MODULE = /\.(ts|mts|js|mjs)$/;
 const SKIP = /(\.d\.ts|\.test\.[mc]?[jt]s|\.spec\.[mc]?[jt]s)$/;
 
 function modulesUnder(target: string): string[] {
-  let st;
+  let st: Stats;
   try {
     st = statSync(target);
   } catch {

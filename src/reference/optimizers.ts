@@ -49,7 +49,7 @@ interface Step {
   readonly outputs: readonly [string, Update][];
 }
 
-function run(fn: string, step: Step, o: ResolvedOptions): Record<string, ExactTensor> {
+function run(_fn: string, step: Step, o: ResolvedOptions): Record<string, ExactTensor> {
   const value = step.inputs.value!;
   const n = value.size;
   const names = Object.keys(step.inputs);

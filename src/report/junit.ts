@@ -55,7 +55,7 @@ export function junitFailureMessage(r: PropertyResult, formatters: readonly Inpu
   const input = formatInputs(r.counterexample, '', formatters)
     .map((l) => l.trim())
     .join(', ');
-  return `${what}; minimal input: ${input.length > 2000 ? input.slice(0, 2000) + '…' : input}`;
+  return `${what}; minimal input: ${input.length > 2000 ? `${input.slice(0, 2000)}…` : input}`;
 }
 
 export interface JunitOptions {
@@ -99,7 +99,7 @@ export function junitXml(results: readonly PropertyResult[], gate: GateResult, o
         `<failure${attrs({ message: `passed, but still listed in baseline ${gate.baselineFile} (--strict): ${listed}; remove the entry (npx nanhunt baseline)`, type: 'baseline' })}/>`,
       );
     } else if (verdict === 'expected') {
-      body.push(`<system-out>${xmlText('Expected failure (a shipped example of a bug):\n' + failureReport(r, context))}</system-out>`);
+      body.push(`<system-out>${xmlText(`Expected failure (a shipped example of a bug):\n${failureReport(r, context)}`)}</system-out>`);
     }
     return body.length === 0 ? `    ${head}/>` : `    ${head}>\n${body.map((b) => `      ${b}`).join('\n')}\n    </testcase>`;
   });

@@ -79,7 +79,7 @@ export function inputScale(inputs: readonly number[]): Scale {
     return { kind: 'linear', position: (x) => x, lo: min, hi: max, ticks };
   }
   const position = (x: number) => float32Ordinal(Math.fround(x));
-  let lo = position(min);
+  const lo = position(min);
   let hi = position(max);
   if (lo === hi) hi = lo + 1;
   // ticks at 0 and at ±powers of ten, thinned to at most ~9

@@ -123,7 +123,7 @@ export class Progress {
     this.lastBlank = text === '';
     if (this.live) {
       this.clearStatus();
-      this.options.stream!.write(text + '\n');
+      this.options.stream!.write(`${text}\n`);
       if (this.current !== undefined) this.drawStatus();
     } else this.sink.out(text);
   }
@@ -166,7 +166,11 @@ export class Progress {
     if (!this.live) return p;
     const subject = p.subject;
     const tick = () => this.tick();
-    return Object.freeze({ ...p, subject: (inputs: Parameters<typeof subject>[0]) => (tick(), subject(inputs)) }) as Property<I>;
+    return Object.freeze({ ...p, subject: (inputs: Parameters<typeof subject>[0]) => {
+        tick();
+        return subject(inputs);
+      },
+    }) as Property<I>;
   }
 
   /** A property finished: its line (and details when verbose). */
@@ -220,7 +224,7 @@ export class Progress {
   private drawStatus(): void {
     const width = Math.max(20, (this.options.stream?.columns ?? 80) - 1);
     let text = `▸ ${this.statusText()}`;
-    if (text.length > width) text = text.slice(0, width - 1) + '…';
+    if (text.length > width) text = `${text.slice(0, width - 1)}…`;
     this.options.stream!.write(`\r\x1b[2K${this.paint('cyan', text)}`);
     this.statusShown = true;
     this.lastDraw = this.now();

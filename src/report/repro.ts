@@ -201,12 +201,12 @@ function wrapList(items: readonly string[], indent: string, width = 100): string
   for (const item of items) {
     const next = line === '' ? item : `${line}, ${item}`;
     if (next.length > width && line !== '') {
-      lines.push(line + ',');
+      lines.push(`${line},`);
       line = item;
     } else line = next;
   }
   if (line !== '') lines.push(line);
-  return lines.length <= 1 ? lines.join('') : `\n${lines.map((l) => indent + '  ' + l).join('\n')}\n${indent}`;
+  return lines.length <= 1 ? lines.join('') : `\n${lines.map((l) => `${indent}  ${l}`).join('\n')}\n${indent}`;
 }
 
 function tensorLiteral(t: TensorValue, indent: string): string {
@@ -246,7 +246,11 @@ function collectTensors(value: unknown, parts: (string | number)[], taken: Set<s
     if (!out.has(value)) out.set(value, { name: identifierFor(parts, taken), path: pathName(parts), value });
     return;
   }
-  if (Array.isArray(value)) value.forEach((v, i) => collectTensors(v, [...parts, i], taken, out));
+  if (Array.isArray(value)) {
+    value.forEach((v, i) => {
+      collectTensors(v, [...parts, i], taken, out);
+    });
+  }
   else if (value !== null && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) collectTensors(v, [...parts, k], taken, out);
   }
@@ -333,7 +337,7 @@ export function reproScript(input: ReproInput): Repro {
     `Found by nanhunt${input.versions?.nanhunt ? ` ${input.versions.nanhunt}` : ''} with @tensorflow/tfjs ${tfjsVersion} on backend ${result.backend}`,
     `(seed ${result.seed}${result.path ? `, path ${result.path}` : ''})`,
   ].join(' ');
-  lines.push(...comment(found + (input.failureFile ? `; saved failure: ${input.failureFile}` : '') + '.'));
+  lines.push(...comment(`${found + (input.failureFile ? `; saved failure: ${input.failureFile}` : '')}.`));
   const run = input.scriptFile ? shownPath(input.scriptFile) : '<this file>';
   lines.push(...comment(`Run: npx tsx ${run}. It prints every output and says which values are NaN or ±Infinity;`));
   lines.push(...comment('it exits 1 when one is.'));

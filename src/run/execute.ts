@@ -250,6 +250,6 @@ function releaseTape(): void {
 }
 
 export function errorText(e: unknown): string {
-  if (e instanceof Error) return `${e.name && e.name !== 'Error' ? e.name + ': ' : ''}${e.message}`;
+  if (e instanceof Error) return `${e.name && e.name !== 'Error' ? `${e.name}: ` : ''}${e.message}`;
   return String(e);
 }

@@ -20,7 +20,7 @@
 import * as fc from 'fast-check';
 import { uniform } from '../generate/elements.ts';
 import { MIN_SUBNORMAL } from '../core/float32.ts';
-import { tensorValue, type TensorValue } from '../core/tensor-value.ts';
+import { tensorValue, } from '../core/tensor-value.ts';
 import { keepSubsets, sliceAxis, withElement } from '../shrink/shrink-tensor.ts';
 import { isSimpler } from '../shrink/simplify-number.ts';
 import {

@@ -48,7 +48,7 @@ export function formatTrainingConfig(c: TrainingConfig, indent = '    '): string
   for (const l of plan) {
     rows.push([String(l.position), l.label.slice(l.label.indexOf(' ') + 1), `[${l.outputShape.join(', ')}]`, String(l.params), l.role === 'head' ? 'head' : l.role === 'flatten' ? '(inserted)' : '']);
   }
-  lines.push(...table(rows, indent + '  '));
+  lines.push(...table(rows, `${indent}  `));
   lines.push(`${indent}init ${describeInit(c.init)} (seed ${c.seed}), ${c.init.biases ? 'biases from the same initializer' : 'biases 0'}`);
   lines.push(`${indent}optimizer ${describeOptimizer(c.optimizer)}${c.gradientScale !== 1 ? `, gradients × ${n(c.gradientScale)}` : ''}`);
   lines.push(`${indent}loss ${c.loss} · batch ${c.batchSize} · steps ${c.steps}`);
@@ -73,7 +73,7 @@ export const trainingInputFormatter: InputFormatter = (value, indent) => {
   // a configuration among a tuple or record of inputs (the vitest helpers' form)
   if (value === null || typeof value !== 'object' || !Object.values(value).some(isTrainingConfig)) return undefined;
   return Object.entries(value).flatMap(([k, v]) =>
-    isTrainingConfig(v) ? [`${indent}${Array.isArray(value) ? `[${k}]` : k}:`, ...formatTrainingConfig(v, indent + '  ')] : formatInputs({ [k]: v }, indent),
+    isTrainingConfig(v) ? [`${indent}${Array.isArray(value) ? `[${k}]` : k}:`, ...formatTrainingConfig(v, `${indent}  `)] : formatInputs({ [k]: v }, indent),
   );
 };
 
@@ -81,14 +81,15 @@ export const trainingInputFormatter: InputFormatter = (value, indent) => {
 export function replayTraining(config: TrainingConfig, hooks: TrainingHooks = {}): { trace: TrainingTrace; diagnosis?: Diagnosis } {
   const before = tf.memory().numTensors;
   const live = materialize(config) as unknown as LiveTrainingConfig;
+  let trace: TrainingTrace;
   try {
-    const trace = runTraining(live, hooks);
-    const diagnosis = diagnose(trace);
-    return diagnosis ? { trace, diagnosis } : { trace };
+    trace = runTraining(live, hooks);
   } finally {
     tf.dispose([live.data.x, live.data.y]);
-    if (tf.memory().numTensors !== before) throw new Error(`replayTraining leaked ${tf.memory().numTensors - before} tensors`);
   }
+  if (tf.memory().numTensors !== before) throw new Error(`replayTraining leaked ${tf.memory().numTensors - before} tensors`);
+  const diagnosis = diagnose(trace);
+  return diagnosis ? { trace, diagnosis } : { trace };
 }
 
 /** Per-step lines of a trace: loss, largest layer output, largest gradient and weight, non-finite marks. */
@@ -101,7 +102,9 @@ export function formatTrace(trace: TrainingTrace, indent = '    ', limit = 12): 
     const i = steps.indexOf(s);
     const bad: string[] = [];
     if (s.input.nonFinite) bad.push('data');
-    s.layers.forEach((l, k) => l.nonFinite && bad.push(trace.layers[k]!.split(' ')[0]!));
+    s.layers.forEach((l, k) => {
+      if (l.nonFinite) bad.push(trace.layers[k]!.split(' ')[0]!);
+    });
     if (!Number.isFinite(s.loss)) bad.push('loss');
     if (s.grads.some((x, k) => x.nonFinite || s.applied[k]!.nonFinite)) bad.push('grad');
     if (s.weights.some((x) => x.nonFinite)) bad.push('weights');

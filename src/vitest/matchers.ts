@@ -144,7 +144,8 @@ function recordMatcherRun(run: MatcherRunMeta): void {
   const test = TestRunner.getCurrentTest();
   if (!test) return;
   const meta = test.meta as { nanhuntMatchers?: MatcherRunMeta[] };
-  (meta.nanhuntMatchers ??= []).push(run);
+  meta.nanhuntMatchers ??= [];
+  meta.nanhuntMatchers.push(run);
 }
 
 function runMatcherProperty(

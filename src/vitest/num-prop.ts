@@ -155,6 +155,7 @@ export type NumProp = <const G extends Generators>(name: string, inputs: G, subj
 export const numProp: NumProp & { readonly only: NumProp; readonly skip: NumProp; readonly fails: NumProp } = Object.assign(
   define((n, f, t) => test(n, f, t)),
   {
+    // biome-ignore lint/suspicious/noFocusedTests: numProp.only is the public mirror of test.only, not a focused test
     only: define((n, f, t) => test.only(n, f, t)),
     skip: define((n, f, t) => test.skip(n, f, t)),
     fails: define((n, f, t) => test.fails(n, f, t)),

@@ -54,7 +54,7 @@ describe('catalog coverage', () => {
     expect(doc.split(CATALOG_BEGIN).length).toBe(2);
     expect(readFileSync(new URL('../../README.md', import.meta.url), 'utf8')).not.toContain(CATALOG_BEGIN);
     expect(() => updateCatalogDoc('# no table here', OP_TABLE)).toThrow(/no catalog block/);
-    expect(() => updateCatalogDoc(doc + '\n' + catalogMarkdown(OP_TABLE), OP_TABLE)).toThrow(/more than one catalog block/);
+    expect(() => updateCatalogDoc(`${doc}\n${catalogMarkdown(OP_TABLE)}`, OP_TABLE)).toThrow(/more than one catalog block/);
   });
 });
 

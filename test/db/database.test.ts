@@ -7,7 +7,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { probabilities, property, runProperty, tensor, tensorValue, type PropertyResult } from '../../src/index.ts';
 import { openFailureDatabase } from '../../src/db/index.ts';
-import { logOfProbabilities, zeroTimesExp } from '../fixtures/repro/props.ts';
+import { zeroTimesExp } from '../fixtures/repro/props.ts';
 
 function tempDir(): string {
   return mkdtempSync(path.join(tmpdir(), 'nanhunt-db-'));
@@ -123,7 +123,11 @@ describe('failure database', () => {
   it('keeps one file per minimal case, its first-seen time, and lists the most recently seen first', () => {
     const dir = tempDir();
     let clock = Date.parse('2025-01-01T00:00:00Z');
-    const db = openFailureDatabase(dir, { warn: () => {}, now: () => new Date((clock += 60_000)) });
+    const db = openFailureDatabase(dir, { warn: () => {}, now: () => {
+        clock += 60_000;
+        return new Date(clock);
+      },
+    });
     const r = runProperty(buggy, { seed: 7, runs: 100 });
     const a = db.save(r)!;
     const again = db.save(r)!;

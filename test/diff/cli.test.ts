@@ -37,7 +37,7 @@ describe('nanhunt diff (CLI)', () => {
     const planted = doc.properties.find((p) => p.status === 'disagreed')!;
     expect(planted.counterexample).toEqual({ x: { $tensor: true, shape: [1], dtype: 'float32', values: [11] } });
     expect(planted.disagreement).toMatchObject({ kind: 'value', tensor: 'output', index: 0, values: { cpu: 59874.140625, wasm: 59888.7578125 } });
-    expect(planted.stats['wasm']!.histogram['0']).toBeGreaterThan(0);
+    expect(planted.stats.wasm!.histogram['0']).toBeGreaterThan(0);
     expect(planted.timing.perBackendMs).toHaveProperty('wasm');
     expect(doc.properties.find((p) => p.status === 'unsupported')!.unsupported).toEqual([
       { backend: 'wasm', kernel: 'Einsum', message: "Kernel 'Einsum' not registered for backend 'wasm'" },

@@ -29,7 +29,7 @@ const scratch = () => mkdtempSync(path.join(tmpdir(), 'nanhunt-gate-'));
 const check = (cwd: string, ...args: string[]) => nanhunt(cwd, 'check', '--properties', FIXTURE, '--seed', '5', ...args);
 
 function baselineFile(...findings: object[]): string {
-  return JSON.stringify({ format: 'nanhunt-baseline', version: 1, findings }, null, 2) + '\n';
+  return `${JSON.stringify({ format: 'nanhunt-baseline', version: 1, findings }, null, 2)}\n`;
 }
 
 describe('nanhunt baseline + check as a CI gate', () => {

@@ -72,7 +72,7 @@ describe('runProperty', () => {
     );
     expect(r.status).toBe('errored');
     expect(r.failure).toMatchObject({ kind: 'error', stage: 'leak', message: expect.stringContaining('leaked 1 tensor') });
-    kept.forEach((t) => t.dispose());
+    for (const t of kept) t.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });
 

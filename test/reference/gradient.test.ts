@@ -9,7 +9,7 @@ import { checkGradient, expectedGradient, gradientMatches } from '../../src/chec
 import type { Observation } from '../../src/check/invariant.ts';
 import { tensorValue, type TensorValue } from '../../src/core/tensor-value.ts';
 import * as reference from '../../src/reference/index.ts';
-import { type ExactTensor } from '../../src/reference/index.ts';
+import type { ExactTensor } from '../../src/reference/index.ts';
 
 const tv = (values: ArrayLike<number>, shape: number[] = [values.length]): TensorValue => tensorValue(shape, values);
 const D = reference.derivatives;

@@ -107,7 +107,7 @@ describe('repro script text', () => {
     const rel = path.relative(OUT, path.join(ROOT, 'test/fixtures/repro/props.ts')).split(path.sep).join('/');
     expect(r2.text).toContain(`//   import { usesHelper } from '${rel}';`);
     expect(r2.text).toContain('//   const subject = usesHelper.subject;');
-    expect(r2.text).toMatch(/^  const x = tf\.tensor\(\[[^\]]*\], \[2\], 'float32'\);$/m); // the inputs are still built
+    expect(r2.text).toMatch(/^ {2}const x = tf\.tensor\(\[[^\]]*\], \[2\], 'float32'\);$/m); // the inputs are still built
   });
 });
 

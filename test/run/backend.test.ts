@@ -60,7 +60,7 @@ describe('an optional backend package that is present (simulated with the import
   // backend instance without kernels, so every op is "not registered for backend 'tensorflow'".
   const fakeTfjsNode: Importer = async (spec) => {
     expect(spec).toBe('@tensorflow/tfjs-node');
-    if (!tf.engine().registryFactory['tensorflow']) {
+    if (!tf.engine().registryFactory.tensorflow) {
       const Cpu = tf.findBackend('cpu')!.constructor as new () => tf.KernelBackend;
       tf.registerBackend('tensorflow', () => new Cpu());
     }

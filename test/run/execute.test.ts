@@ -61,7 +61,7 @@ describe('execute()', () => {
       return tf.sum(x);
     }, { x });
     expect(out).toMatchObject({ kind: 'error', stage: 'leak', message: expect.stringContaining('leaked 2 tensors') });
-    kept.forEach((t) => t.dispose());
+    for (const t of kept) t.dispose();
     expect(tf.memory().numTensors).toBe(before);
     const v = execute(({ x }: { x: tf.Tensor }) => tf.variable(x).add(1), { x });
     expect(v).toMatchObject({ kind: 'error', stage: 'leak', message: expect.stringContaining('variables') });

@@ -71,7 +71,7 @@ describe('training reports', () => {
     const text = failureReport(r, { formatters: [trainingInputFormatter] });
     expect(text).toContain("Property 'training: unscaled feature with SGD' failed (expected)");
     expect(text).toContain('training stays finite: step ');
-    expect(text).toMatch(/minimal input:\n {4}training configuration: \d+ layers?, \d+ parameters\n {6}#  layer +output +params\n/);
+    expect(text).toMatch(/minimal input:\n {4}training configuration: \d+ layers?, \d+ parameters\n {6}# {2}layer +output +params\n/);
     expect(text).toMatch(/\d+\s+dense\(1, linear\)\s+\[1\]\s+2\s+head/);
     expect(text).toMatch(/data 1 row × 1 feature, feature scales \[\d+\]/);
     const full = trainingReport(r);
