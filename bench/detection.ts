@@ -53,7 +53,14 @@ export interface DetectionOptions {
   timeLimitMs?: number;
 }
 
-function search(prop: Property<unknown>, arbitrary: fc.Arbitrary<unknown>, seeds: number, runs: number, timeLimitMs: number, finiteOnly: boolean): DetectionRate {
+function search(
+  prop: Property<unknown>,
+  arbitrary: fc.Arbitrary<unknown>,
+  seeds: number,
+  runs: number,
+  timeLimitMs: number,
+  finiteOnly: boolean,
+): DetectionRate {
   let found = 0;
   let interrupted = 0;
   const toFirst: number[] = [];

@@ -226,7 +226,19 @@ export function formatBench(r: BenchReport): string {
     lines.push('   (same arbitrary and seeds, interleaved rounds, medians; ratio = nanhunt / hand on wall time and on CPU time; goal: CPU-time ratio >= 0.8)');
     lines.push(
       table([
-        ['backend', 'op', 'elements', 'nanhunt runs/s', 'hand runs/s', 'ratio', 'ratio range', 'ratio (CPU time)', 'overhead us/run', 'generation share', 'goal'],
+        [
+          'backend',
+          'op',
+          'elements',
+          'nanhunt runs/s',
+          'hand runs/s',
+          'ratio',
+          'ratio range',
+          'ratio (CPU time)',
+          'overhead us/run',
+          'generation share',
+          'goal',
+        ],
         ...r.overhead.map((o) => [
           o.backend,
           o.op,
@@ -244,7 +256,10 @@ export function formatBench(r: BenchReport): string {
     );
   }
   if (r.minimal.length > 0) {
-    lines.push('', '2. Time to a minimal counterexample (runProperty as nanhunt check runs it, provenance on; medians over global seeds 0..n-1; goal: CPU ms < 2,000 on cpu)');
+    lines.push(
+      '',
+      '2. Time to a minimal counterexample (runProperty as nanhunt check runs it, provenance on; medians over global seeds 0..n-1; goal: CPU ms < 2,000 on cpu)',
+    );
     lines.push(
       table([
         ['backend', 'scenario', 'found', 'runs to failure', 'shrinks', 'wall ms', 'max wall ms', 'CPU ms', 'goal', 'minimal case (global seed 0)'],
@@ -270,7 +285,10 @@ export function formatBench(r: BenchReport): string {
   if (r.detection.length > 0) {
     const d0 = r.detection[0]!;
     const seeds = r.detection.find((d) => d.nanhunt)?.nanhunt?.seeds ?? 0;
-    lines.push('', `3. Detection power: seeds (of ${seeds}; training scenarios may use fewer) whose search of ${d0.runsPerSeed} runs finds the failure, on ${d0.backend}`);
+    lines.push(
+      '',
+      `3. Detection power: seeds (of ${seeds}; training scenarios may use fewer) whose search of ${d0.runsPerSeed} runs finds the failure, on ${d0.backend}`,
+    );
     lines.push('   plain = fc.float32Array() with fast-check defaults (NaN/Infinity included); finite inputs = counting only failures on all-finite inputs');
     lines.push(
       table([
@@ -287,7 +305,20 @@ export function formatBench(r: BenchReport): string {
     lines.push('', '4. Leaks and memory: a softmax property at 64 elements, after a warm-up and a GC');
     lines.push(
       table([
-        ['backend', 'runs', 'tensors start', 'tensors end', 'leaked', 'RSS start MB', 'RSS end MB', 'RSS max MB', 'RSS growth', 'heap MB start/end', 'runs/s', 'goal'],
+        [
+          'backend',
+          'runs',
+          'tensors start',
+          'tensors end',
+          'leaked',
+          'RSS start MB',
+          'RSS end MB',
+          'RSS max MB',
+          'RSS growth',
+          'heap MB start/end',
+          'runs/s',
+          'goal',
+        ],
         ...r.memory.map((x) => [
           x.backend,
           x.runs.toLocaleString('en-US'),
@@ -310,7 +341,19 @@ export function formatBench(r: BenchReport): string {
     lines.push('   check = the matchesReference invariant (reference + comparison); CPU time per call, medians over interleaved rounds');
     lines.push(
       table([
-        ['backend', 'op', 'inputs', 'op us', 'reference us', 'reference / op', '(wall)', 'check us', 'check / op', 'BigNumber elements/call', 'inputs out of tolerance'],
+        [
+          'backend',
+          'op',
+          'inputs',
+          'op us',
+          'reference us',
+          'reference / op',
+          '(wall)',
+          'check us',
+          'check / op',
+          'BigNumber elements/call',
+          'inputs out of tolerance',
+        ],
         ...r.reference.map((x) => [
           x.backend,
           x.op,

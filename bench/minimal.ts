@@ -73,7 +73,10 @@ function describeFailure(r: ReturnType<typeof runProperty>): string {
 
 /** A one-line form of a minimal case: tensors as the report prints them, training configurations abridged. */
 export function compact(value: unknown): string {
-  if (!isTrainingConfig(value)) return formatInputs(value, '').map((l) => l.trim()).join('; ');
+  if (!isTrainingConfig(value))
+    return formatInputs(value, '')
+      .map((l) => l.trim())
+      .join('; ');
   const c = value as TrainingConfig;
   const layers = layerPlan(c).map((l) => l.label.slice(l.label.indexOf(' ') + 1));
   const o = c.optimizer;
@@ -130,7 +133,12 @@ export function measureMinimal(scenario: Scenario, options: MinimalOptions): Min
       wallMs,
       cpuMs: (cpu.user + cpu.system) / 1000,
       failure: describeFailure(result),
-      minimal: result.counterexample === undefined ? '' : formatInputs(result.counterexample, '').map((l) => l.trim()).join('; '),
+      minimal:
+        result.counterexample === undefined
+          ? ''
+          : formatInputs(result.counterexample, '')
+              .map((l) => l.trim())
+              .join('; '),
       summary: result.counterexample === undefined ? '' : compact(result.counterexample),
     });
   }

@@ -64,7 +64,6 @@ export interface ReferenceCostRow {
   checkFailures: number;
 }
 
-
 function inputsFor(op: ReferenceOp, family: 'ordinary' | 'nanhunt', n: number, count: number): TensorValue[] {
   if (family === 'ordinary') {
     const r = rng(op === 'softmax' ? 12345 : 54321);

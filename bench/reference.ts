@@ -34,7 +34,6 @@ async function setBackend(name: string): Promise<void> {
   if ('firstUse' in b) b.firstUse = false; // no "install tfjs-node" banner
 }
 
-
 function time(fn: () => void, minMs = 400): number {
   for (let i = 0; i < 20; i++) fn();
   let n = 0;
@@ -51,13 +50,25 @@ function time(fn: () => void, minMs = 400): number {
 async function bench(): Promise<void> {
   await setBackend(backendName);
   const cores = os.availableParallelism?.() ?? os.cpus().length;
-  console.log(`nanhunt reference benchmark: ${cores} cores (${os.cpus()[0]?.model ?? 'unknown cpu'}), node ${process.version}, tfjs ${tf.version.tfjs} ${tf.getBackend()}`);
+  console.log(
+    `nanhunt reference benchmark: ${cores} cores (${os.cpus()[0]?.model ?? 'unknown cpu'}), node ${process.version}, tfjs ${tf.version.tfjs} ${tf.getBackend()}`,
+  );
   console.log('N = 1024 elements; op = tensor + op + dataSync + dispose; reference = one tiered reference call\n');
   const r = rng(12345);
   const N = 1024;
   const cases: { name: string; data: Float32Array; op: (x: tf.Tensor) => tf.Tensor; ref: (x: { shape: number[]; data: Float32Array }) => ExactTensor }[] = [
-    { name: 'softmax, logits ~ N(0, 3^2)', data: Float32Array.from({ length: N }, () => 3 * normal(r)), op: (x) => tf.softmax(x), ref: (x) => reference.softmax(x) },
-    { name: 'softmax, logits ~ N(0, 30^2)', data: Float32Array.from({ length: N }, () => 30 * normal(r)), op: (x) => tf.softmax(x), ref: (x) => reference.softmax(x) },
+    {
+      name: 'softmax, logits ~ N(0, 3^2)',
+      data: Float32Array.from({ length: N }, () => 3 * normal(r)),
+      op: (x) => tf.softmax(x),
+      ref: (x) => reference.softmax(x),
+    },
+    {
+      name: 'softmax, logits ~ N(0, 30^2)',
+      data: Float32Array.from({ length: N }, () => 30 * normal(r)),
+      op: (x) => tf.softmax(x),
+      ref: (x) => reference.softmax(x),
+    },
     { name: 'log1p, x ~ U(-1, 10)', data: Float32Array.from({ length: N }, () => -1 + 11 * r()), op: (x) => tf.log1p(x), ref: (x) => reference.log1p(x) },
     {
       name: 'log1p, |x| log-uniform in [1e-30, 1e30]',
@@ -266,13 +277,49 @@ async function errors(): Promise<void> {
     results.push(survey('matMul', got, reference.matMul({ shape: [m, m], data: a }, { shape: [m, m], data: b }), (i) => `C[${Math.floor(i / m)}, ${i % m}]`));
   }
   // Losses (reduction 'none' to see every element, then the default reduction).
-  const lossCases: [string, Gen, Gen, (l: tf.Tensor, p: tf.Tensor, red: tf.Reduction) => tf.Tensor, (l: { shape: number[]; data: Float32Array }, p: { shape: number[]; data: Float32Array }, red: 'none' | 'sumByNonzeroWeights') => ExactTensor][] = [
-    ['meanSquaredError', moderate, moderate, (l, p, red) => tf.losses.meanSquaredError(l, p, undefined, red), (l, p, red) => reference.losses.meanSquaredError(l, p, { reduction: red })],
-    ['absoluteDifference', moderate, moderate, (l, p, red) => tf.losses.absoluteDifference(l, p, undefined, red), (l, p, red) => reference.losses.absoluteDifference(l, p, { reduction: red })],
-    ['huberLoss', moderate, moderate, (l, p, red) => tf.losses.huberLoss(l, p, undefined, 1, red), (l, p, red) => reference.losses.huberLoss(l, p, { reduction: red })],
+  const lossCases: [
+    string,
+    Gen,
+    Gen,
+    (l: tf.Tensor, p: tf.Tensor, red: tf.Reduction) => tf.Tensor,
+    (l: { shape: number[]; data: Float32Array }, p: { shape: number[]; data: Float32Array }, red: 'none' | 'sumByNonzeroWeights') => ExactTensor,
+  ][] = [
+    [
+      'meanSquaredError',
+      moderate,
+      moderate,
+      (l, p, red) => tf.losses.meanSquaredError(l, p, undefined, red),
+      (l, p, red) => reference.losses.meanSquaredError(l, p, { reduction: red }),
+    ],
+    [
+      'absoluteDifference',
+      moderate,
+      moderate,
+      (l, p, red) => tf.losses.absoluteDifference(l, p, undefined, red),
+      (l, p, red) => reference.losses.absoluteDifference(l, p, { reduction: red }),
+    ],
+    [
+      'huberLoss',
+      moderate,
+      moderate,
+      (l, p, red) => tf.losses.huberLoss(l, p, undefined, 1, red),
+      (l, p, red) => reference.losses.huberLoss(l, p, { reduction: red }),
+    ],
     ['logLoss', unit, unit, (l, p, red) => tf.losses.logLoss(l, p, undefined, 1e-7, red), (l, p, red) => reference.losses.logLoss(l, p, { reduction: red })],
-    ['hingeLoss', (r) => (r() < 0.5 ? 0 : 1), moderate, (l, p, red) => tf.losses.hingeLoss(l, p, undefined, red), (l, p, red) => reference.losses.hingeLoss(l, p, { reduction: red })],
-    ['sigmoidCrossEntropy', unit, (r) => -40 + 80 * r(), (l, p, red) => tf.losses.sigmoidCrossEntropy(l, p, undefined, 0, red), (l, p, red) => reference.losses.sigmoidCrossEntropy(l, p, { reduction: red })],
+    [
+      'hingeLoss',
+      (r) => (r() < 0.5 ? 0 : 1),
+      moderate,
+      (l, p, red) => tf.losses.hingeLoss(l, p, undefined, red),
+      (l, p, red) => reference.losses.hingeLoss(l, p, { reduction: red }),
+    ],
+    [
+      'sigmoidCrossEntropy',
+      unit,
+      (r) => -40 + 80 * r(),
+      (l, p, red) => tf.losses.sigmoidCrossEntropy(l, p, undefined, 0, red),
+      (l, p, red) => reference.losses.sigmoidCrossEntropy(l, p, { reduction: red }),
+    ],
   ];
   for (const [name, gl, gp, op, ref] of lossCases) {
     const rows = 2000;
@@ -282,7 +329,9 @@ async function errors(): Promise<void> {
       const y = tf.tidy(() => op(tf.tensor1d(l), tf.tensor1d(p), red === 'none' ? tf.Reduction.NONE : tf.Reduction.SUM_BY_NONZERO_WEIGHTS));
       const got = y.dataSync();
       y.dispose();
-      results.push(survey(`${name} (${red})`, got, ref({ shape: [rows], data: l }, { shape: [rows], data: p }, red), (i) => `labels ${l[i]}, predictions ${p[i]}`));
+      results.push(
+        survey(`${name} (${red})`, got, ref({ shape: [rows], data: l }, { shape: [rows], data: p }, red), (i) => `labels ${l[i]}, predictions ${p[i]}`),
+      );
     }
   }
   {
@@ -295,7 +344,14 @@ async function errors(): Promise<void> {
     const y = tf.tidy(() => tf.losses.softmaxCrossEntropy(tf.tensor2d(labels, [rows, n]), tf.tensor2d(logits, [rows, n]), undefined, 0, tf.Reduction.NONE));
     const got = y.dataSync();
     y.dispose();
-    results.push(survey('softmaxCrossEntropy (none)', got, reference.losses.softmaxCrossEntropy({ shape: [rows, n], data: labels }, { shape: [rows, n], data: logits }, { reduction: 'none' }), (i) => `row ${i}`));
+    results.push(
+      survey(
+        'softmaxCrossEntropy (none)',
+        got,
+        reference.losses.softmaxCrossEntropy({ shape: [rows, n], data: labels }, { shape: [rows, n], data: logits }, { reduction: 'none' }),
+        (i) => `row ${i}`,
+      ),
+    );
     const unitRows = new Float32Array(rows * 4);
     const unitPred = new Float32Array(rows * 4);
     for (let i = 0; i < rows; i++) {
@@ -311,7 +367,14 @@ async function errors(): Promise<void> {
     const yc = tf.tidy(() => tf.losses.cosineDistance(tf.tensor2d(unitRows, [rows, 4]), tf.tensor2d(unitPred, [rows, 4]), 1, undefined, tf.Reduction.NONE));
     const gotC = yc.dataSync();
     yc.dispose();
-    results.push(survey('cosineDistance (none)', gotC, reference.losses.cosineDistance({ shape: [rows, 4], data: unitRows }, { shape: [rows, 4], data: unitPred }, 1, { reduction: 'none' }), (i) => `row ${i}`));
+    results.push(
+      survey(
+        'cosineDistance (none)',
+        gotC,
+        reference.losses.cosineDistance({ shape: [rows, 4], data: unitRows }, { shape: [rows, 4], data: unitPred }, 1, { reduction: 'none' }),
+        (i) => `row ${i}`,
+      ),
+    );
   }
   // One optimizer step on 2,000 variables.
   {
@@ -344,7 +407,16 @@ async function errors(): Promise<void> {
   }
   const rows: string[][] = [['op', 'elements', 'worst ulps', 'p99.9 ulps', 'worst roundings', 'worst roundings where ulps > 2', 'NaN/Inf bugs', 'worst case']];
   for (const s of results) {
-    rows.push([s.name, String(s.elements), fmtN(s.worstUlps), fmtN(s.p999Ulps), fmtN(s.worstRoundings), fmtN(s.worstRoundingsOver2Ulps), String(s.nonFiniteBugs), s.worstAt.slice(0, 90)]);
+    rows.push([
+      s.name,
+      String(s.elements),
+      fmtN(s.worstUlps),
+      fmtN(s.p999Ulps),
+      fmtN(s.worstRoundings),
+      fmtN(s.worstRoundingsOver2Ulps),
+      String(s.nonFiniteBugs),
+      s.worstAt.slice(0, 90),
+    ]);
   }
   printTable(rows);
 }

@@ -96,7 +96,11 @@ export async function loadScenarios(): Promise<Scenario[]> {
         description: 'x = fc.float32Array(), y = 0/1 labels of the same length',
         arbitrary: fc
           .float32Array()
-          .chain((x) => fc.array(fc.constantFrom(0, 1), { minLength: x.length, maxLength: x.length }).map((y) => ({ batch: { x: vector(x), y: vector(Float32Array.from(y)) } }))),
+          .chain((x) =>
+            fc
+              .array(fc.constantFrom(0, 1), { minLength: x.length, maxLength: x.length })
+              .map((y) => ({ batch: { x: vector(x), y: vector(Float32Array.from(y)) } })),
+          ),
         finiteOnly: true,
       },
     },

@@ -19,7 +19,12 @@ const runs = Number(process.argv[2] ?? 100);
 const variables = (): number => Object.keys(tf.engine().registeredVariables).length;
 
 console.log(`nanhunt training bench · tfjs ${tf.version.tfjs} · backend cpu · node ${process.version}`);
-console.log(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+console.log(
+  `machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), load average ${os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')}`,
+);
 console.log('');
 
 const general: TrainingConfigOptions = {

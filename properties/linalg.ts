@@ -18,11 +18,21 @@ export const linalgTable: OpInfo[] = [
     name: 'matMul',
     family: 'linalg',
     promise: 'the exact product within its tolerance, finite, for |a|, |b| <= 1e18 (products <= 1e36, at most 8 terms per sum)',
-    inputs: { t: tensors({ dims: { m: dim(6), k: dim(8), n: dim(6) }, tensors: { a: { shape: ['m', 'k'], elements: big(1e18) }, b: { shape: ['k', 'n'], elements: big(1e18) } } }) },
+    inputs: {
+      t: tensors({
+        dims: { m: dim(6), k: dim(8), n: dim(6) },
+        tensors: { a: { shape: ['m', 'k'], elements: big(1e18) }, b: { shape: ['k', 'n'], elements: big(1e18) } },
+      }),
+    },
     op: ({ t }) => tf.matMul(t.a, t.b),
     reference: { exact: ({ t }) => ref.matMul(t.a, t.b), tolerance: TOLERANCES.matMul },
     gradient: {
-      inputs: { t: tensors({ dims: { m: dim(6), k: dim(8), n: dim(6) }, tensors: { a: { shape: ['m', 'k'], elements: big(1e18) }, b: { shape: ['k', 'n'], elements: big(1e18) } } }) },
+      inputs: {
+        t: tensors({
+          dims: { m: dim(6), k: dim(8), n: dim(6) },
+          tensors: { a: { shape: ['m', 'k'], elements: big(1e18) }, b: { shape: ['k', 'n'], elements: big(1e18) } },
+        }),
+      },
       promise: 'the gradients match the exact derivatives (row sums of b, column sums of a)',
       derivative: ({ t }) => {
         const d = ref.derivatives.matMul(t.a, t.b);

@@ -51,29 +51,51 @@ const half = Math.fround(MAX_FLOAT32 / 2);
 const root = Math.fround(Math.sqrt(MAX_FLOAT32) / 2);
 
 export const lossTable: OpInfo[] = [
-  loss('absoluteDifference', 'finite and >= 0 for |labels|, |predictions| <= 1.7e38', pair(float32({ min: -half, max: half }), float32({ min: -half, max: half })), (l, p) =>
-    tf.losses.absoluteDifference(l, p),
+  loss(
+    'absoluteDifference',
+    'finite and >= 0 for |labels|, |predictions| <= 1.7e38',
+    pair(float32({ min: -half, max: half }), float32({ min: -half, max: half })),
+    (l, p) => tf.losses.absoluteDifference(l, p),
     nonNegative,
     { value: (l, p) => ref.losses.absoluteDifference(l, p), tolerance: TOLERANCES.absoluteDifference },
   ),
-  loss('meanSquaredError', 'finite and >= 0 for |labels|, |predictions| <= 9.2e18 (each squared error finite)', pair(float32({ min: -root, max: root }), float32({ min: -root, max: root })), (l, p) =>
-    tf.losses.meanSquaredError(l, p),
+  loss(
+    'meanSquaredError',
+    'finite and >= 0 for |labels|, |predictions| <= 9.2e18 (each squared error finite)',
+    pair(float32({ min: -root, max: root }), float32({ min: -root, max: root })),
+    (l, p) => tf.losses.meanSquaredError(l, p),
     nonNegative,
     { value: (l, p) => ref.losses.meanSquaredError(l, p), tolerance: TOLERANCES.meanSquaredError },
   ),
-  loss('huberLoss', 'finite and >= 0 for |labels|, |predictions| <= 1.7e38 (delta 1)', pair(float32({ min: -half, max: half }), float32({ min: -half, max: half })), (l, p) =>
-    tf.losses.huberLoss(l, p),
+  loss(
+    'huberLoss',
+    'finite and >= 0 for |labels|, |predictions| <= 1.7e38 (delta 1)',
+    pair(float32({ min: -half, max: half }), float32({ min: -half, max: half })),
+    (l, p) => tf.losses.huberLoss(l, p),
     nonNegative,
     { value: (l, p) => ref.losses.huberLoss(l, p), tolerance: TOLERANCES.huberLoss },
   ),
-  loss('hingeLoss', 'finite and >= 0 for 0/1 labels and |predictions| <= 1.7e38', pair(binaryLabels(), float32({ min: -half, max: half })), (l, p) => tf.losses.hingeLoss(l, p), nonNegative, { value: (l, p) => ref.losses.hingeLoss(l, p), tolerance: TOLERANCES.hingeLoss }),
-  loss('logLoss', 'finite and >= 0 for labels and predictions in [0, 1], exact 0 and 1 included (epsilon 1e-7)', pair(probabilities(), probabilities()), (l, p) =>
-    tf.losses.logLoss(l, p),
+  loss(
+    'hingeLoss',
+    'finite and >= 0 for 0/1 labels and |predictions| <= 1.7e38',
+    pair(binaryLabels(), float32({ min: -half, max: half })),
+    (l, p) => tf.losses.hingeLoss(l, p),
+    nonNegative,
+    { value: (l, p) => ref.losses.hingeLoss(l, p), tolerance: TOLERANCES.hingeLoss },
+  ),
+  loss(
+    'logLoss',
+    'finite and >= 0 for labels and predictions in [0, 1], exact 0 and 1 included (epsilon 1e-7)',
+    pair(probabilities(), probabilities()),
+    (l, p) => tf.losses.logLoss(l, p),
     nonNegative,
     { value: (l, p) => ref.losses.logLoss(l, p), tolerance: TOLERANCES.logLoss },
   ),
-  loss('sigmoidCrossEntropy', 'finite and >= 0 for labels in [0, 1] and every finite logit', pair(probabilities(), logits()), (l, p) =>
-    tf.losses.sigmoidCrossEntropy(l, p),
+  loss(
+    'sigmoidCrossEntropy',
+    'finite and >= 0 for labels in [0, 1] and every finite logit',
+    pair(probabilities(), logits()),
+    (l, p) => tf.losses.sigmoidCrossEntropy(l, p),
     nonNegative,
     { value: (l, p) => ref.losses.sigmoidCrossEntropy(l, p), tolerance: TOLERANCES.sigmoidCrossEntropy },
   ),

@@ -39,8 +39,22 @@ const epsilons = scalar(float32({ min: 1e-10, max: 0.1, classes: ['wide', 'power
 
 const SPECS: OptimizerSpec[] = [
   { name: 'sgd', make: (lr) => tf.train.sgd(lr), exact: (a) => ref.train.sgd(a).value, takesEpsilon: false, grads: linear, note: 'p - lr·g' },
-  { name: 'momentum', make: (lr) => tf.train.momentum(lr, 0.9), exact: (a) => ref.train.momentum({ ...a, momentum: 0.9 }).value, takesEpsilon: false, grads: linear, note: 'momentum 0.9' },
-  { name: 'adagrad', make: (lr) => tf.train.adagrad(lr), exact: (a) => ref.train.adagrad(a).value, takesEpsilon: false, grads: adaptive, note: 'initial accumulator 0.1' },
+  {
+    name: 'momentum',
+    make: (lr) => tf.train.momentum(lr, 0.9),
+    exact: (a) => ref.train.momentum({ ...a, momentum: 0.9 }).value,
+    takesEpsilon: false,
+    grads: linear,
+    note: 'momentum 0.9',
+  },
+  {
+    name: 'adagrad',
+    make: (lr) => tf.train.adagrad(lr),
+    exact: (a) => ref.train.adagrad(a).value,
+    takesEpsilon: false,
+    grads: adaptive,
+    note: 'initial accumulator 0.1',
+  },
   {
     name: 'adadelta',
     make: (lr, eps) => tf.train.adadelta(lr, 0.95, eps),

@@ -41,21 +41,41 @@ function reduction(
 }
 
 export const reductionTable: OpInfo[] = [
-  reduction('sum', (v) => tf.sum(v), 'the exact sum, correctly rounded within 1 ULP, for every finite x (Infinity only where the exact sum overflows); gradient finite for |x| <= 5.3e36', { min: -SUMMABLE, max: SUMMABLE }, [], true, {
-    value: (v) => ref.sum(v),
-    tolerance: TOLERANCES.sum,
-    derivative: (v) => ref.derivatives.sum(v),
-    domain: {},
+  reduction(
+    'sum',
+    (v) => tf.sum(v),
+    'the exact sum, correctly rounded within 1 ULP, for every finite x (Infinity only where the exact sum overflows); gradient finite for |x| <= 5.3e36',
+    { min: -SUMMABLE, max: SUMMABLE },
+    [],
+    true,
+    {
+      value: (v) => ref.sum(v),
+      tolerance: TOLERANCES.sum,
+      derivative: (v) => ref.derivatives.sum(v),
+      domain: {},
+    },
+  ),
+  reduction('mean', (v) => tf.mean(v), 'the exact mean within 1 ULP, finite for every finite x (it never exceeds max |x|)', {}, [], true, {
+    value: (v) => ref.mean(v),
+    tolerance: TOLERANCES.mean,
+    derivative: (v) => ref.derivatives.mean(v),
   }),
-  reduction('mean', (v) => tf.mean(v), 'the exact mean within 1 ULP, finite for every finite x (it never exceeds max |x|)', {}, [], true, { value: (v) => ref.mean(v), tolerance: TOLERANCES.mean, derivative: (v) => ref.derivatives.mean(v) }),
   reduction('prod', (v) => tf.prod(v), 'finite for |x| <= 3 (3^64 = 3.4e30)', { min: -3, max: 3 }),
   reduction('max', (v) => tf.max(v, -1), 'finite and >= every element of its row', {}, [bound('max >= row elements', '>=', rowMax('x'))]),
   reduction('min', (v) => tf.neg(tf.min(v, -1)), 'finite (negated min) for every finite x'),
-  reduction('logSumExp', (v) => tf.logSumExp(v, -1), 'the exact logSumExp, finite and >= the row max, for every finite x', {}, [bound('logSumExp >= max', '>=', rowMax('x'))], true, {
-    value: (v) => ref.logSumExp(v, -1),
-    tolerance: TOLERANCES.logSumExp,
-    derivative: (v) => ref.derivatives.logSumExp(v, -1),
-  }),
+  reduction(
+    'logSumExp',
+    (v) => tf.logSumExp(v, -1),
+    'the exact logSumExp, finite and >= the row max, for every finite x',
+    {},
+    [bound('logSumExp >= max', '>=', rowMax('x'))],
+    true,
+    {
+      value: (v) => ref.logSumExp(v, -1),
+      tolerance: TOLERANCES.logSumExp,
+      derivative: (v) => ref.derivatives.logSumExp(v, -1),
+    },
+  ),
   reduction(
     'moments',
     (v) => {

@@ -4,7 +4,20 @@
  * derivative is infinite (sqrt at 0, acos at ±1).
  */
 import * as tf from '@tensorflow/tfjs';
-import { EXP_OVERFLOW_EDGE, MAX_FLOAT32, MIN_NORMAL, MIN_SUBNORMAL, SQUARE_OVERFLOW_EDGE, float32, integers, nextUp, tensor, tensors, type Float32Options, type TensorValue } from '../src/index.ts';
+import {
+  EXP_OVERFLOW_EDGE,
+  MAX_FLOAT32,
+  MIN_NORMAL,
+  MIN_SUBNORMAL,
+  SQUARE_OVERFLOW_EDGE,
+  float32,
+  integers,
+  nextUp,
+  tensor,
+  tensors,
+  type Float32Options,
+  type TensorValue,
+} from '../src/index.ts';
 import { opInfo, tfCall, type OpInfo, type TfUnaryName } from '../src/catalog/op-info.ts';
 import * as ref from '../src/reference/index.ts';
 import { TOLERANCES, type Derivative, type ExactTensor, type OpTolerance, type UnaryOpName } from '../src/reference/index.ts';
@@ -36,13 +49,7 @@ export function exactChecks(exact: Exact | undefined) {
   };
 }
 
-function unary(
-  name: TfUnaryName,
-  domain: Float32Options,
-  promise: string,
-  gradient: Float32Options | false = domain,
-  exact?: Exact,
-): OpInfo<X> {
+function unary(name: TfUnaryName, domain: Float32Options, promise: string, gradient: Float32Options | false = domain, exact?: Exact): OpInfo<X> {
   const { reference, derivative } = exactChecks(exact);
   const f: (x: tf.Tensor) => tf.Tensor = tf[name];
   return opInfo<X>({
@@ -65,11 +72,9 @@ export const unaryTable: OpInfo[] = [
   unary('log1p', { min: nextUp(-1) }, 'within 1 ULP of log1p(x), finite for x > -1', { min: nextUp(-1) }, elementwise('log1p')),
   unary('sqrt', { min: 0 }, 'within 1 ULP of sqrt(x), finite for x >= 0; gradient finite for x > 0', { min: MIN_SUBNORMAL }, elementwise('sqrt')),
   unary('rsqrt', { min: MIN_SUBNORMAL }, 'within 1 ULP of 1/sqrt(x), finite for x > 0; gradient finite for x >= 1e-25', { min: 1e-25 }, elementwise('rsqrt')),
-  unary('reciprocal',
-    { exclude: (v) => Math.abs(v) < 1 / MAX_FLOAT32 },
-    'finite for |x| >= 2.9e-39; gradient finite for |x| >= 1e-19',
-    { exclude: (v) => Math.abs(v) < 1e-19 },
-  ),
+  unary('reciprocal', { exclude: (v) => Math.abs(v) < 1 / MAX_FLOAT32 }, 'finite for |x| >= 2.9e-39; gradient finite for |x| >= 1e-19', {
+    exclude: (v) => Math.abs(v) < 1e-19,
+  }),
   unary('square', { min: -SQUARE_OVERFLOW_EDGE, max: SQUARE_OVERFLOW_EDGE }, 'finite for |x| <= 1.84e19'),
   unary('abs', {}, 'finite for every finite x'),
   unary('sin', {}, 'finite for every finite x'),

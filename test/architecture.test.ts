@@ -11,7 +11,24 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 const SRC = path.join(ROOT, 'src');
 
 /** The layers, bottom first: a folder may import its own files and the folders before it. */
-const LAYERS = ['core', 'shrink', 'generate', 'reference', 'run', 'check', 'explain', 'property', 'catalog', 'gate', 'db', 'report', 'diff', 'train', 'vitest', 'cli'];
+const LAYERS = [
+  'core',
+  'shrink',
+  'generate',
+  'reference',
+  'run',
+  'check',
+  'explain',
+  'property',
+  'catalog',
+  'gate',
+  'db',
+  'report',
+  'diff',
+  'train',
+  'vitest',
+  'cli',
+];
 
 function files(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -67,7 +84,12 @@ describe('architecture', () => {
 
   it('nothing outside cli/ imports cli/, and nothing in src/ imports an entry point or the catalog data', () => {
     const wrong = edges
-      .filter((e) => (e.from !== 'cli' && folderOf(e.target) === 'cli') || (folderOf(e.target) === 'index' && e.from !== 'index') || e.target.startsWith(path.join(ROOT, 'properties')))
+      .filter(
+        (e) =>
+          (e.from !== 'cli' && folderOf(e.target) === 'cli') ||
+          (folderOf(e.target) === 'index' && e.from !== 'index') ||
+          e.target.startsWith(path.join(ROOT, 'properties')),
+      )
       .map((e) => `${e.file} imports ${path.relative(ROOT, e.target)}`);
     expect(wrong).toEqual([]);
   });

@@ -18,11 +18,18 @@ import { isTensorValue, sizeOf, type TensorValue } from '../core/tensor-value.ts
 import { locate } from './invariant.ts';
 import { measureError, type ErrorMeasure } from './error.ts';
 import { kindName, type ExactKind, type ExactTensor } from '../reference/exact.ts';
-import { describeTolerance, isOpTolerance, resolveTolerance, toleranceName, type OpTolerance, type Tolerance, type ToleranceName } from '../reference/tolerances.ts';
+import {
+  describeTolerance,
+  isOpTolerance,
+  resolveTolerance,
+  toleranceName,
+  type OpTolerance,
+  type Tolerance,
+  type ToleranceName,
+} from '../reference/tolerances.ts';
 
 /** What a reference function returns: one exact tensor per output, in order. */
 export type ReferenceResult = ExactTensor | readonly ExactTensor[];
-
 
 /** True when an element's error is within at least one allowance of the tolerance. */
 export function withinTolerance(m: ErrorMeasure, tol: Tolerance, exact: number, magnitude: number, peak = 0): boolean {
@@ -72,11 +79,7 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
 }
 
 /** Compare outputs (read back from a backend) with exact answers, element by element. */
-export function compareToReference(
-  outputs: readonly ReadTensor[] | ReadTensor,
-  expected: ReferenceResult,
-  tolerance: Tolerance,
-): ReferenceComparison {
+export function compareToReference(outputs: readonly ReadTensor[] | ReadTensor, expected: ReferenceResult, tolerance: Tolerance): ReferenceComparison {
   const outs = Array.isArray(outputs) ? (outputs as readonly ReadTensor[]) : [outputs as ReadTensor];
   const exps = Array.isArray(expected) ? (expected as readonly ExactTensor[]) : [expected as ExactTensor];
   if (outs.length !== exps.length) {

@@ -116,7 +116,7 @@ function entries(inputs: unknown, prefix = ''): [string, unknown][] {
 
 function withInput<I>(inputs: I, name: string, value: TensorLike): I {
   const dot = name.indexOf('.');
-  if (dot !== -1 && !(Object.hasOwn(inputs as object, name))) {
+  if (dot !== -1 && !Object.hasOwn(inputs as object, name)) {
     const head = name.slice(0, dot);
     const inner = (inputs as Record<string, unknown>)[head];
     if (typeof inner === 'object' && inner !== null) {
@@ -185,9 +185,7 @@ function centralDifference<I>(inputs: I, name: string, x: TensorLike, reference:
   const work = Float64Array.from(base);
   const F = (j: number, dx: number): number => {
     work[j] = base[j]! + dx;
-    const r = withReferenceOptions({ inputs: 'float64' }, () =>
-      reference(withInput(inputs, name, { shape: x.shape, dtype: 'float32', data: work })),
-    );
+    const r = withReferenceOptions({ inputs: 'float64' }, () => reference(withInput(inputs, name, { shape: x.shape, dtype: 'float32', data: work })));
     work[j] = base[j]!;
     return totalOf(r);
   };

@@ -92,11 +92,7 @@ export function locate(kind: Location['kind'], tensor: ReadTensor, index: number
  * ```
  * The function returns `true` (holds), or `false` / a message string (broken).
  */
-export function invariant(
-  name: string,
-  holds: (observation: Observation) => boolean | string,
-  options: { needsGradients?: boolean } = {},
-): Invariant {
+export function invariant(name: string, holds: (observation: Observation) => boolean | string, options: { needsGradients?: boolean } = {}): Invariant {
   return {
     name,
     needsGradients: options.needsGradients ?? false,

@@ -8,14 +8,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Property } from '../property/property.ts';
 import type { PropertyResult } from '../property/runner.ts';
-import {
-  DEFAULT_BASELINE,
-  describeEntry,
-  formatBaseline,
-  readBaseline,
-  resolveBaselinePath,
-  type Baseline,
-} from '../gate/baseline.ts';
+import { DEFAULT_BASELINE, describeEntry, formatBaseline, readBaseline, resolveBaselinePath, type Baseline } from '../gate/baseline.ts';
 import { evaluateGate, updateBaseline, verdictOf, type GateResult } from '../gate/gate.ts';
 import { UsageError } from './args.ts';
 import { failureReport, type ReportContext } from '../report/format.ts';
@@ -185,7 +178,9 @@ export class CheckSession {
       else p.info(text);
     }
     for (const e of gate.entries.filter((x) => x.state === 'inconclusive')) {
-      p.detail(`inconclusive: ${describeEntry(e.entry)} — the property ${e.result?.status === 'passed' ? 'was cut short' : `ended ${e.result?.status ?? 'otherwise'}, another way`}`);
+      p.detail(
+        `inconclusive: ${describeEntry(e.entry)} — the property ${e.result?.status === 'passed' ? 'was cut short' : `ended ${e.result?.status ?? 'otherwise'}, another way`}`,
+      );
     }
     const notRun = gate.entries.filter((x) => x.state === 'not-run').length;
     if (notRun > 0) p.detail(`${notRun} baseline entr${notRun === 1 ? 'y' : 'ies'} not run (other properties or backends)`);

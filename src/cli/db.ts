@@ -136,7 +136,8 @@ async function pruneCommand(argv: readonly string[], io: Io): Promise<number> {
           remove.add(f.file);
           io.out(`${verb} ${shown(f.file)}: '${f.property}' now passes on ${backend}`);
         } else {
-          const why = result.failure?.kind === 'violation' ? `${result.failure.violation.invariant}: ${result.failure.violation.message}` : result.failure?.message;
+          const why =
+            result.failure?.kind === 'violation' ? `${result.failure.violation.invariant}: ${result.failure.violation.message}` : result.failure?.message;
           io.out(`kept ${shown(f.file)}: '${f.property}' still fails on ${backend} (${why})`);
         }
       }

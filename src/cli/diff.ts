@@ -61,13 +61,14 @@ export async function diffCommand(argv: readonly string[], io: Io): Promise<numb
   const results: DiffResult[] = await diffAll(
     selected.map((s) => s.property),
     {
-    backends,
-    seed,
-    tolerance,
-    ...(runs !== undefined ? { runs } : {}),
-    ...(flags.path !== undefined ? { path: flags.path as string } : {}),
-    onResult: (r) => io.out(diffSummaryLine(r)),
-  });
+      backends,
+      seed,
+      tolerance,
+      ...(runs !== undefined ? { runs } : {}),
+      ...(flags.path !== undefined ? { path: flags.path as string } : {}),
+      onResult: (r) => io.out(diffSummaryLine(r)),
+    },
+  );
   const context: DiffContext = { globalSeed: seed, ...(propertiesArg ? { propertiesArg } : {}), formatters: [trainingInputFormatter] };
   for (const r of results.filter((x) => x.status === 'disagreed')) {
     io.out('');

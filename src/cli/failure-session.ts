@@ -53,8 +53,7 @@ function quote(s: string): string {
 
 export function openFailureSession(options: FailureSessionOptions): FailureSession {
   const cwd = options.cwd ?? process.cwd();
-  const db: FailureDatabase | undefined =
-    options.db === false ? undefined : openFailureDatabase(options.db, { warn: options.warn, cwd });
+  const db: FailureDatabase | undefined = options.db === false ? undefined : openFailureDatabase(options.db, { warn: options.warn, cwd });
   const saved = new Map<string, SavedFailure[]>();
   const outcomes = new Map<PropertyResult, Outcome>();
   let replayed = 0;

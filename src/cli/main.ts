@@ -24,7 +24,7 @@ export interface Command {
 /** Every subcommand. Add a command by adding an entry. */
 export const COMMANDS: Record<string, Command> = {
   check: {
-    summary: 'run properties (default: nanhunt\'s shipped catalog) and report',
+    summary: "run properties (default: nanhunt's shipped catalog) and report",
     usage: `  --backend <cpu|wasm|node|node-gpu>  backend to run on (default cpu)
   --seed <n>          global seed (default 0); each property's seed derives from it and its name
   --runs <n>          generated cases per property (default: the property's own, else 100)
@@ -38,7 +38,11 @@ ${DB_FLAGS_USAGE}`,
   },
   baseline: BASELINE_COMMAND,
   diff: { summary: DIFF_SUMMARY, usage: DIFF_USAGE, run: diffCommand },
-  replay: { summary: 're-run one saved failure (a file of .nanhunt/failures/) and report; exit 1 if it still fails', usage: REPLAY_USAGE, run: replayFailureCommand },
+  replay: {
+    summary: 're-run one saved failure (a file of .nanhunt/failures/) and report; exit 1 if it still fails',
+    usage: REPLAY_USAGE,
+    run: replayFailureCommand,
+  },
   db: { summary: 'list saved failures, or prune those that now pass', usage: DB_USAGE, run: dbCommand },
   'train-repro': TRAIN_REPRO_COMMAND,
 };

@@ -23,7 +23,13 @@ export const TRAIN_REPRO_USAGE = `  --filter <name>     the training property (i
   --backend <name>    backend to run on (default cpu)`;
 
 function slug(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60) || 'training';
+  return (
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 60) || 'training'
+  );
 }
 
 export async function trainReproCommand(argv: readonly string[], io: Io): Promise<number> {
@@ -35,7 +41,9 @@ export async function trainReproCommand(argv: readonly string[], io: Io): Promis
   const selected = selectProperties(all, flags.filter);
   if (selected.length !== 1) {
     throw new UsageError(
-      selected.length === 0 ? `no property matches --filter '${flags.filter}'` : `--filter '${flags.filter}' matches ${selected.length} properties: give the exact name`,
+      selected.length === 0
+        ? `no property matches --filter '${flags.filter}'`
+        : `--filter '${flags.filter}' matches ${selected.length} properties: give the exact name`,
     );
   }
   const p = selected[0]!.property;

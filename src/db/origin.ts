@@ -70,15 +70,11 @@ export async function loadRecordedProperty(
     if (!existsSync(module)) throw new FailureFileError(`no such file or directory: ${options.propertiesOverride}`);
   } else {
     if (record.origin?.test !== undefined) {
-      throw new FailureFileError(
-        `'${record.property}' was saved by the ${describeOrigin(record.origin)}: run that test again (its saved failures run first)`,
-      );
+      throw new FailureFileError(`'${record.property}' was saved by the ${describeOrigin(record.origin)}: run that test again (its saved failures run first)`);
     }
     module = originModule(record.origin, options);
     if (module === undefined) {
-      throw new FailureFileError(
-        `cannot find the module of '${record.property}' (${describeOrigin(record.origin)}): pass --properties <file-or-dir>`,
-      );
+      throw new FailureFileError(`cannot find the module of '${record.property}' (${describeOrigin(record.origin)}): pass --properties <file-or-dir>`);
     }
   }
   let all: LoadedProperty[];

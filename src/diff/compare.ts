@@ -126,7 +126,12 @@ function errorOf(o: Outcome): string | undefined {
 }
 
 /** Compare the outcomes of backends `names[0]` (baseline) and `names[1]` on the same inputs. */
-export function compareOutcomes(a: Outcome, b: Outcome, names: readonly [string, string], tolerance: AgreementTolerance = DEFAULT_TOLERANCE): OutcomeComparison {
+export function compareOutcomes(
+  a: Outcome,
+  b: Outcome,
+  names: readonly [string, string],
+  tolerance: AgreementTolerance = DEFAULT_TOLERANCE,
+): OutcomeComparison {
   const stats = emptyStats();
   if (a.kind !== 'ok' || b.kind !== 'ok') {
     if (a.kind !== 'ok' && b.kind !== 'ok') return { stats, bothThrew: true };

@@ -19,7 +19,16 @@ import type { Property } from '../property/property.ts';
 import { propertySeed } from '../property/runner.ts';
 import { PASS, search, type Phase, type SearchOutcome, type Trial } from '../property/engine.ts';
 import { describeKey } from '../property/failure.ts';
-import { compareOutcomes, DEFAULT_TOLERANCE, disagreementKey, emptyStats, mergeStats, type Disagreement, type AgreementTolerance, type UlpStats } from './compare.ts';
+import {
+  compareOutcomes,
+  DEFAULT_TOLERANCE,
+  disagreementKey,
+  emptyStats,
+  mergeStats,
+  type Disagreement,
+  type AgreementTolerance,
+  type UlpStats,
+} from './compare.ts';
 import { judge, referenceOf, type Reference, type ReferenceVerdict } from './reference.ts';
 import { prepareBackends, restoreBackend, switchBackend } from './switch.ts';
 import { agreementDistance } from './ulps.ts';

@@ -2,7 +2,16 @@
  * `nanhunt/diff`: differential testing — run a property's inputs on several backends, find where
  * they disagree, shrink the disagreement, and say which backend the exact reference agrees with.
  */
-export { diffProperty, diffAll, type DiffOptions, type DiffAllOptions, type DiffResult, type DiffStatus, type Divergence, type DiffTiming } from './differential.ts';
+export {
+  diffProperty,
+  diffAll,
+  type DiffOptions,
+  type DiffAllOptions,
+  type DiffResult,
+  type DiffStatus,
+  type Divergence,
+  type DiffTiming,
+} from './differential.ts';
 export {
   compareOutcomes,
   disagreementKey,
@@ -15,7 +24,16 @@ export {
   type UlpStats,
 } from './compare.ts';
 export { agreementDistance } from './ulps.ts';
-export { withReference, referenceOf, judge, type Reference, type ReferenceValues, type ReferenceColumn, type ReferencedProperty, type ReferenceVerdict } from './reference.ts';
+export {
+  withReference,
+  referenceOf,
+  judge,
+  type Reference,
+  type ReferenceValues,
+  type ReferenceColumn,
+  type ReferencedProperty,
+  type ReferenceVerdict,
+} from './reference.ts';
 export { prepareBackends, switchBackend, onBackend, checkBackendList } from './switch.ts';
 export { diffSummaryLine, diffReport, diffReplayCommand, diffClosingLine, type DiffContext } from './report.ts';
 export { diffDocument, diffResultToJson, type DiffDocument, type DiffPropertyJson, type DisagreementJson, type DiffRunInfo, type JsonNumber } from './json.ts';

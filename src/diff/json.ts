@@ -52,7 +52,9 @@ export interface DiffPropertyJson {
   readonly durationMs: number;
   readonly interrupted: boolean;
   /** ULP distances over the generated runs, per backend compared with the baseline (for a histogram). */
-  readonly stats: Readonly<Record<string, { readonly compared: number; readonly differing: number; readonly maxUlps: number; readonly histogram: Readonly<Record<UlpBucket, number>> }>>;
+  readonly stats: Readonly<
+    Record<string, { readonly compared: number; readonly differing: number; readonly maxUlps: number; readonly histogram: Readonly<Record<UlpBucket, number>> }>
+  >;
   /** The minimal disagreeing input (serialized TensorValues). */
   readonly counterexample?: unknown;
   readonly disagreement?: DisagreementJson;

@@ -99,7 +99,12 @@ function isArrayLike(x: unknown): x is ArrayLike<number> {
  * Decide a disagreement with the reference. Returns undefined when the disagreement has no element
  * (one backend threw) or the reference has no value for it; `{ error }` when the reference failed.
  */
-export function judge(d: Disagreement, inputs: unknown, reference: Reference, tolerance: AgreementTolerance): ReferenceVerdict | { readonly error: string } | undefined {
+export function judge(
+  d: Disagreement,
+  inputs: unknown,
+  reference: Reference,
+  tolerance: AgreementTolerance,
+): ReferenceVerdict | { readonly error: string } | undefined {
   const e = d.element;
   if (!e) return undefined;
   let values: ReferenceValues;
@@ -122,7 +127,8 @@ export function judge(d: Disagreement, inputs: unknown, reference: Reference, to
   const right = d.backends.filter((b) => ulps[b]! <= tolerance.ulps);
   const [a, b] = d.backends;
   const closest = ulps[a]! < ulps[b]! ? a : ulps[b]! < ulps[a]! ? b : undefined;
-  const off = (x: string) => (ulps[x] === 0 ? 'exact' : Number.isFinite(ulps[x]!) ? `${ulps[x]} ULPs off` : `wrong (${formatNumber(e.values[d.backends.indexOf(x)]!)})`);
+  const off = (x: string) =>
+    ulps[x] === 0 ? 'exact' : Number.isFinite(ulps[x]!) ? `${ulps[x]} ULPs off` : `wrong (${formatNumber(e.values[d.backends.indexOf(x)]!)})`;
   const judgement =
     right.length === 1
       ? `${right[0]} is right (${off(right[0]!)}), ${d.backends.find((x) => x !== right[0])} is ${off(d.backends.find((x) => x !== right[0])!)}`

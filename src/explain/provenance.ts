@@ -159,9 +159,7 @@ const fmt = formatNumber;
 /** One line for a summary: `[2] min=-1 max=Infinity (1 +Inf)` or the values themselves when few. */
 export function describeSummary(s: Summary): string {
   const shape = `[${s.shape.join(',')}]`;
-  const bad = [s.nan ? `${s.nan} NaN` : '', s.posInf ? `${s.posInf} +Inf` : '', s.negInf ? `${s.negInf} -Inf` : '']
-    .filter(Boolean)
-    .join(', ');
+  const bad = [s.nan ? `${s.nan} NaN` : '', s.posInf ? `${s.posInf} +Inf` : '', s.negInf ? `${s.negInf} -Inf` : ''].filter(Boolean).join(', ');
   if (s.size <= 4) return `${shape} ${s.head.map(fmt).join(', ') || '(empty)'}`;
   const range = s.min <= s.max ? ` min=${fmt(s.min)} max=${fmt(s.max)}` : '';
   return `${shape}${range}${bad ? ` (${bad})` : ''}${s.zeros ? ` ${s.zeros} zeros` : ''}`;

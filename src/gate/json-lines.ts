@@ -149,7 +149,11 @@ export function parseLocated(text: string): Located {
       i += m[1]!.length;
       return { kind: 'number', ...at, value: Number(m[1]) };
     }
-    for (const [word, value] of [['true', true], ['false', false], ['null', null]] as const) {
+    for (const [word, value] of [
+      ['true', true],
+      ['false', false],
+      ['null', null],
+    ] as const) {
       if (text.startsWith(word, i)) {
         i += word.length;
         return value === null ? { kind: 'null', ...at, value } : { kind: 'boolean', ...at, value };

@@ -133,7 +133,13 @@ export function oneHotLabels(options: OneHotOptions = {}): fc.Arbitrary<TensorVa
     generate(mrng: fc.Random): fc.Value<TensorValue> {
       const b = mrng.nextInt(bmin, bmax);
       const c = mrng.nextInt(cmin, cmax);
-      return new fc.Value(build(Array.from({ length: b }, () => mrng.nextInt(0, c - 1)), c), undefined);
+      return new fc.Value(
+        build(
+          Array.from({ length: b }, () => mrng.nextInt(0, c - 1)),
+          c,
+        ),
+        undefined,
+      );
     }
     canShrinkWithoutContext(value: unknown): value is TensorValue {
       const t = value as TensorValue;

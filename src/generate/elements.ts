@@ -48,10 +48,7 @@ export function elementwise(
 }
 
 /** Adapt any fast-check arbitrary of numbers into Elements (shrinks within `contains` when given). */
-export function fromArbitrary(
-  arb: fc.Arbitrary<number>,
-  options: { dtype?: DType; contains?: (x: number) => boolean; description?: string } = {},
-): Elements {
+export function fromArbitrary(arb: fc.Arbitrary<number>, options: { dtype?: DType; contains?: (x: number) => boolean; description?: string } = {}): Elements {
   const contains = options.contains ?? ((x: number) => arb.canShrinkWithoutContext(x));
   return elementwise(
     options.description ?? 'values from a fast-check arbitrary',

@@ -129,7 +129,13 @@ const UNARY_DERIVATIVES: Record<UnaryOpName, UnaryDerivative> = {
 export function unaryDerivative(op: UnaryOpName, x: RefInput, options?: ReferenceOptions): Derivative {
   const d = UNARY_DERIVATIVES[op];
   if (d === undefined || UNARY_OPS[op] === undefined) throw new RangeError(`unaryDerivative: unknown op '${String(op)}'`);
-  const computed = mapFormula(`${op}'`, [{ name: 'x', value: x }], (A, xs) => d.formula(A, xs[0]!), options, (xs) => d.special(xs[0]!));
+  const computed = mapFormula(
+    `${op}'`,
+    [{ name: 'x', value: x }],
+    (A, xs) => d.formula(A, xs[0]!),
+    options,
+    (xs) => d.special(xs[0]!),
+  );
   const o = resolveOptions(options);
   const r = readInput(`${op}'`, 'x', x, o);
   const magnitude = Float64Array.from(r.data, (xi, i) => d.magnitude(xi, computed.values[i]!));
@@ -171,15 +177,15 @@ function reduceTo(shape: readonly number[], full: ExactTensor, outShape: readonl
  */
 export function powDerivative(base: RefInput, exponent: RefInput, options?: ReferenceOptions): Derivative {
   const o = resolveOptions(options);
-  const a = readInput('pow\'', 'base', base, o);
-  const b = readInput('pow\'', 'exp', exponent, o);
-  const outShape = broadcastShape('pow\'', 'base', a.shape, 'exp', b.shape);
+  const a = readInput("pow'", 'base', base, o);
+  const b = readInput("pow'", 'exp', exponent, o);
+  const outShape = broadcastShape("pow'", 'base', a.shape, 'exp', b.shape);
   const inputs = [
     { name: 'base', value: a },
     { name: 'exp', value: b },
   ];
   const dBase = mapFormula(
-    'pow\'',
+    "pow'",
     inputs,
     (A, [x, y]) => A.mul(A.num(y!), A.pow(A.num(x!), A.num(y! - 1))),
     { ...options, inputs: 'float64' },
@@ -193,7 +199,7 @@ export function powDerivative(base: RefInput, exponent: RefInput, options?: Refe
     },
   );
   const dExp = mapFormula(
-    'pow\'',
+    "pow'",
     inputs,
     (A, [x, y]) => A.mul(A.pow(A.num(x!), A.num(y!)), A.log(A.num(x!))),
     { ...options, inputs: 'float64' },
@@ -221,14 +227,14 @@ function filled(shape: readonly number[], value: (i: number) => number, magnitud
 
 /** d/dx sum(sum(x, axis)) = 1 everywhere. */
 export function sumDerivative(x: RefInput, options?: ReferenceOptions): Derivative {
-  const t = readInput('sum\'', 'x', x, resolveOptions(options));
+  const t = readInput("sum'", 'x', x, resolveOptions(options));
   return { x: filled(t.shape, () => 1) };
 }
 
 /** d/dx sum(mean(x, axis)) = 1/n with n the number of elements averaged together. */
 export function meanDerivative(x: RefInput, axis: Axis = null, options?: ReferenceOptions): Derivative {
-  const t = readInput('mean\'', 'x', x, resolveOptions(options));
-  const plan = planReduction(t.shape, parseAxes('mean\'', axis, t.shape.length));
+  const t = readInput("mean'", 'x', x, resolveOptions(options));
+  const plan = planReduction(t.shape, parseAxes("mean'", axis, t.shape.length));
   return { x: filled(t.shape, () => 1 / plan.groupSize) };
 }
 
@@ -238,8 +244,8 @@ export function meanDerivative(x: RefInput, axis: Axis = null, options?: Referen
  */
 export function normDerivative(x: RefInput, axis: Axis = null, options?: ReferenceOptions): Derivative {
   const o = resolveOptions(options);
-  const t = readInput('norm\'', 'x', x, o);
-  const axes = parseAxes('norm\'', axis, t.shape.length);
+  const t = readInput("norm'", 'x', x, o);
+  const axes = parseAxes("norm'", axis, t.shape.length);
   const plan = planReduction(t.shape, axes);
   const normT = norm(t, 'euclidean', axis, false, { ...options, inputs: 'float64' });
   const norms = normT.values;
@@ -268,7 +274,7 @@ export function normDerivative(x: RefInput, axis: Axis = null, options?: Referen
 
 /** d/dx sum(logSumExp(x, axis)) = softmax of each group. */
 export function logSumExpDerivative(x: RefInput, axis: Axis = null, options?: ReferenceOptions): Derivative {
-  return { x: softmaxOverAxes('logSumExp\'', x, axis, options) };
+  return { x: softmaxOverAxes("logSumExp'", x, axis, options) };
 }
 
 /**
@@ -277,13 +283,19 @@ export function logSumExpDerivative(x: RefInput, axis: Axis = null, options?: Re
  * implementation cancels to within a few roundings of it.
  */
 export function softmaxDerivative(logits: RefInput, options?: ReferenceOptions): Derivative {
-  const s = softmaxOverAxes('softmax\'', logits, -1, options);
-  return { logits: filled(s.shape, (i) => (s.kinds[i] === KIND_FINITE ? 0 : NaN), (i) => 2 * Math.abs(s.values[i]!)) };
+  const s = softmaxOverAxes("softmax'", logits, -1, options);
+  return {
+    logits: filled(
+      s.shape,
+      (i) => (s.kinds[i] === KIND_FINITE ? 0 : NaN),
+      (i) => 2 * Math.abs(s.values[i]!),
+    ),
+  };
 }
 
 /** d/dx sum(logSoftmax(x)) = 1 - n·softmax(x) along the last axis (n classes). */
 export function logSoftmaxDerivative(logits: RefInput, options?: ReferenceOptions): Derivative {
-  const s = softmaxOverAxes('logSoftmax\'', logits, -1, options);
+  const s = softmaxOverAxes("logSoftmax'", logits, -1, options);
   const n = s.shape[s.shape.length - 1] ?? 1;
   return {
     logits: filled(
@@ -297,8 +309,8 @@ export function logSoftmaxDerivative(logits: RefInput, options?: ReferenceOption
 /** d/da and d/db of sum(matMul(a, b, transposeA, transposeB)) for rank-2 a and b. */
 export function matMulDerivative(a: RefInput, b: RefInput, transposeA = false, transposeB = false, options?: ReferenceOptions): Derivative {
   const o = resolveOptions(options);
-  const A = readInput('matMul\'', 'a', a, o);
-  const B = readInput('matMul\'', 'b', b, o);
+  const A = readInput("matMul'", 'a', a, o);
+  const B = readInput("matMul'", 'b', b, o);
   if (A.shape.length !== 2 || B.shape.length !== 2) {
     throw new RangeError(`matMul': only rank-2 'a' and 'b' have an exact derivative; got ${formatShape(A.shape)} and ${formatShape(B.shape)}`);
   }

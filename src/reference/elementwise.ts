@@ -129,8 +129,7 @@ const sqrtOp: UnaryOp = {
 
 const rsqrtOp: UnaryOp = {
   name: 'rsqrt',
-  special: (x) =>
-    Number.isNaN(x) || x < 0 ? NaN : x === 0 ? (Object.is(x, -0) ? -Infinity : Infinity) : x === Infinity ? 0 : undefined,
+  special: (x) => (Number.isNaN(x) || x < 0 ? NaN : x === 0 ? (Object.is(x, -0) ? -Infinity : Infinity) : x === Infinity ? 0 : undefined),
   fast(x, e) {
     const v = 1 / Math.sqrt(x);
     e.err = 3 * U * v + TINY;

@@ -85,12 +85,7 @@ export function kindName(code: number): ExactKind {
  * Build an ExactTensor from known values, for answers known in closed form (and for tests).
  * Kinds default to: NaN -> nan, ±Infinity -> ±inf, anything else -> finite.
  */
-export function exactTensor(
-  shape: readonly number[],
-  values: ArrayLike<number>,
-  kinds?: ArrayLike<number>,
-  magnitude?: ArrayLike<number>,
-): ExactTensor {
+export function exactTensor(shape: readonly number[], values: ArrayLike<number>, kinds?: ArrayLike<number>, magnitude?: ArrayLike<number>): ExactTensor {
   let size = 1;
   for (const d of shape) size *= d;
   if (values.length !== size) {

@@ -130,9 +130,7 @@ export function readScalarParam(fn: string, name: string, v: unknown, fallback?:
 /** Throw unless the two shapes are equal. */
 export function assertSameShape(fn: string, aName: string, a: Read, bName: string, b: Read): void {
   if (a.shape.length !== b.shape.length || a.shape.some((d, i) => d !== b.shape[i])) {
-    throw new RangeError(
-      `${fn}: argument '${bName}' has shape ${formatShape(b.shape)} but '${aName}' has shape ${formatShape(a.shape)}; they must match`,
-    );
+    throw new RangeError(`${fn}: argument '${bName}' has shape ${formatShape(b.shape)} but '${aName}' has shape ${formatShape(a.shape)}; they must match`);
   }
 }
 
@@ -144,9 +142,7 @@ export function broadcastShape(fn: string, aName: string, a: readonly number[], 
     const da = a[a.length - rank + i] ?? 1;
     const db = b[b.length - rank + i] ?? 1;
     if (da !== db && da !== 1 && db !== 1) {
-      throw new RangeError(
-        `${fn}: arguments '${aName}' ${formatShape(a)} and '${bName}' ${formatShape(b)} cannot be broadcast together`,
-      );
+      throw new RangeError(`${fn}: arguments '${aName}' ${formatShape(a)} and '${bName}' ${formatShape(b)} cannot be broadcast together`);
     }
     out[i] = da === 1 ? db : da;
   }

@@ -207,11 +207,7 @@ function smoothing(fn: string, v: number | undefined): number {
 }
 
 /** tf.losses.sigmoidCrossEntropy(multiClassLabels, logits, weights?, labelSmoothing = 0, reduction?). */
-export function sigmoidCrossEntropy(
-  multiClassLabels: RefInput,
-  logits: RefInput,
-  options?: LossOptions & { readonly labelSmoothing?: number },
-): ExactTensor {
+export function sigmoidCrossEntropy(multiClassLabels: RefInput, logits: RefInput, options?: LossOptions & { readonly labelSmoothing?: number }): ExactTensor {
   const fn = 'sigmoidCrossEntropy';
   const o = resolveOptions(options);
   const [y, x] = pair(fn, 'multiClassLabels', multiClassLabels, 'logits', logits, o);
@@ -233,11 +229,7 @@ export function sigmoidCrossEntropy(
 }
 
 /** tf.losses.softmaxCrossEntropy(onehotLabels, logits, weights?, labelSmoothing = 0, reduction?): rows along the last axis. */
-export function softmaxCrossEntropy(
-  onehotLabels: RefInput,
-  logits: RefInput,
-  options?: LossOptions & { readonly labelSmoothing?: number },
-): ExactTensor {
+export function softmaxCrossEntropy(onehotLabels: RefInput, logits: RefInput, options?: LossOptions & { readonly labelSmoothing?: number }): ExactTensor {
   const fn = 'softmaxCrossEntropy';
   const o = resolveOptions(options);
   const [y, x] = pair(fn, 'onehotLabels', onehotLabels, 'logits', logits, o);

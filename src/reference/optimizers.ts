@@ -128,10 +128,7 @@ export function momentum(
       outputs: [
         [
           'value',
-          (A, s) =>
-            nesterov
-              ? A.add(A.mul(A.num(c), A.add(s.gradient!, A.mul(acc(A, s), A.num(m)))), s.value!)
-              : A.add(A.mul(A.num(c), acc(A, s)), s.value!),
+          (A, s) => (nesterov ? A.add(A.mul(A.num(c), A.add(s.gradient!, A.mul(acc(A, s), A.num(m)))), s.value!) : A.add(A.mul(A.num(c), acc(A, s)), s.value!)),
         ],
         ['accumulation', acc],
       ],
@@ -192,13 +189,9 @@ export function adadelta(
   const eps = f32(readScalarParam(fn, 'epsilon', args.epsilon, TFJS_EPSILON));
   const c = f32(-lr);
   const tensorflow = (args.variant ?? 'tfjs') === 'tensorflow';
-  const newGrad = <T>(A: Arith<T>, s: Record<string, T>): T =>
-    A.add(A.mul(s.accumulatedGrad!, A.num(rho)), A.mul(A.square(s.gradient!), A.num(oneMinusRho)));
+  const newGrad = <T>(A: Arith<T>, s: Record<string, T>): T => A.add(A.mul(s.accumulatedGrad!, A.num(rho)), A.mul(A.square(s.gradient!), A.num(oneMinusRho)));
   const updates = <T>(A: Arith<T>, s: Record<string, T>): T =>
-    A.mul(
-      A.div(A.sqrt(A.add(s.accumulatedUpdate!, A.num(eps))), A.sqrt(A.add(tensorflow ? newGrad(A, s) : s.accumulatedGrad!, A.num(eps)))),
-      s.gradient!,
-    );
+    A.mul(A.div(A.sqrt(A.add(s.accumulatedUpdate!, A.num(eps))), A.sqrt(A.add(tensorflow ? newGrad(A, s) : s.accumulatedGrad!, A.num(eps)))), s.gradient!);
   const r = run(
     fn,
     {
@@ -245,8 +238,7 @@ export function adam(
   const t = readStep(fn, args.step);
   const [b1, b2, omb1, omb2] = [f32(b1js), f32(b2js), f32(1 - b1js), f32(1 - b2js)];
   const m1 = <T>(A: Arith<T>, s: Record<string, T>): T => A.add(A.mul(s.firstMoment!, A.num(b1)), A.mul(s.gradient!, A.num(omb1)));
-  const m2 = <T>(A: Arith<T>, s: Record<string, T>): T =>
-    A.add(A.mul(s.secondMoment!, A.num(b2)), A.mul(A.square(s.gradient!), A.num(omb2)));
+  const m2 = <T>(A: Arith<T>, s: Record<string, T>): T => A.add(A.mul(s.secondMoment!, A.num(b2)), A.mul(A.square(s.gradient!), A.num(omb2)));
   const powInt = <T>(A: Arith<T>, b: number): T => {
     let r = A.num(1);
     for (let k = 0; k < t; k++) r = A.mul(r, A.num(b));
@@ -356,8 +348,7 @@ export function rmsprop(
   const mom = f32(readScalarParam(fn, 'momentum', args.momentum, 0));
   const eps = f32(readScalarParam(fn, 'epsilon', args.epsilon, TFJS_EPSILON));
   const tensorflow = (args.variant ?? 'tfjs') === 'tensorflow';
-  const ms = <T>(A: Arith<T>, s: Record<string, T>): T =>
-    A.add(A.mul(s.meanSquare!, A.num(decay)), A.mul(A.square(s.gradient!), A.num(omd)));
+  const ms = <T>(A: Arith<T>, s: Record<string, T>): T => A.add(A.mul(s.meanSquare!, A.num(decay)), A.mul(A.square(s.gradient!), A.num(omd)));
   const mg = <T>(A: Arith<T>, s: Record<string, T>): T => A.add(A.mul(s.meanGrad!, A.num(decay)), A.mul(s.gradient!, A.num(omd)));
   const moment2 = <T>(A: Arith<T>, s: Record<string, T>): T => {
     let denomSq: T;

@@ -102,12 +102,7 @@ function sumOrMean(fn: string, x: RefInput, axis: Axis, keepDims: boolean, optio
 }
 
 /** tf.moments(x, axis, keepDims): the mean and the (population) variance. */
-export function moments(
-  x: RefInput,
-  axis: Axis = null,
-  keepDims = false,
-  options?: ReferenceOptions,
-): { mean: ExactTensor; variance: ExactTensor } {
+export function moments(x: RefInput, axis: Axis = null, keepDims = false, options?: ReferenceOptions): { mean: ExactTensor; variance: ExactTensor } {
   const o = resolveOptions(options);
   const t = readInput('moments', 'x', x, o);
   const plan = planReduction(t.shape, parseAxes('moments', axis, t.shape.length));

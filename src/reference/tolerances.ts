@@ -66,7 +66,12 @@ export interface OpTolerance {
 /** The table ("roundings" = |error| / (2^-24 · magnitude), the quantity ctol bounds). */
 export const TOLERANCES = {
   // Elementwise: tfjs's cpu kernels evaluate in float64 and round once, so they are correctly rounded.
-  exp: { cpu: { ulps: 1 }, wasm: { ulps: 2, atol: 2 ** -126 }, default: { ulps: 4 }, measured: 'cpu: 0 ulps in 20,006 inputs (float64 Math.exp, rounded once)' },
+  exp: {
+    cpu: { ulps: 1 },
+    wasm: { ulps: 2, atol: 2 ** -126 },
+    default: { ulps: 4 },
+    measured: 'cpu: 0 ulps in 20,006 inputs (float64 Math.exp, rounded once)',
+  },
   expm1: { cpu: { ulps: 1 }, wasm: { ulps: 2, atol: 2 ** -126 }, default: { ulps: 4 }, measured: 'cpu: 0 ulps in 20,004 inputs' },
   log: { cpu: { ulps: 1 }, wasm: { ulps: 2, atol: 2 ** -126 }, default: { ulps: 4 }, measured: 'cpu: 0 ulps in 20,004 inputs' },
   log1p: { cpu: { ulps: 1 }, wasm: { ulps: 2, atol: 2 ** -126 }, default: { ulps: 4 }, measured: 'cpu: 0 ulps in 20,003 inputs' },
@@ -74,7 +79,12 @@ export const TOLERANCES = {
   rsqrt: { cpu: { ulps: 1 }, wasm: { ulps: 2, atol: 2 ** -126 }, default: { ulps: 4 }, measured: 'cpu: 0 ulps in 20,003 inputs' },
   sigmoid: { cpu: { ulps: 1 }, wasm: { ulps: 2, atol: 2 ** -126 }, default: { ulps: 4 }, measured: 'cpu: 0 ulps in 20,004 inputs' },
   tanh: { cpu: { ulps: 1 }, wasm: { ulps: 4, atol: 2 ** -126 }, default: { ulps: 4 }, measured: 'cpu: 0 ulps in 20,003 inputs' },
-  pow: { cpu: { ulps: 1 }, wasm: { ulps: 2, atol: 2 ** -126 }, default: { ulps: 8 }, measured: 'cpu: 0 ulps in 20,000 inputs (float64 Math.pow, rounded once)' },
+  pow: {
+    cpu: { ulps: 1 },
+    wasm: { ulps: 2, atol: 2 ** -126 },
+    default: { ulps: 8 },
+    measured: 'cpu: 0 ulps in 20,000 inputs (float64 Math.pow, rounded once)',
+  },
   softplus: {
     cpu: { ulps: 16 },
     wasm: { ulps: 16, atol: 2 ** -126 },
@@ -89,24 +99,55 @@ export const TOLERANCES = {
     measured:
       'cpu: 0 ulps for |x| > 1e-8, but the kernel computes exp(x) - 1: relative error 1.1e-16/|x|, over 2 ulps for -1e-9 < x < 0 and 6e8 ulps (result 0) for |x| < 1.1e-16. Left strict on purpose: that is a real accuracy bug',
   },
-  selu: { cpu: { ulps: 2 }, wasm: { ulps: 2, atol: 2 ** -126 }, default: { ulps: 4 }, measured: 'cpu: as elu (scaleAlpha * (exp(x) - 1)): 6.2e8 ulps at x = -5.4e-17' },
+  selu: {
+    cpu: { ulps: 2 },
+    wasm: { ulps: 2, atol: 2 ** -126 },
+    default: { ulps: 4 },
+    measured: 'cpu: as elu (scaleAlpha * (exp(x) - 1)): 6.2e8 ulps at x = -5.4e-17',
+  },
   // Reductions: cpu accumulates in float64; ctol 2^-20 is far above float64 accumulation and far below float32's.
-  sum: { cpu: { ulps: 1, ctol: 2 ** -20 }, wasm: { ulps: 2, ctol: 1 }, default: { ulps: 2, ctol: 2 }, measured: 'cpu: 0 ulps in 400 rows of 64 (float64 accumulation, one rounding)' },
-  mean: { cpu: { ulps: 1, ctol: 1, atol: 2 ** -143 }, wasm: { ulps: 2, ctol: 1 }, default: { ulps: 2, ctol: 2 }, measured: 'cpu: 0 ulps in 400 rows of 64; tf.mean divides each term by n before summing, so huge mixed-sign rows lose up to about one rounding of sum(|x|)/n (3 ulps seen at [2.55e38, -2e38, 0, ...]), and each subnormal term/n rounds to 2^-149 (atol covers 64 of them)' },
-  variance: { cpu: { ulps: 4, ctol: 1 }, wasm: { ulps: 4, ctol: 1 }, default: { ulps: 8, ctol: 4 }, measured: 'cpu: 49 ulps, 0.042 roundings (two-pass in float32 ops)' },
+  sum: {
+    cpu: { ulps: 1, ctol: 2 ** -20 },
+    wasm: { ulps: 2, ctol: 1 },
+    default: { ulps: 2, ctol: 2 },
+    measured: 'cpu: 0 ulps in 400 rows of 64 (float64 accumulation, one rounding)',
+  },
+  mean: {
+    cpu: { ulps: 1, ctol: 1, atol: 2 ** -143 },
+    wasm: { ulps: 2, ctol: 1 },
+    default: { ulps: 2, ctol: 2 },
+    measured:
+      'cpu: 0 ulps in 400 rows of 64; tf.mean divides each term by n before summing, so huge mixed-sign rows lose up to about one rounding of sum(|x|)/n (3 ulps seen at [2.55e38, -2e38, 0, ...]), and each subnormal term/n rounds to 2^-149 (atol covers 64 of them)',
+  },
+  variance: {
+    cpu: { ulps: 4, ctol: 1 },
+    wasm: { ulps: 4, ctol: 1 },
+    default: { ulps: 8, ctol: 4 },
+    measured: 'cpu: 49 ulps, 0.042 roundings (two-pass in float32 ops)',
+  },
   norm: {
     cpu: { ulps: 2, ctol: 1 },
     wasm: { ulps: 4, ctol: 1 },
     default: { ulps: 4, ctol: 4 },
     measured: 'cpu: 1 ulp, 0.26 roundings; sqrt(sum(x^2)) overflows to Infinity for |x| > 1.8e19 (always flagged) and underflows for |x| < 1e-19 (within ctol)',
   },
-  matMul: { cpu: { ulps: 2, ctol: 1 }, wasm: { ulps: 2, ctol: 1 }, default: { ulps: 4, ctol: 4 }, measured: 'cpu: 1,980 ulps under cancellation, 0.047 roundings (64x64)' },
-  softmax: { cpu: { ulps: 2, ctol: 2 }, wasm: { ulps: 2, ctol: 2, atol: 2 ** -126 }, default: { ulps: 8, ctol: 8 }, measured: 'cpu: 65 ulps, 0.95 roundings (exp of the float32 x - max)' },
+  matMul: {
+    cpu: { ulps: 2, ctol: 1 },
+    wasm: { ulps: 2, ctol: 1 },
+    default: { ulps: 4, ctol: 4 },
+    measured: 'cpu: 1,980 ulps under cancellation, 0.047 roundings (64x64)',
+  },
+  softmax: {
+    cpu: { ulps: 2, ctol: 2 },
+    wasm: { ulps: 2, ctol: 2, atol: 2 ** -126 },
+    default: { ulps: 8, ctol: 8 },
+    measured: 'cpu: 65 ulps, 0.95 roundings (exp of the float32 x - max)',
+  },
   logSoftmax: {
     cpu: { ulps: 2, ctol: 2 },
     wasm: { ulps: 2, ctol: 8 },
     default: { ulps: 8, ctol: 8 },
-    measured: 'cpu: 8.6e8 ulps, 0.996 roundings: log(sum) drops log1p(tiny), so -4e-8 comes out as 0; ctol accepts it as the formula\'s rounding',
+    measured: "cpu: 8.6e8 ulps, 0.996 roundings: log(sum) drops log1p(tiny), so -4e-8 comes out as 0; ctol accepts it as the formula's rounding",
   },
   logSumExp: { cpu: { ulps: 2, ctol: 2 }, wasm: { ulps: 2, ctol: 2 }, default: { ulps: 8, ctol: 8 }, measured: 'cpu: 1 ulp, 0.78 roundings' },
   // Losses (measured per element with Reduction.NONE and reduced).
@@ -121,8 +162,18 @@ export const TOLERANCES = {
     default: { ulps: 8, ctol: 8 },
     measured: 'cpu: 837 ulps, 0.84 roundings (max(x,0) - x z cancels for z near 1 and large x)',
   },
-  softmaxCrossEntropy: { cpu: { ulps: 2, ctol: 2 }, wasm: { ulps: 2, ctol: 2 }, default: { ulps: 8, ctol: 8 }, measured: 'cpu: 2.7e4 ulps, 0.92 roundings (x - logSumExp for large logits)' },
-  cosineDistance: { cpu: { ulps: 2, ctol: 1 }, wasm: { ulps: 2, ctol: 1 }, default: { ulps: 8, ctol: 4 }, measured: 'cpu: 1.3e6 ulps, 0.37 roundings (1 - dot of nearly parallel unit vectors)' },
+  softmaxCrossEntropy: {
+    cpu: { ulps: 2, ctol: 2 },
+    wasm: { ulps: 2, ctol: 2 },
+    default: { ulps: 8, ctol: 8 },
+    measured: 'cpu: 2.7e4 ulps, 0.92 roundings (x - logSumExp for large logits)',
+  },
+  cosineDistance: {
+    cpu: { ulps: 2, ctol: 1 },
+    wasm: { ulps: 2, ctol: 1 },
+    default: { ulps: 8, ctol: 4 },
+    measured: 'cpu: 1.3e6 ulps, 0.37 roundings (1 - dot of nearly parallel unit vectors)',
+  },
   optimizer: {
     cpu: { ulps: 2, ctol: 2 },
     wasm: { ulps: 2, ctol: 2 },
@@ -133,7 +184,7 @@ export const TOLERANCES = {
     cpu: { ulps: 4, ctol: 16, ptol: 2 ** -20 },
     default: { ulps: 16, ctol: 64, ptol: 2 ** -16 },
     measured:
-      'cpu, tf.grads of the reference ops vs exact derivatives: <= 3.9 roundings (logSumExp), 1.2 (softmax, logSoftmax); norm of tiny or huge vectors is NaN/Infinity or 0 (always flagged); rsqrt\'s x^1.5 overflows for x > 4.9e25 (flagged)',
+      "cpu, tf.grads of the reference ops vs exact derivatives: <= 3.9 roundings (logSumExp), 1.2 (softmax, logSoftmax); norm of tiny or huge vectors is NaN/Infinity or 0 (always flagged); rsqrt's x^1.5 overflows for x > 4.9e25 (flagged)",
   },
 } as const satisfies Record<string, OpTolerance>;
 

@@ -24,9 +24,7 @@ export function formatInputs(value: unknown, indent = '    ', formatters: readon
   }
   if (isTensorValue(value)) return [`${indent}${formatTensor(value)}`];
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-    return Object.entries(value).map(([k, v]) =>
-      isTensorValue(v) ? `${indent}${k}: ${formatTensor(v)}` : `${indent}${k}: ${formatValue(v)}`,
-    );
+    return Object.entries(value).map(([k, v]) => (isTensorValue(v) ? `${indent}${k}: ${formatTensor(v)}` : `${indent}${k}: ${formatValue(v)}`));
   }
   if (Array.isArray(value)) return value.map((v, i) => `${indent}[${i}]: ${isTensorValue(v) ? formatTensor(v) : formatValue(v)}`);
   return [`${indent}${formatValue(value)}`];
@@ -36,7 +34,10 @@ function formatValue(v: unknown): string {
   if (isTensorValue(v)) return formatTensor(v);
   if (typeof v === 'number') return Object.is(v, -0) ? '-0' : String(v);
   if (Array.isArray(v)) return `[${v.map(formatValue).join(', ')}]`;
-  if (v !== null && typeof v === 'object') return `{ ${Object.entries(v).map(([k, x]) => `${k}: ${formatValue(x)}`).join(', ')} }`;
+  if (v !== null && typeof v === 'object')
+    return `{ ${Object.entries(v)
+      .map(([k, x]) => `${k}: ${formatValue(x)}`)
+      .join(', ')} }`;
   return JSON.stringify(v) ?? String(v);
 }
 

@@ -242,12 +242,8 @@ export function htmlReport(results: readonly PropertyResult[], gate: GateResult,
   });
 
   const order: GateVerdict[] = ['new', 'known', 'other', 'expected'];
-  const findingRows = rows
-    .filter((x) => x.verdict !== 'passed')
-    .sort((a, b) => order.indexOf(a.verdict) - order.indexOf(b.verdict));
-  const findings = findingRows.length
-    ? findingRows.map((row) => findingArticle(row, context)).join('\n')
-    : '<p>No property failed.</p>';
+  const findingRows = rows.filter((x) => x.verdict !== 'passed').sort((a, b) => order.indexOf(a.verdict) - order.indexOf(b.verdict));
+  const findings = findingRows.length ? findingRows.map((row) => findingArticle(row, context)).join('\n') : '<p>No property failed.</p>';
 
   let baselineSection = '';
   if (gate.baselineFile) {
@@ -263,7 +259,13 @@ export function htmlReport(results: readonly PropertyResult[], gate: GateResult,
       `<p>${gate.entries.length} entr${gate.entries.length === 1 ? 'y' : 'ies'}: ${gate.known.length} reproduced, ${gate.fixed.length} fixed, ${
         gate.entries.filter((e) => e.state === 'inconclusive').length
       } inconclusive, ${gate.entries.filter((e) => e.state === 'not-run').length} not run.</p>`,
-      items('fixed', 'Fixed', gate.strict ? 'These passed but are still listed: with --strict they fail the check. Remove them (npx nanhunt baseline).' : 'These passed: remove them from the baseline (npx nanhunt baseline).'),
+      items(
+        'fixed',
+        'Fixed',
+        gate.strict
+          ? 'These passed but are still listed: with --strict they fail the check. Remove them (npx nanhunt baseline).'
+          : 'These passed: remove them from the baseline (npx nanhunt baseline).',
+      ),
       items('inconclusive', 'Inconclusive', 'The property ran but failed another way, ended with another status, or was cut short.'),
       '</section>',
     ].join('\n');

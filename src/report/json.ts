@@ -50,9 +50,7 @@ export function resultToJson(r: PropertyResult): Record<string, unknown> {
           invariant: f.violation.invariant,
           message: f.violation.message,
           ...(f.violation.location ? { location: serializeValue(f.violation.location) } : {}),
-          ...(f.violation.details
-            ? { details: Object.fromEntries(Object.entries(f.violation.details).map(([k, v]) => [k, jsonNumber(v)])) }
-            : {}),
+          ...(f.violation.details ? { details: Object.fromEntries(Object.entries(f.violation.details).map(([k, v]) => [k, jsonNumber(v)])) } : {}),
         }
       : {}),
     ...(accuracy ? { accuracy } : {}),
@@ -114,4 +112,3 @@ export function resultsDocument(info: RunInfo, results: readonly PropertyResult[
     }),
   };
 }
-

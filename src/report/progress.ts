@@ -57,10 +57,7 @@ export function isCI(env: Readonly<Record<string, string | undefined>>): boolean
 }
 
 /** How to print on this stream: redraw a live status line, and use colors. */
-export function terminalMode(
-  stream: OutputStream | undefined,
-  env: Readonly<Record<string, string | undefined>>,
-): { live: boolean; color: boolean } {
+export function terminalMode(stream: OutputStream | undefined, env: Readonly<Record<string, string | undefined>>): { live: boolean; color: boolean } {
   const tty = stream?.isTTY === true;
   const noColor = env.NO_COLOR !== undefined && env.NO_COLOR !== '';
   return { live: tty && !isCI(env), color: tty && !noColor };
@@ -166,7 +163,9 @@ export class Progress {
     if (!this.live) return p;
     const subject = p.subject;
     const tick = () => this.tick();
-    return Object.freeze({ ...p, subject: (inputs: Parameters<typeof subject>[0]) => {
+    return Object.freeze({
+      ...p,
+      subject: (inputs: Parameters<typeof subject>[0]) => {
         tick();
         return subject(inputs);
       },

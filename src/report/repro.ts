@@ -110,7 +110,8 @@ function sameData(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
 function sameOutcome(a: Outcome, b: Outcome): boolean {
   if (a.kind !== b.kind) return false;
   if (a.kind === 'error' || b.kind === 'error') return a.kind === 'error' && b.kind === 'error' && a.stage === b.stage && a.message === b.message;
-  if (a.kind === 'unsupported' || b.kind === 'unsupported') return a.kind === 'unsupported' && b.kind === 'unsupported' && a.unsupported.kernel === b.unsupported.kernel;
+  if (a.kind === 'unsupported' || b.kind === 'unsupported')
+    return a.kind === 'unsupported' && b.kind === 'unsupported' && a.unsupported.kernel === b.unsupported.kernel;
   const ta = [...a.observation.outputs, ...a.observation.gradients];
   const tb = [...b.observation.outputs, ...b.observation.gradients];
   return (
@@ -250,8 +251,7 @@ function collectTensors(value: unknown, parts: (string | number)[], taken: Set<s
     value.forEach((v, i) => {
       collectTensors(v, [...parts, i], taken, out);
     });
-  }
-  else if (value !== null && typeof value === 'object') {
+  } else if (value !== null && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) collectTensors(v, [...parts, k], taken, out);
   }
 }
@@ -267,7 +267,10 @@ function shownPath(file: string): string {
 /** The module specifier of `module` from the script (relative, with its extension), or a placeholder. */
 function importPath(module: string, scriptFile: string | undefined): string {
   if (!scriptFile) return `<path to ${path.basename(module)}>`;
-  const rel = path.relative(path.dirname(path.resolve(scriptFile)), path.resolve(module)).split(path.sep).join('/');
+  const rel = path
+    .relative(path.dirname(path.resolve(scriptFile)), path.resolve(module))
+    .split(path.sep)
+    .join('/');
   return rel.startsWith('.') ? rel : `./${rel}`;
 }
 
@@ -401,7 +404,7 @@ export function reproScript(input: ReproInput): Repro {
     '/** Print a tensor and which of its elements are NaN or ±Infinity; true when there are some. */',
     'function show(name: string, t: tf.Tensor): boolean {',
     '  const values = Array.from(t.dataSync() as ArrayLike<number>);',
-    '  const text = values.length <= 64 ? values.map(fmt).join(\', \') : `${values.slice(0, 16).map(fmt).join(\', \')}, … ${values.length - 16} more`;',
+    "  const text = values.length <= 64 ? values.map(fmt).join(', ') : `${values.slice(0, 16).map(fmt).join(', ')}, … ${values.length - 16} more`;",
     "  console.log(`${name}: ${t.dtype} [${t.shape.join(', ')}] [${text}]`);",
     '  const bad = values.flatMap((v, i) => (Number.isFinite(v) ? [] : [i]));',
     '  if (bad.length > 0) {',

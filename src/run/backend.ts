@@ -41,9 +41,7 @@ function isModuleNotFound(e: unknown, specifier: string): boolean {
   if (err?.code === 'ERR_MODULE_NOT_FOUND' || err?.code === 'MODULE_NOT_FOUND') return true;
   const msg = typeof err?.message === 'string' ? err.message : '';
   // Node: "Cannot find package 'x'" / "Cannot find module 'x'"; vite (vitest): 'Could not resolve "x"'
-  return [`Cannot find package '${specifier}'`, `Cannot find module '${specifier}'`, `Could not resolve "${specifier}"`].some((m) =>
-    msg.includes(m),
-  );
+  return [`Cannot find package '${specifier}'`, `Cannot find module '${specifier}'`, `Could not resolve "${specifier}"`].some((m) => msg.includes(m));
 }
 
 /** The message for a missing optional backend package. */

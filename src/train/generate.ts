@@ -20,7 +20,7 @@
 import * as fc from 'fast-check';
 import { uniform } from '../generate/elements.ts';
 import { MIN_SUBNORMAL } from '../core/float32.ts';
-import { tensorValue, } from '../core/tensor-value.ts';
+import { tensorValue } from '../core/tensor-value.ts';
 import { keepSubsets, sliceAxis, withElement } from '../shrink/shrink-tensor.ts';
 import { isSimpler } from '../shrink/simplify-number.ts';
 import {
@@ -233,7 +233,9 @@ function* toward(x: number, target: number, b: Bounds): Generator<number> {
   }
   cands.push(Number(x.toPrecision(1)));
   for (const c of cands) {
-    const closer = Math.abs(Math.log10(Math.abs(c) || 1e-300) - Math.log10(Math.abs(target) || 1e-300)) < Math.abs(Math.log10(Math.abs(x) || 1e-300) - Math.log10(Math.abs(target) || 1e-300));
+    const closer =
+      Math.abs(Math.log10(Math.abs(c) || 1e-300) - Math.log10(Math.abs(target) || 1e-300)) <
+      Math.abs(Math.log10(Math.abs(x) || 1e-300) - Math.log10(Math.abs(target) || 1e-300));
     const simpler = isSimpler(c, x);
     if (c !== x && inRange(b, c) && (closer || simpler) && !seen.has(c)) {
       seen.add(c);

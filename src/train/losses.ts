@@ -88,7 +88,5 @@ export function scalarLoss(fn: LossFunction, yTrue: tf.Tensor, yPred: tf.Tensor,
   if (out.rank === 0) return out as tf.Scalar;
   const batch = yTrue.shape[0];
   if (out.rank === 1 && out.shape[0] === batch) return tf.mean(out) as tf.Scalar;
-  throw new TrainingSetupError(
-    `${who} returned shape [${out.shape.join(', ')}]: a loss must return a scalar or one value per example ([${batch}])`,
-  );
+  throw new TrainingSetupError(`${who} returned shape [${out.shape.join(', ')}]: a loss must return a scalar or one value per example ([${batch}])`);
 }

@@ -31,7 +31,10 @@ export function kernelSeeds(config: Pick<TrainingConfig, 'seed'>, layer: Planned
 }
 
 /** Full constructor arguments of a planned layer (initializers as calls), first layer with its input shape. */
-export function layerArgs(config: TrainingConfig, layer: PlannedLayer): { kind: PlannedLayer['kind']; args: Record<string, unknown>; initializers: Record<string, InitializerCall> } {
+export function layerArgs(
+  config: TrainingConfig,
+  layer: PlannedLayer,
+): { kind: PlannedLayer['kind']; args: Record<string, unknown>; initializers: Record<string, InitializerCall> } {
   const args: Record<string, unknown> = { ...layer.args };
   if (layer.position === 1) args.inputShape = exampleShape(config);
   const initializers: Record<string, InitializerCall> = {};
@@ -46,9 +49,7 @@ export function layerArgs(config: TrainingConfig, layer: PlannedLayer): { kind: 
 }
 
 function makeInitializer(call: InitializerCall): tf.serialization.Serializable {
-  return call.name === 'varianceScaling'
-    ? tf.initializers.varianceScaling(call.args as never)
-    : tf.initializers.randomUniform(call.args as never);
+  return call.name === 'varianceScaling' ? tf.initializers.varianceScaling(call.args as never) : tf.initializers.randomUniform(call.args as never);
 }
 
 /** A new tf.Sequential for the configuration. The caller disposes it. */

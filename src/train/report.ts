@@ -46,7 +46,13 @@ export function formatTrainingConfig(c: TrainingConfig, indent = '    '): string
     : [`${indent}training configuration: ${plan.length} layer${plan.length === 1 ? '' : 's'}, ${params} parameters`];
   const rows = [['#', 'layer', 'output', 'params', '']];
   for (const l of plan) {
-    rows.push([String(l.position), l.label.slice(l.label.indexOf(' ') + 1), `[${l.outputShape.join(', ')}]`, String(l.params), l.role === 'head' ? 'head' : l.role === 'flatten' ? '(inserted)' : '']);
+    rows.push([
+      String(l.position),
+      l.label.slice(l.label.indexOf(' ') + 1),
+      `[${l.outputShape.join(', ')}]`,
+      String(l.params),
+      l.role === 'head' ? 'head' : l.role === 'flatten' ? '(inserted)' : '',
+    ]);
   }
   lines.push(...table(rows, `${indent}  `));
   lines.push(`${indent}init ${describeInit(c.init)} (seed ${c.seed}), ${c.init.biases ? 'biases from the same initializer' : 'biases 0'}`);
@@ -109,7 +115,14 @@ export function formatTrace(trace: TrainingTrace, indent = '    ', limit = 12): 
     if (s.grads.some((x, k) => x.nonFinite || s.applied[k]!.nonFinite)) bad.push('grad');
     if (s.weights.some((x) => x.nonFinite)) bad.push('weights');
     const max = (xs: readonly { maxAbs: number }[]): string => g(Math.max(0, ...xs.map((x) => x.maxAbs)));
-    rows.push([String(i + 1), Number.isFinite(s.loss) ? g(s.loss) : n(s.loss), s.layers.length ? max(s.layers) : '-', max(s.grads), max(s.weights), bad.join(' ')]);
+    rows.push([
+      String(i + 1),
+      Number.isFinite(s.loss) ? g(s.loss) : n(s.loss),
+      s.layers.length ? max(s.layers) : '-',
+      max(s.grads),
+      max(s.weights),
+      bad.join(' '),
+    ]);
   }
   return table(rows, indent);
 }
@@ -119,7 +132,9 @@ export function formatTrace(trace: TrainingTrace, indent = '    ', limit = 12): 
  * its layer table, and the minimal run step by step (re-run here).
  */
 export function trainingReport(result: PropertyResult, hooks: TrainingHooks = {}): string {
-  const lines = [`Training property '${result.name}' ${result.status}${result.expectedFailure ? ' (expected)' : ''} after ${result.runs} runs and ${result.shrinks} shrinks`];
+  const lines = [
+    `Training property '${result.name}' ${result.status}${result.expectedFailure ? ' (expected)' : ''} after ${result.runs} runs and ${result.shrinks} shrinks`,
+  ];
   const f = result.failure;
   if (f) lines.push(`  ${f.kind === 'error' ? `error (${f.stage}): ${f.message}` : f.violation.message}`);
   if (isTrainingConfig(result.counterexample)) {

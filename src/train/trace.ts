@@ -73,9 +73,7 @@ const W = 4;
 const row = (s: Stat): number[] => [s.nonFinite, s.maxAbs, s.size, s.first ?? 0];
 const unrow = (d: ArrayLike<number>, o: number): Stat => {
   const nonFinite = d[o]!;
-  return nonFinite > 0
-    ? { nonFinite, maxAbs: d[o + 1]!, size: d[o + 2]!, first: d[o + 3]! }
-    : { nonFinite, maxAbs: d[o + 1]!, size: d[o + 2]! };
+  return nonFinite > 0 ? { nonFinite, maxAbs: d[o + 1]!, size: d[o + 2]!, first: d[o + 3]! } : { nonFinite, maxAbs: d[o + 1]!, size: d[o + 2]! };
 };
 
 const META = 'training';
@@ -93,11 +91,20 @@ export function encodeTrace(trace: TrainingTrace): Record<string, tf.Tensor> {
   const observed = S > 0 && trace.steps[0]!.layers.length === trace.layers.length ? 1 : 0;
   out[META] = tf.tensor1d([trace.planned, S, observed]);
   out.loss = tf.tensor1d(trace.steps.map((s) => s.loss));
-  out.input = tf.tensor2d(trace.steps.flatMap((s) => row(s.input)), [S, W]);
-  out.prediction = tf.tensor2d(trace.steps.flatMap((s) => row(s.prediction)), [S, W]);
+  out.input = tf.tensor2d(
+    trace.steps.flatMap((s) => row(s.input)),
+    [S, W],
+  );
+  out.prediction = tf.tensor2d(
+    trace.steps.flatMap((s) => row(s.prediction)),
+    [S, W],
+  );
   const none: Stat = { nonFinite: 0, maxAbs: 0, size: 0 };
   trace.layers.forEach((label, i) => {
-    out[PREFIX.layer + label] = tf.tensor2d(trace.steps.flatMap((s) => row(observed ? s.layers[i]! : none)), [S, W]);
+    out[PREFIX.layer + label] = tf.tensor2d(
+      trace.steps.flatMap((s) => row(observed ? s.layers[i]! : none)),
+      [S, W],
+    );
   });
   trace.weights.forEach((label, w) => {
     const rows = [[...row(none), ...row(none), ...row(trace.initial[w]!)]];

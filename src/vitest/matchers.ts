@@ -68,7 +68,10 @@ export interface NanhuntMatchers<R = unknown, T = unknown> {
    * elementwise (`Math.log1p`), or an exact reference returning ExactTensors. The default input
    * is one float32 tensor of any shape; give `inputs` (generators) for others.
    */
-  toMatchReference<const G extends Generators = Generators>(reference: Float64Reference, options?: MatchReferenceOptions & { inputs?: G & AcceptedBy<T, G> }): R;
+  toMatchReference<const G extends Generators = Generators>(
+    reference: Float64Reference,
+    options?: MatchReferenceOptions & { inputs?: G & AcceptedBy<T, G> },
+  ): R;
   toMatchReference<const G extends Generators = Generators>(reference: ExactReference, options?: MatchReferenceOptions & { inputs?: G & AcceptedBy<T, G> }): R;
 }
 
@@ -216,9 +219,7 @@ function runMatcherProperty(
   const pass = result.status === 'passed';
   return {
     pass,
-    message: pass
-      ? () => `expected a failure of ${matcher}, but ${result.runs} runs passed (seed ${result.seed}, backend ${result.backend})`
-      : report,
+    message: pass ? () => `expected a failure of ${matcher}, but ${result.runs} runs passed (seed ${result.seed}, backend ${result.backend})` : report,
   };
 }
 

@@ -54,7 +54,10 @@ describe('the catalog on cpu and on wasm', () => {
     const backendSpecific = catalog
       .map((p) => p.name)
       .filter((n) => stage(cpu.get(n)) !== stage(wasm.get(n)))
-      .map((n) => `${n}: cpu ${cpu.get(n)!.status}${stage(cpu.get(n)) ? ` (${stage(cpu.get(n))})` : ''}, wasm ${wasm.get(n)!.status}${stage(wasm.get(n)) ? ` (${stage(wasm.get(n))})` : ''}`);
+      .map(
+        (n) =>
+          `${n}: cpu ${cpu.get(n)!.status}${stage(cpu.get(n)) ? ` (${stage(cpu.get(n))})` : ''}, wasm ${wasm.get(n)!.status}${stage(wasm.get(n)) ? ` (${stage(wasm.get(n))})` : ''}`,
+      );
     expect(backendSpecific).toEqual([]);
   });
 
@@ -87,14 +90,20 @@ describe('the catalog on cpu and on wasm', () => {
       // nothing compared only when the subject fails on both backends in every run
       if (r.status === 'errored') expect(byName('cpu').get(r.name)!.status, r.name).toBe('errored');
     }
-    const doc = diffDocument({ nanhunt: 'test', tfjs: tf.version.tfjs, backends: ['cpu', 'wasm'], seed: 0, runs: DIFF_RUNS, tolerance: { ulps: 4, atol: 0 } }, diffs);
+    const doc = diffDocument(
+      { nanhunt: 'test', tfjs: tf.version.tfjs, backends: ['cpu', 'wasm'], seed: 0, runs: DIFF_RUNS, tolerance: { ulps: 4, atol: 0 } },
+      diffs,
+    );
     expect(doc.summary.total).toBe(catalog.length);
     expect(JSON.parse(JSON.stringify(doc))).toEqual(doc); // plain JSON data
     const switches = diffs.reduce((n, r) => n + r.timing.switches, 0);
     const switchMs = diffs.reduce((n, r) => n + r.timing.switchMs, 0);
     console.log(
       `diff cpu vs wasm, ${DIFF_RUNS} runs: ${JSON.stringify(doc.summary)} in ${Math.round(ms)} ms (${switches} backend switches, ${switchMs.toFixed(1)} ms)\n` +
-        diffs.filter((r) => r.status !== 'agreed').map((r) => `  ${diffSummaryLine(r)}`).join('\n'),
+        diffs
+          .filter((r) => r.status !== 'agreed')
+          .map((r) => `  ${diffSummaryLine(r)}`)
+          .join('\n'),
     );
   }, 120_000);
 });

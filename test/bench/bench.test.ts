@@ -139,7 +139,9 @@ describe('bench pieces', () => {
     expect(c.shape).toEqual([4, 4]);
     expect(() => overheadCase('matMul', 15)).toThrow(/squares/);
     const before = tf.memory().numTensors;
-    expect((c.hand as (v: unknown) => boolean)({ a: tensorValue([4, 4], new Float32Array(16).fill(1)), b: tensorValue([4, 4], new Float32Array(16).fill(2)) })).toBe(true);
+    expect(
+      (c.hand as (v: unknown) => boolean)({ a: tensorValue([4, 4], new Float32Array(16).fill(1)), b: tensorValue([4, 4], new Float32Array(16).fill(2)) }),
+    ).toBe(true);
     expect(tf.memory().numTensors).toBe(before);
   });
 

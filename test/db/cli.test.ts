@@ -141,9 +141,18 @@ describe('failure database through the CLI', () => {
       [write('truncated.json', text.slice(0, 200)), /cannot replay .*truncated\.json: not valid JSON .*truncated or corrupt$/],
       [write('foreign.json', '{"compilerOptions": {}}'), /cannot replay .*foreign\.json: not a nanhunt failure file/],
       [write('no-seed.json', JSON.stringify({ ...json, seed: 'x' })), /malformed failure file: "seed" must be an integer$/],
-      [write('renamed.json', JSON.stringify({ ...json, property: 'no such property' })), /no property named 'no such property' in .*props\.ts \(renamed or removed\?\)$/],
-      [write('moved.json', JSON.stringify({ ...json, origin: { file: 'nowhere/props.ts' } })), /cannot find the module of 'fixture zero times exp' .*pass --properties/],
-      [write('vitest.json', JSON.stringify({ ...json, origin: { test: 'my test', file: 'a.test.ts' } })), /saved by the vitest test 'my test' in a\.test\.ts: run that test again/],
+      [
+        write('renamed.json', JSON.stringify({ ...json, property: 'no such property' })),
+        /no property named 'no such property' in .*props\.ts \(renamed or removed\?\)$/,
+      ],
+      [
+        write('moved.json', JSON.stringify({ ...json, origin: { file: 'nowhere/props.ts' } })),
+        /cannot find the module of 'fixture zero times exp' .*pass --properties/,
+      ],
+      [
+        write('vitest.json', JSON.stringify({ ...json, origin: { test: 'my test', file: 'a.test.ts' } })),
+        /saved by the vitest test 'my test' in a\.test\.ts: run that test again/,
+      ],
     ];
     for (const [file, message] of cases) {
       const r = await inProcess('replay', file);

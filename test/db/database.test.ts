@@ -123,7 +123,9 @@ describe('failure database', () => {
   it('keeps one file per minimal case, its first-seen time, and lists the most recently seen first', () => {
     const dir = tempDir();
     let clock = Date.parse('2025-01-01T00:00:00Z');
-    const db = openFailureDatabase(dir, { warn: () => {}, now: () => {
+    const db = openFailureDatabase(dir, {
+      warn: () => {},
+      now: () => {
         clock += 60_000;
         return new Date(clock);
       },
@@ -163,7 +165,10 @@ describe('failure database', () => {
     writeFileSync(path.join(dir, 'foreign.json'), JSON.stringify({ name: 'some other tool', version: 3 }));
     writeFileSync(path.join(dir, 'array.json'), '[1, 2, 3]');
     writeFileSync(path.join(dir, 'newer.json'), JSON.stringify({ ...JSON.parse(text), format: 99 }));
-    writeFileSync(path.join(dir, 'bad-inputs.json'), JSON.stringify({ ...JSON.parse(text), inputs: { $tensor: true, shape: [2], dtype: 'float32', values: [1] } }));
+    writeFileSync(
+      path.join(dir, 'bad-inputs.json'),
+      JSON.stringify({ ...JSON.parse(text), inputs: { $tensor: true, shape: [2], dtype: 'float32', values: [1] } }),
+    );
     writeFileSync(path.join(dir, 'notes.txt'), 'hello');
     mkdirSync(path.join(dir, 'subdir'));
 

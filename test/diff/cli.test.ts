@@ -75,7 +75,10 @@ describe('nanhunt diff (CLI)', () => {
       [['diff', '--backends', 'cpu'], /--backends needs at least two backends/],
       [['diff', '--backends', 'cpu,tpu'], /unknown backend 'tpu'/],
       [['diff', '--backends', 'wasm,wasm'], /backend 'wasm' is listed twice/],
-      [['diff', '--backends', 'cpu,node-gpu'], /backend 'node-gpu' needs the optional package @tensorflow\/tfjs-node-gpu, which is not installed\. Install it with: npm install @tensorflow\/tfjs-node-gpu@4\.22\.0/],
+      [
+        ['diff', '--backends', 'cpu,node-gpu'],
+        /backend 'node-gpu' needs the optional package @tensorflow\/tfjs-node-gpu, which is not installed\. Install it with: npm install @tensorflow\/tfjs-node-gpu@4\.22\.0/,
+      ],
       [['diff', '--atol', '-1'], /--atol must be a non-negative number/],
       [['diff', '--ulps', 'x'], /--ulps must be an integer/],
       [['diff', '--properties', FIXTURE, '--path', '1:2'], /--path replays one property, but 3 match/],

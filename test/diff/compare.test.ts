@@ -51,11 +51,19 @@ describe('compareOutcomes', () => {
   });
 
   it('tells finiteness disagreements apart, naming the backend whose element is not finite', () => {
-    const d = compareOutcomes(run([1, 5]), run([1, 5], (x) => tf.div(x, tf.tensor([1, 0]))), pair).disagreement!;
+    const d = compareOutcomes(
+      run([1, 5]),
+      run([1, 5], (x) => tf.div(x, tf.tensor([1, 0]))),
+      pair,
+    ).disagreement!;
     expect(d).toMatchObject({ kind: 'finiteness', side: 'wasm', count: 1, size: 2 });
     expect(d.message).toBe('output[1]: cpu 5, wasm Infinity');
     // NaN on one side, Infinity on the other: a finiteness disagreement with no single culprit
-    const e = compareOutcomes(run([0], (x) => tf.div(x, x)), run([1], (x) => tf.div(x, tf.zerosLike(x))), pair).disagreement!;
+    const e = compareOutcomes(
+      run([0], (x) => tf.div(x, x)),
+      run([1], (x) => tf.div(x, tf.zerosLike(x))),
+      pair,
+    ).disagreement!;
     expect(e.kind).toBe('finiteness');
     expect(e.side).toBeUndefined();
   });
@@ -81,13 +89,23 @@ describe('compareOutcomes', () => {
   });
 
   it('reports different output names or shapes as a structure disagreement', () => {
-    expect(compareOutcomes(run([1, 2]), run([1, 2], (x) => [x, x]), pair).disagreement).toMatchObject({
+    expect(
+      compareOutcomes(
+        run([1, 2]),
+        run([1, 2], (x) => [x, x]),
+        pair,
+      ).disagreement,
+    ).toMatchObject({
       kind: 'structure',
       message: 'different outputs: cpu gave output, wasm gave output[0], output[1]',
     });
-    expect(compareOutcomes(run([1, 2]), run([1, 2], (x) => tf.reshape(x, [2, 1])), pair).disagreement?.message).toBe(
-      'output: cpu gave float32 [2], wasm gave float32 [2, 1]',
-    );
+    expect(
+      compareOutcomes(
+        run([1, 2]),
+        run([1, 2], (x) => tf.reshape(x, [2, 1])),
+        pair,
+      ).disagreement?.message,
+    ).toBe('output: cpu gave float32 [2], wasm gave float32 [2, 1]');
   });
 
   it('compares int32 outputs exactly, whatever the tolerance', () => {

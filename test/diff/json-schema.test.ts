@@ -26,7 +26,13 @@ const roundTrip = (d: unknown) => JSON.parse(JSON.stringify(d));
 beforeAll(async () => {
   const schema = JSON.parse(readFileSync(SCHEMA_FILE, 'utf8'));
   // as for nanhunt.schema.json: strict, no unknown keywords or formats beyond date-time
-  const ajv = new Ajv({ strict: true, strictRequired: false, allowUnionTypes: true, allErrors: true, formats: { 'date-time': /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/ } });
+  const ajv = new Ajv({
+    strict: true,
+    strictRequired: false,
+    allowUnionTypes: true,
+    allErrors: true,
+    formats: { 'date-time': /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/ },
+  });
   validate = ajv.compile(schema);
 
   await prepareBackends(['cpu', 'wasm']);
@@ -60,7 +66,18 @@ beforeAll(async () => {
   ];
   const results = await diffAll(properties, { backends: ['cpu', 'wasm'], seed: 0, runs: 30 });
   doc = roundTrip(
-    diffDocument({ nanhunt: '0.1.0', tfjs: tf.version.tfjs, backends: ['cpu', 'wasm'], seed: 0, runs: 30, tolerance: { ulps: 4, atol: 0 }, generatedAt: '2026-12-01T05:00:00.000Z' }, results),
+    diffDocument(
+      {
+        nanhunt: '0.1.0',
+        tfjs: tf.version.tfjs,
+        backends: ['cpu', 'wasm'],
+        seed: 0,
+        runs: 30,
+        tolerance: { ulps: 4, atol: 0 },
+        generatedAt: '2026-12-01T05:00:00.000Z',
+      },
+      results,
+    ),
   );
 });
 
@@ -85,7 +102,9 @@ describe('the diff JSON report and its schema', () => {
     expect(p('naive BCE (example bug)').disagreement).toMatchObject({ kind: 'finiteness', values: { cpu: '-0', wasm: 'NaN' }, ulps: 'Infinity', side: 'wasm' });
     expect(p('schema: sigmoid with its reference').verdict).toMatchObject({ right: ['cpu'] });
     expect(p('schema: wasm throws').disagreement).toMatchObject({ kind: 'throws', side: 'wasm', errors: { wasm: expect.stringContaining('planted') } });
-    expect(p('conv2d gradient').unsupported).toEqual([{ backend: 'wasm', kernel: 'Conv2DBackpropFilter', message: "Kernel 'Conv2DBackpropFilter' not registered for backend 'wasm'" }]);
+    expect(p('conv2d gradient').unsupported).toEqual([
+      { backend: 'wasm', kernel: 'Conv2DBackpropFilter', message: "Kernel 'Conv2DBackpropFilter' not registered for backend 'wasm'" },
+    ]);
     expect(p('train.momentum dispose').error).toMatch(/leaked/);
     expect(p('abs').stats.wasm.histogram['0']).toBeGreaterThan(0);
     // NaN, ±Infinity and -0 are strings, never null

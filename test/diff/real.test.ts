@@ -17,9 +17,8 @@ const only = (r: DiffResult) => (r.counterexample as { x: TensorValue }).x;
 
 describe('cpu vs wasm on real kernels', () => {
   it('sigmoid: wasm flushes a subnormal result to 0 (cpu is right)', () => {
-    const p = withReference(
-      property({ name: 'real: sigmoid', inputs: { x: tensor({ elements: float32() }) }, subject: ({ x }) => tf.sigmoid(x) }),
-      ({ x }) => sigmoid(x),
+    const p = withReference(property({ name: 'real: sigmoid', inputs: { x: tensor({ elements: float32() }) }, subject: ({ x }) => tf.sigmoid(x) }), ({ x }) =>
+      sigmoid(x),
     );
     const r = diffProperty(p, { seed: 1, runs: 300 });
     expect(r.disagreement).toMatchObject({ kind: 'value', hint: 'subnormal', element: { values: [6.054601e-39, 0].map(Math.fround) } });
@@ -29,10 +28,7 @@ describe('cpu vs wasm on real kernels', () => {
   });
 
   it('elu: cpu returns 0 for a tiny negative input where wasm keeps it (wasm is right)', () => {
-    const p = withReference(
-      property({ name: 'real: elu', inputs: { x: tensor({ elements: float32() }) }, subject: ({ x }) => tf.elu(x) }),
-      ({ x }) => elu(x),
-    );
+    const p = withReference(property({ name: 'real: elu', inputs: { x: tensor({ elements: float32() }) }, subject: ({ x }) => tf.elu(x) }), ({ x }) => elu(x));
     const r = diffProperty(p, { seed: 1, runs: 300 });
     expect(r.disagreement).toMatchObject({ kind: 'value', hint: 'subnormal' });
     expect(only(r).shape).toEqual([1]);
@@ -41,9 +37,8 @@ describe('cpu vs wasm on real kernels', () => {
   });
 
   it('mean: wasm overflows to Infinity where the exact mean is finite (cpu is right)', () => {
-    const p = withReference(
-      property({ name: 'real: mean', inputs: { x: tensor({ elements: float32() }) }, subject: ({ x }) => tf.mean(x) }),
-      ({ x }) => mean(x),
+    const p = withReference(property({ name: 'real: mean', inputs: { x: tensor({ elements: float32() }) }, subject: ({ x }) => tf.mean(x) }), ({ x }) =>
+      mean(x),
     );
     const r = diffProperty(p, { seed: 1, runs: 300 });
     expect(r.disagreement).toMatchObject({ kind: 'finiteness', side: 'wasm' });
@@ -72,7 +67,10 @@ describe('cpu vs wasm on real kernels', () => {
         inputs: {
           t: tensors({
             dims: { m: { min: 1, max: 4 }, k: { min: 1, max: 8 }, n: { min: 1, max: 4 } },
-            tensors: { a: { shape: ['m', 'k'], elements: float32({ min: -1e6, max: 1e6 }) }, b: { shape: ['k', 'n'], elements: float32({ min: -1e6, max: 1e6 }) } },
+            tensors: {
+              a: { shape: ['m', 'k'], elements: float32({ min: -1e6, max: 1e6 }) },
+              b: { shape: ['k', 'n'], elements: float32({ min: -1e6, max: 1e6 }) },
+            },
           }),
         },
         subject: ({ t }) => tf.matMul(t.a, t.b),

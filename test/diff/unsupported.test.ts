@@ -12,7 +12,9 @@ import { diffResultToJson } from '../../src/diff/json.ts';
 
 const einsum = property({
   name: 'unsupported fixture: einsum',
-  inputs: { t: tensors({ dims: { i: { min: 1, max: 3 }, j: { min: 1, max: 3 } }, tensors: { a: { shape: ['i', 'j'], elements: float32({ min: -4, max: 4 }) } } }) },
+  inputs: {
+    t: tensors({ dims: { i: { min: 1, max: 3 }, j: { min: 1, max: 3 } }, tensors: { a: { shape: ['i', 'j'], elements: float32({ min: -4, max: 4 }) } } }),
+  },
   subject: ({ t }) => tf.einsum('ij,ij->i', t.a, t.a),
 });
 

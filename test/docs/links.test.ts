@@ -90,7 +90,12 @@ function brokenLinks(root: string, file: string, markdown: string): string[] {
     const rel = decodeURIComponent(hash === -1 ? target : target.slice(0, hash));
     const anchor = hash === -1 ? undefined : decodeURIComponent(target.slice(hash + 1));
     const resolved = rel === '' ? path.join(root, file) : rel.startsWith('/') ? path.join(root, rel) : path.resolve(path.dirname(path.join(root, file)), rel);
-    if (!path.relative(root, resolved).split(path.sep).every((p) => p !== '..')) {
+    if (
+      !path
+        .relative(root, resolved)
+        .split(path.sep)
+        .every((p) => p !== '..')
+    ) {
       problems.push(`${where}: points outside the repository`);
       continue;
     }
@@ -165,7 +170,9 @@ describe('documentation links', () => {
 
   it('slugs headings as GitHub does', () => {
     // the anchors GitHub gave the sections of the 1,004-line README (its table of contents linked them)
-    expect(githubSlug('Backends, unsupported ops and differential testing (`nanhunt diff`)')).toBe('backends-unsupported-ops-and-differential-testing-nanhunt-diff');
+    expect(githubSlug('Backends, unsupported ops and differential testing (`nanhunt diff`)')).toBe(
+      'backends-unsupported-ops-and-differential-testing-nanhunt-diff',
+    );
     expect(githubSlug('vitest: `numProp` and numerical matchers (`nanhunt/vitest`)')).toBe('vitest-numprop-and-numerical-matchers-nanhuntvitest');
     expect(githubSlug('Training runs that go NaN (`trainingProperty`, `trainingConfig`)')).toBe('training-runs-that-go-nan-trainingproperty-trainingconfig');
     expect(githubSlug('Benchmarks (`npm run bench`)')).toBe('benchmarks-npm-run-bench');

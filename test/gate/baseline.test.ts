@@ -1,12 +1,5 @@
 import { describe, expect, it, beforeAll } from 'vitest';
-import {
-  BaselineError,
-  formatBaseline,
-  parseBaseline,
-  entryFor,
-  type Baseline,
-  type BaselineEntry,
-} from '../../src/gate/baseline.ts';
+import { BaselineError, formatBaseline, parseBaseline, entryFor, type Baseline, type BaselineEntry } from '../../src/gate/baseline.ts';
 import { evaluateGate, updateBaseline, verdictOf } from '../../src/gate/gate.ts';
 import { parseLocated } from '../../src/gate/json-lines.ts';
 import type { PropertyResult } from '../../src/property/runner.ts';
@@ -51,7 +44,9 @@ describe('baseline file', () => {
   });
 
   it('names the line of a syntax error', () => {
-    const text = ['{', '  "format": "nanhunt-baseline",', '  "version": 1,', '  "findings": [', '    {"property": "a" "invariant": "finite"}', '  ]', '}'].join('\n');
+    const text = ['{', '  "format": "nanhunt-baseline",', '  "version": 1,', '  "findings": [', '    {"property": "a" "invariant": "finite"}', '  ]', '}'].join(
+      '\n',
+    );
     const e = errorOf(text);
     expect(e.line).toBe(5);
     expect(e.message).toMatch(/^baseline b\.json:5: not valid JSON: expected ',' or '}' after the value of "property", found '"' \(column 22\)$/);
@@ -66,7 +61,11 @@ describe('baseline file', () => {
     const doc = (...findings: string[]) =>
       ['{', '  "format": "nanhunt-baseline",', '  "version": 1,', '  "findings": [', findings.join(',\n'), '  ]', '}'].join('\n');
     const cases: [string, number, RegExp][] = [
-      [doc('    {"property": "a", "invariant": "finite"}', '    {"property": "b", "invarient": "finite"}'), 6, /finding 2: unknown key "invarient" \(allowed: property, invariant, error/],
+      [
+        doc('    {"property": "a", "invariant": "finite"}', '    {"property": "b", "invarient": "finite"}'),
+        6,
+        /finding 2: unknown key "invarient" \(allowed: property, invariant, error/,
+      ],
       [doc('    {"invariant": "finite"}'), 5, /finding 1: needs "property"/],
       [doc('    {"property": "a"}'), 5, /needs exactly one of "invariant" .* and "error"/],
       [doc('    {"property": "a", "invariant": "finite", "error": "subject"}'), 5, /needs exactly one of/],
@@ -91,11 +90,7 @@ describe('baseline file', () => {
 
   it('parses JSON exactly like JSON.parse on valid documents', () => {
     const plain = (v: ReturnType<typeof parseLocated>): unknown =>
-      v.kind === 'object'
-        ? Object.fromEntries(v.entries.map((e) => [e.key, plain(e.value)]))
-        : v.kind === 'array'
-          ? v.items.map(plain)
-          : v.value;
+      v.kind === 'object' ? Object.fromEntries(v.entries.map((e) => [e.key, plain(e.value)])) : v.kind === 'array' ? v.items.map(plain) : v.value;
     const texts = ['{"a": [1, -2.5e-3, true, false, null, "x\\n\\u00e9\\"\\\\/"], "b": {}}', '\uFEFF  [ ]  ', '0', '"\\t"', '-0.0e+1'];
     for (const t of texts) expect(plain(parseLocated(t))).toEqual(JSON.parse(t.replace(/^\uFEFF/, '')));
     for (const bad of ['01', '1.', '.5', "'a'", '[1,]', '{"a":1,}', 'nul', '"\\x"', '+1']) expect(() => parseLocated(bad), bad).toThrow();
@@ -199,7 +194,11 @@ describe('the gate', () => {
       ['gate naive log1p within 8 bits', 'log1p within 8 bits', 'cpu'],
     ]);
     expect(u.kept).toBe(2);
-    expect(u.entries.find((e) => e.property === 'gate exp is finite')).toEqual({ property: 'gate exp is finite', invariant: 'finite', note: 'upstream tfjs#1' });
+    expect(u.entries.find((e) => e.property === 'gate exp is finite')).toEqual({
+      property: 'gate exp is finite',
+      invariant: 'finite',
+      note: 'upstream tfjs#1',
+    });
     expect(u.entries.some((e) => 'line' in e)).toBe(false);
     // the written baseline makes every finding of the run known
     const again = evaluateGate(results, parseBaseline(formatBaseline(u.entries), 'b.json'));

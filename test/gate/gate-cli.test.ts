@@ -38,7 +38,9 @@ describe('nanhunt baseline + check as a CI gate', () => {
     const b = nanhunt(dir, 'baseline', '--properties', FIXTURE, '--seed', '5');
     expect(b.err).toBe('');
     expect(b.code).toBe(0);
-    expect(b.out).toContain("baseline: 1 finding in nanhunt.baseline.json (1 added, 0 removed, 0 kept)\n  + 'fixture exp is finite' (invariant finite, backend cpu)");
+    expect(b.out).toContain(
+      "baseline: 1 finding in nanhunt.baseline.json (1 added, 0 removed, 0 kept)\n  + 'fixture exp is finite' (invariant finite, backend cpu)",
+    );
     const written = JSON.parse(readFileSync(path.join(dir, 'nanhunt.baseline.json'), 'utf8'));
     expect(written.findings).toEqual([
       expect.objectContaining({ property: 'fixture exp is finite', invariant: 'finite', backend: 'cpu', message: 'output is +Infinity' }),
@@ -104,7 +106,10 @@ describe('nanhunt baseline + check as a CI gate', () => {
     expect(typo.err).toMatch(/^nanhunt: baseline nanhunt\.baseline\.json:7: finding 1: unknown key "invarient"/);
     expect(existsSync(path.join(dir, 'reports'))).toBe(false);
     // the rest in-process (same main(), no process start): an explicit --baseline path
-    writeFileSync(file, '{\n  "format": "nanhunt-baseline",\n  "version": 1,\n  "findings": [\n    {"property": "x", "invariant": "finite"}\n    {"property": "y", "invariant": "finite"}\n  ]\n}\n');
+    writeFileSync(
+      file,
+      '{\n  "format": "nanhunt-baseline",\n  "version": 1,\n  "findings": [\n    {"property": "x", "invariant": "finite"}\n    {"property": "y", "invariant": "finite"}\n  ]\n}\n',
+    );
     const syntax = await inProcess('check', '--properties', FIXTURE, '--baseline', file);
     expect(syntax.code).toBe(2);
     expect(syntax.err).toBe(`nanhunt: baseline ${file}:6: not valid JSON: expected ',' or ']' in a list, found '{' (column 5)`);

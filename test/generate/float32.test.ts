@@ -31,7 +31,13 @@ describe('float32()', () => {
     const exps = xs.map((x) => Math.log2(Math.abs(x)));
     expect(exps.every((e) => Number.isInteger(e) && e >= -149 && e <= 127)).toBe(true);
     // exponent-uniform: every band of 50 exponents is hit, tiny ones included
-    for (const [lo, hi] of [[-149, -100], [-100, -50], [-50, 0], [0, 50], [50, 128]]) {
+    for (const [lo, hi] of [
+      [-149, -100],
+      [-100, -50],
+      [-50, 0],
+      [0, 50],
+      [50, 128],
+    ]) {
       expect(exps.filter((e) => e >= lo! && e < hi!).length, `exponents in [${lo}, ${hi})`).toBeGreaterThan(50);
     }
   });

@@ -1,6 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import * as fc from 'fast-check';
-import { binaryLabels, deserializeValue, float32, gradients, learningRates, logits, oneHotLabels, probabilities, serializeValue, shape, sizeOf, tensor, tensors, tensorValue, weights, type TensorValue } from '../../src/index.ts';
+import {
+  binaryLabels,
+  deserializeValue,
+  float32,
+  gradients,
+  learningRates,
+  logits,
+  oneHotLabels,
+  probabilities,
+  serializeValue,
+  shape,
+  sizeOf,
+  tensor,
+  tensors,
+  tensorValue,
+  weights,
+  type TensorValue,
+} from '../../src/index.ts';
 
 const SEED = 99;
 
@@ -136,10 +153,17 @@ describe('TensorValue serialization', () => {
       const m = String(t).match(/^tensor\(\[(.*)\], \[4\], 'float32'\)$/);
       expect(m, String(t)).not.toBeNull();
       const back = Float32Array.from(m![1]!.split(', '), Number);
-      expect(Array.from(back, (x, i) => Object.is(x, t.data[i])), String(t)).toEqual([true, true, true, true]);
+      expect(
+        Array.from(back, (x, i) => Object.is(x, t.data[i])),
+        String(t),
+      ).toEqual([true, true, true, true]);
       return m![1]!;
     });
     // the sample did reach the values whose text is easy to get wrong
-    for (const special of ['-0', 'NaN', 'Infinity', '-Infinity', '1e-45']) expect(printed.some((p) => p.split(', ').includes(special)), special).toBe(true);
+    for (const special of ['-0', 'NaN', 'Infinity', '-Infinity', '1e-45'])
+      expect(
+        printed.some((p) => p.split(', ').includes(special)),
+        special,
+      ).toBe(true);
   });
 });

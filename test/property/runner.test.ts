@@ -56,7 +56,13 @@ describe('runProperty', () => {
 
   it('reports a subject that throws as errored, without crashing', () => {
     const r = runProperty(
-      property({ name: 'throws', inputs: { x: tensor() }, subject: () => { throw new Error('bad subject'); } }),
+      property({
+        name: 'throws',
+        inputs: { x: tensor() },
+        subject: () => {
+          throw new Error('bad subject');
+        },
+      }),
       { seed: 1 },
     );
     expect(r.status).toBe('errored');
@@ -67,7 +73,14 @@ describe('runProperty', () => {
     const kept: tf.Tensor[] = [];
     const before = tf.memory().numTensors;
     const r = runProperty(
-      property({ name: 'leaks', inputs: { x: tensor() }, subject: ({ x }) => { kept.push(tf.keep(tf.abs(x))); return tf.neg(x); } }),
+      property({
+        name: 'leaks',
+        inputs: { x: tensor() },
+        subject: ({ x }) => {
+          kept.push(tf.keep(tf.abs(x)));
+          return tf.neg(x);
+        },
+      }),
       { seed: 1, runs: 5, provenance: false },
     );
     expect(r.status).toBe('errored');
@@ -79,7 +92,12 @@ describe('runProperty', () => {
   it('checks custom invariants and gradients', () => {
     const nonNegative = invariant('non-negative', (o) => o.outputs.every((t) => t.data.every((v) => v >= 0)) || 'negative output');
     const r = runProperty(
-      property({ name: 'neg is non-negative?', inputs: { x: tensor({ elements: float32({ min: -10, max: 10 }) }) }, subject: ({ x }) => tf.neg(x), invariants: [nonNegative] }),
+      property({
+        name: 'neg is non-negative?',
+        inputs: { x: tensor({ elements: float32({ min: -10, max: 10 }) }) },
+        subject: ({ x }) => tf.neg(x),
+        invariants: [nonNegative],
+      }),
       { seed: 2 },
     );
     expect(r.status).toBe('failed');
@@ -96,10 +114,7 @@ describe('runProperty', () => {
     expect(g.status).toBe('failed');
     expect((g.counterexample as { x: TensorValue }).x.data[0]).toBe(0);
     expect(g.failure).toMatchObject({ violation: { location: { kind: 'gradient', tensor: 'grad(x)' } } });
-    const n = runProperty(
-      property({ name: 'exp has no NaN', inputs: { x: tensor() }, subject: ({ x }) => tf.exp(x), invariants: [noNaN()] }),
-      { seed: 2 },
-    );
+    const n = runProperty(property({ name: 'exp has no NaN', inputs: { x: tensor() }, subject: ({ x }) => tf.exp(x), invariants: [noNaN()] }), { seed: 2 });
     expect(n.status).toBe('passed');
   });
 

@@ -22,7 +22,12 @@ function observe(inputs: Inputs, subject: (t: Record<string, tf.Tensor>) => tf.T
     const r = subject(ts);
     return Array.isArray(r) ? r : [r];
   });
-  const outputs = outs.map((t, i) => ({ name: outs.length === 1 ? 'output' : `output[${i}]`, shape: t.shape, dtype: t.dtype, data: t.dataSync() as Float32Array }));
+  const outputs = outs.map((t, i) => ({
+    name: outs.length === 1 ? 'output' : `output[${i}]`,
+    shape: t.shape,
+    dtype: t.dtype,
+    data: t.dataSync() as Float32Array,
+  }));
   tf.dispose(outs);
   return { inputs, outputs, gradients: [], backend: 'cpu' };
 }
@@ -34,7 +39,13 @@ const wide = fc.float32Array({ minLength: 1, maxLength: 48 });
 const moderate = fc.float32Array({ minLength: 1, maxLength: 48, min: -30, max: 30, noNaN: true });
 const unitInterval = fc.float32Array({ minLength: 1, maxLength: 16, min: 0, max: 1, noNaN: true });
 
-function holds(name: ToleranceName, arb: fc.Arbitrary<Float32Array>, subject: (x: tf.Tensor) => tf.Tensor, ref: (x: TensorValue) => ReferenceResult, seed: number): void {
+function holds(
+  name: ToleranceName,
+  arb: fc.Arbitrary<Float32Array>,
+  subject: (x: tf.Tensor) => tf.Tensor,
+  ref: (x: TensorValue) => ReferenceResult,
+  seed: number,
+): void {
   const inv = matchesReference(({ x }: Inputs) => ref(x!), name);
   fc.assert(
     fc.property(arb, (data) => {
@@ -65,41 +76,108 @@ describe('default tolerances pass on tfjs cpu ops', () => {
   it('pow', () => {
     const inv = matchesReference(({ a, b }: Inputs) => reference.pow(a!, b!), 'pow');
     fc.assert(
-      fc.property(fc.float32Array({ minLength: 8, maxLength: 8, min: 0, max: 1000, noNaN: true }), fc.float32Array({ minLength: 8, maxLength: 8, min: -20, max: 20, noNaN: true }), (a, b) => {
-        const v = inv.check(observe({ a: tv(a), b: tv(b) }, ({ a, b }) => tf.pow(a!, b!)));
-        if (v) throw new Error(v.message);
-      }),
+      fc.property(
+        fc.float32Array({ minLength: 8, maxLength: 8, min: 0, max: 1000, noNaN: true }),
+        fc.float32Array({ minLength: 8, maxLength: 8, min: -20, max: 20, noNaN: true }),
+        (a, b) => {
+          const v = inv.check(observe({ a: tv(a), b: tv(b) }, ({ a, b }) => tf.pow(a!, b!)));
+          if (v) throw new Error(v.message);
+        },
+      ),
       { seed: 13, numRuns: 40 },
     );
   });
 
   it('reductions, softmax family and matMul', () => {
-    holds('sum', moderate, (x) => tf.sum(x), (x) => reference.sum(x), 20);
-    holds('mean', moderate, (x) => tf.mean(x), (x) => reference.mean(x), 21);
-    holds('variance', moderate, (x) => tf.moments(x).variance, (x) => reference.moments(x).variance, 22);
-    holds('norm', moderate, (x) => tf.norm(x), (x) => reference.norm(x), 23);
-    holds('softmax', moderate, (x) => tf.softmax(x), (x) => reference.softmax(x), 24);
-    holds('logSoftmax', moderate, (x) => tf.logSoftmax(x), (x) => reference.logSoftmax(x), 25);
-    holds('logSumExp', moderate, (x) => tf.logSumExp(x), (x) => reference.logSumExp(x), 26);
+    holds(
+      'sum',
+      moderate,
+      (x) => tf.sum(x),
+      (x) => reference.sum(x),
+      20,
+    );
+    holds(
+      'mean',
+      moderate,
+      (x) => tf.mean(x),
+      (x) => reference.mean(x),
+      21,
+    );
+    holds(
+      'variance',
+      moderate,
+      (x) => tf.moments(x).variance,
+      (x) => reference.moments(x).variance,
+      22,
+    );
+    holds(
+      'norm',
+      moderate,
+      (x) => tf.norm(x),
+      (x) => reference.norm(x),
+      23,
+    );
+    holds(
+      'softmax',
+      moderate,
+      (x) => tf.softmax(x),
+      (x) => reference.softmax(x),
+      24,
+    );
+    holds(
+      'logSoftmax',
+      moderate,
+      (x) => tf.logSoftmax(x),
+      (x) => reference.logSoftmax(x),
+      25,
+    );
+    holds(
+      'logSumExp',
+      moderate,
+      (x) => tf.logSumExp(x),
+      (x) => reference.logSumExp(x),
+      26,
+    );
     const inv = matchesReference(({ a, b }: Inputs) => reference.matMul(a!, b!), 'matMul');
     fc.assert(
-      fc.property(fc.float32Array({ minLength: 12, maxLength: 12, min: -10, max: 10, noNaN: true }), fc.float32Array({ minLength: 12, maxLength: 12, min: -10, max: 10, noNaN: true }), (a, b) => {
-        const v = inv.check(observe({ a: tv(a, [3, 4]), b: tv(b, [4, 3]) }, ({ a, b }) => tf.matMul(a!, b!)));
-        if (v) throw new Error(v.message);
-      }),
+      fc.property(
+        fc.float32Array({ minLength: 12, maxLength: 12, min: -10, max: 10, noNaN: true }),
+        fc.float32Array({ minLength: 12, maxLength: 12, min: -10, max: 10, noNaN: true }),
+        (a, b) => {
+          const v = inv.check(observe({ a: tv(a, [3, 4]), b: tv(b, [4, 3]) }, ({ a, b }) => tf.matMul(a!, b!)));
+          if (v) throw new Error(v.message);
+        },
+      ),
       { seed: 27, numRuns: 40 },
     );
   });
 
   it('losses', () => {
-    const pairs = fc.tuple(unitInterval, unitInterval).map(([a, b]) => [a.slice(0, Math.min(a.length, b.length)), b.slice(0, Math.min(a.length, b.length))] as const);
-    const cases: [ToleranceName, (l: tf.Tensor, p: tf.Tensor) => tf.Tensor, (l: TensorValue, p: TensorValue) => ReferenceResult, (u: Float32Array) => Float32Array][] = [
+    const pairs = fc
+      .tuple(unitInterval, unitInterval)
+      .map(([a, b]) => [a.slice(0, Math.min(a.length, b.length)), b.slice(0, Math.min(a.length, b.length))] as const);
+    const cases: [
+      ToleranceName,
+      (l: tf.Tensor, p: tf.Tensor) => tf.Tensor,
+      (l: TensorValue, p: TensorValue) => ReferenceResult,
+      (u: Float32Array) => Float32Array,
+    ][] = [
       ['meanSquaredError', (l, p) => tf.losses.meanSquaredError(l, p), (l, p) => reference.losses.meanSquaredError(l, p), (u) => u.map((v) => 20 * v - 10)],
-      ['absoluteDifference', (l, p) => tf.losses.absoluteDifference(l, p), (l, p) => reference.losses.absoluteDifference(l, p), (u) => u.map((v) => 20 * v - 10)],
+      [
+        'absoluteDifference',
+        (l, p) => tf.losses.absoluteDifference(l, p),
+        (l, p) => reference.losses.absoluteDifference(l, p),
+        (u) => u.map((v) => 20 * v - 10),
+      ],
       ['huberLoss', (l, p) => tf.losses.huberLoss(l, p), (l, p) => reference.losses.huberLoss(l, p), (u) => u.map((v) => 6 * v - 3)],
       ['logLoss', (l, p) => tf.losses.logLoss(l, p), (l, p) => reference.losses.logLoss(l, p), (u) => u],
       ['hingeLoss', (l, p) => tf.losses.hingeLoss(l, p), (l, p) => reference.losses.hingeLoss(l, p), (u) => u.map((v) => 6 * v - 3)],
-      ['sigmoidCrossEntropy', (l, p) => tf.losses.sigmoidCrossEntropy(l, p), (l, p) => reference.losses.sigmoidCrossEntropy(l, p), (u) => u.map((v) => 80 * v - 40)],
+      [
+        'sigmoidCrossEntropy',
+        (l, p) => tf.losses.sigmoidCrossEntropy(l, p),
+        (l, p) => reference.losses.sigmoidCrossEntropy(l, p),
+        (u) => u.map((v) => 80 * v - 40),
+      ],
     ];
     for (const [name, subject, ref, prep] of cases) {
       const inv = matchesReference(({ l, p }: Inputs) => ref(l!, p!), name);
@@ -125,24 +203,28 @@ describe('default tolerances pass on tfjs cpu ops', () => {
   it('one optimizer step', () => {
     const inv = (ref: (i: Inputs) => ReferenceResult) => matchesReference(ref, 'optimizer');
     fc.assert(
-      fc.property(fc.float32Array({ minLength: 8, maxLength: 8, min: -10, max: 10, noNaN: true }), fc.float32Array({ minLength: 8, maxLength: 8, min: -10, max: 10, noNaN: true }), (value, gradient) => {
-        const steps: [tf.Optimizer, (i: Inputs) => ReferenceResult][] = [
-          [tf.train.sgd(0.1), ({ v, g }) => reference.train.sgd({ value: v!, gradient: g!, learningRate: 0.1 }).value],
-          [tf.train.adam(), ({ v, g }) => reference.train.adam({ value: v!, gradient: g! }).value],
-          [tf.train.adagrad(0.1), ({ v, g }) => reference.train.adagrad({ value: v!, gradient: g!, learningRate: 0.1 }).value],
-          [tf.train.rmsprop(0.01), ({ v, g }) => reference.train.rmsprop({ value: v!, gradient: g!, learningRate: 0.01 }).value],
-        ];
-        for (const [opt, ref] of steps) {
-          const variable = tf.variable(tf.tensor1d(value));
-          const grad = tf.tensor1d(gradient);
-          opt.applyGradients({ [variable.name]: grad });
-          const out = { name: 'output', shape: [8], dtype: 'float32', data: variable.dataSync().slice() };
-          tf.dispose([variable, grad]);
-          opt.dispose();
-          const v = inv(ref).check({ inputs: { v: tv(value), g: tv(gradient) }, outputs: [out], gradients: [], backend: 'cpu' });
-          if (v) throw new Error(v.message);
-        }
-      }),
+      fc.property(
+        fc.float32Array({ minLength: 8, maxLength: 8, min: -10, max: 10, noNaN: true }),
+        fc.float32Array({ minLength: 8, maxLength: 8, min: -10, max: 10, noNaN: true }),
+        (value, gradient) => {
+          const steps: [tf.Optimizer, (i: Inputs) => ReferenceResult][] = [
+            [tf.train.sgd(0.1), ({ v, g }) => reference.train.sgd({ value: v!, gradient: g!, learningRate: 0.1 }).value],
+            [tf.train.adam(), ({ v, g }) => reference.train.adam({ value: v!, gradient: g! }).value],
+            [tf.train.adagrad(0.1), ({ v, g }) => reference.train.adagrad({ value: v!, gradient: g!, learningRate: 0.1 }).value],
+            [tf.train.rmsprop(0.01), ({ v, g }) => reference.train.rmsprop({ value: v!, gradient: g!, learningRate: 0.01 }).value],
+          ];
+          for (const [opt, ref] of steps) {
+            const variable = tf.variable(tf.tensor1d(value));
+            const grad = tf.tensor1d(gradient);
+            opt.applyGradients({ [variable.name]: grad });
+            const out = { name: 'output', shape: [8], dtype: 'float32', data: variable.dataSync().slice() };
+            tf.dispose([variable, grad]);
+            opt.dispose();
+            const v = inv(ref).check({ inputs: { v: tv(value), g: tv(gradient) }, outputs: [out], gradients: [], backend: 'cpu' });
+            if (v) throw new Error(v.message);
+          }
+        },
+      ),
       { seed: 50, numRuns: 15 },
     );
   });
@@ -158,7 +240,9 @@ describe('matchesReference catches wrong results', () => {
     expect(v.location!.expected).toBeCloseTo(1e-10, 17);
     expect(v.details!.ulps).toBeGreaterThan(1e8);
     expect(v.details!.bits).toBeGreaterThan(25);
-    expect(v.message).toMatch(/output\[1\] is 0; exact 1\.0000000133\d*e-10 .* ulps, .* bits of error \(tolerance ulps <= 1; 1 of 3 elements out of tolerance\)/);
+    expect(v.message).toMatch(
+      /output\[1\] is 0; exact 1\.0000000133\d*e-10 .* ulps, .* bits of error \(tolerance ulps <= 1; 1 of 3 elements out of tolerance\)/,
+    );
   });
 
   it('an exp that is 8 ULPs off', () => {
@@ -168,7 +252,11 @@ describe('matchesReference catches wrong results', () => {
     expect(v!.details!.ulps).toBeGreaterThanOrEqual(7); // 8 * 2^-23 relative is 8 to 16 ULPs
     expect(v!.details!.ulps).toBeLessThanOrEqual(17);
     // ... which a looser tolerance accepts
-    expect(matchesReference(({ x }: Inputs) => reference.exp(x!), { ulps: 16 }).check(observe({ x: tv([0.5, 1, 2]) }, ({ x }) => tf.mul(tf.exp(x!), 1 + 8 * 2 ** -23)))).toBeUndefined();
+    expect(
+      matchesReference(({ x }: Inputs) => reference.exp(x!), { ulps: 16 }).check(
+        observe({ x: tv([0.5, 1, 2]) }, ({ x }) => tf.mul(tf.exp(x!), 1 + 8 * 2 ** -23)),
+      ),
+    ).toBeUndefined();
   });
 
   it('a naive softmax: NaN where the exact answer is finite', () => {
@@ -248,7 +336,9 @@ describe('matchesReference accepts correct overflow and reports structure proble
   });
 
   it('compareToReference reports the worst element even when all pass', () => {
-    const c = compareToReference({ name: 'output', shape: [2], dtype: 'float32', data: new Float32Array([Math.fround(Math.E), 1]) }, reference.exp([1, 0]), { ulps: 1 });
+    const c = compareToReference({ name: 'output', shape: [2], dtype: 'float32', data: new Float32Array([Math.fround(Math.E), 1]) }, reference.exp([1, 0]), {
+      ulps: 1,
+    });
     expect(c.ok).toBe(true);
     expect(c.checked).toBe(2);
     expect(c.worst!.ulps).toBe(0);

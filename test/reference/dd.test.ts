@@ -7,7 +7,9 @@ import { exactDecimal } from '../../src/core/float32.ts';
 const D = bigClass(60);
 const big = (v: DD) => new D(exactDecimal(v.hi)).plus(new D(exactDecimal(v.lo)));
 
-const normalish = fc.tuple(fc.double({ min: 1, max: 2, noNaN: true }), fc.integer({ min: -200, max: 200 }), fc.boolean()).map(([m, e, neg]) => (neg ? -1 : 1) * m * 2 ** e);
+const normalish = fc
+  .tuple(fc.double({ min: 1, max: 2, noNaN: true }), fc.integer({ min: -200, max: 200 }), fc.boolean())
+  .map(([m, e, neg]) => (neg ? -1 : 1) * m * 2 ** e);
 
 describe('double-double arithmetic', () => {
   it('TwoSum and TwoProduct are exact', () => {

@@ -213,7 +213,12 @@ describe('identities', () => {
     const t = reference.exp({ shape: [2, 2], data: new Float32Array([0, 1, 2, 3]), dtype: 'float32' });
     expect(t.shape).toEqual([2, 2]);
     expect(t.values[0]).toBe(1);
-    expect(reference.exp([[0, 1], [2, 3]]).shape).toEqual([2, 2]);
+    expect(
+      reference.exp([
+        [0, 1],
+        [2, 3],
+      ]).shape,
+    ).toEqual([2, 2]);
     expect(reference.exp(5).shape).toEqual([]);
   });
 });

@@ -15,7 +15,9 @@ const tv = (values: ArrayLike<number>, shape: number[] = [values.length]): Tenso
 const D = reference.derivatives;
 
 /** tf.customGrad with a single input, typed. */
-function customGrad1(f: (x: tf.Tensor, save: tf.GradSaveFunc) => { value: tf.Tensor; gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor }): (x: tf.Tensor) => tf.Tensor {
+function customGrad1(
+  f: (x: tf.Tensor, save: tf.GradSaveFunc) => { value: tf.Tensor; gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor },
+): (x: tf.Tensor) => tf.Tensor {
   const g = tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0]);
   return (x) => g(x) as tf.Tensor;
 }
@@ -49,10 +51,14 @@ describe('exact derivatives against tf.grads', () => {
 
   it('pow at base 0: 0 * Infinity = NaN in tfjs where the exact derivative is 0', () => {
     const inputs = { a: tv([0, 0, 0, 2]), b: tv([0, 0.5, 2, 3]) };
-    const r = noLeaks(() => checkGradient((a, b) => tf.pow(a!, b!), inputs, { derivative: ({ a, b }) => {
-      const d = D.pow(a, b);
-      return { a: d.base, b: d.exp };
-    } }));
+    const r = noLeaks(() =>
+      checkGradient((a, b) => tf.pow(a!, b!), inputs, {
+        derivative: ({ a, b }) => {
+          const d = D.pow(a, b);
+          return { a: d.base, b: d.exp };
+        },
+      }),
+    );
     expect(r.ok).toBe(false);
     expect(r.worstFailure).toMatchObject({ input: 'a', index: 0, nonFinite: true, expected: 0 });
     expect(r.nonFinite).toBe(1); // pow(0, 0.5)' = +Infinity matches; the exponent derivative at 0^0 does not exist (skipped)
@@ -141,10 +147,14 @@ describe('central differences of the exact reference', () => {
     expect(r2.gradients.map((g) => g.name)).toEqual(['grad(p)']);
     const logits = tv([2, -1, 0.5, 3, 0, -2], [2, 3]);
     const onehot = tv([0, 0, 1, 1, 0, 0], [2, 3]);
-    const r3 = checkGradient((l, x) => tf.losses.softmaxCrossEntropy(l!, x!), { onehot, logits }, {
-      reference: ({ onehot, logits }) => reference.losses.softmaxCrossEntropy(onehot, logits),
-      wrt: ['logits'],
-    });
+    const r3 = checkGradient(
+      (l, x) => tf.losses.softmaxCrossEntropy(l!, x!),
+      { onehot, logits },
+      {
+        reference: ({ onehot, logits }) => reference.losses.softmaxCrossEntropy(onehot, logits),
+        wrt: ['logits'],
+      },
+    );
     expect(r3.ok).toBe(true);
   });
 

@@ -26,7 +26,9 @@ describe('bad inputs get errors naming the argument', () => {
     expect(() => reference.exp([[1, 2], [3]])).toThrow(/argument 'x' is a ragged nested array/);
     expect(() => reference.sum([1, 2], 1)).toThrow(/sum: argument 'axis' has 1, outside the range \[-1, 1\)/);
     expect(() => reference.losses.meanSquaredError([1, 2], [1, 2], { weights: [1, 2, 3] })).toThrow(/'weights' \[3\] cannot be broadcast/);
-    expect(() => reference.train.adam({ value: [1, 2], gradient: [1] })).toThrow(/train\.adam: argument 'gradient' has shape \[1\] but 'value' has shape \[2\]/);
+    expect(() => reference.train.adam({ value: [1, 2], gradient: [1] })).toThrow(
+      /train\.adam: argument 'gradient' has shape \[1\] but 'value' has shape \[2\]/,
+    );
     expect(() => reference.train.adam({ value: [1], gradient: [1], firstMoment: [1, 2] })).toThrow(/argument 'firstMoment'/);
   });
 

@@ -30,7 +30,18 @@ describe('regression losses', () => {
   });
 
   it('cosineDistance is 1 - dot along the axis', () => {
-    const t = L.cosineDistance([[1, 0], [0, 1]], [[1, 0], [1, 0]], 1, { reduction: 'none' });
+    const t = L.cosineDistance(
+      [
+        [1, 0],
+        [0, 1],
+      ],
+      [
+        [1, 0],
+        [1, 0],
+      ],
+      1,
+      { reduction: 'none' },
+    );
     expect(t.shape).toEqual([2, 1]);
     expect(Array.from(t.values)).toEqual([0, 1]);
     // nearly equal unit vectors: the exact value survives the cancellation
@@ -77,7 +88,17 @@ describe('log and cross-entropy losses', () => {
   it('softmaxCrossEntropy is -log softmax at the label', () => {
     const lse = 3.407605964444380304; // logSumExp([1, 2, 3])
     expect(v0(L.softmaxCrossEntropy([[0, 1, 0]], [[1, 2, 3]]))).toBeCloseTo(lse - 2, 15);
-    const rows = L.softmaxCrossEntropy([[1, 0], [0, 1]], [[0, 0], [1000, 0]], { reduction: 'none' });
+    const rows = L.softmaxCrossEntropy(
+      [
+        [1, 0],
+        [0, 1],
+      ],
+      [
+        [0, 0],
+        [1000, 0],
+      ],
+      { reduction: 'none' },
+    );
     expect(rows.shape).toEqual([2]);
     expect(Array.from(rows.values)).toEqual([Math.LN2, 1000]);
   });

@@ -93,7 +93,7 @@ describe('one optimizer step against independent float64 derivations', () => {
     expect(close(at(c.value), 1 - (g * f(0.01)) / Math.sqrt(ms - (mg * mg + EPS)))).toBe(true);
   });
 
-  it('centered rmsprop in tfjs is NaN for small gradients; TensorFlow\'s formula is not', () => {
+  it("centered rmsprop in tfjs is NaN for small gradients; TensorFlow's formula is not", () => {
     const tfjs = T.rmsprop({ value: [1], gradient: [1e-4], learningRate: 0.01, centered: true });
     expect(exactKind(tfjs.value, 0)).toBe('nan'); // sqrt(ms - mg^2 - eps) of a negative number
     const tf = T.rmsprop({ value: [1], gradient: [1e-4], learningRate: 0.01, centered: true, variant: 'tensorflow' });

@@ -111,8 +111,14 @@ describe('norm', () => {
 
 describe('matMul', () => {
   it('multiplies exactly, with transposes and batches', () => {
-    const a = [[1, 2], [3, 4]];
-    const b = [[5, 6], [7, 8]];
+    const a = [
+      [1, 2],
+      [3, 4],
+    ];
+    const b = [
+      [5, 6],
+      [7, 8],
+    ];
     expect(vals(reference.matMul(a, b))).toEqual([19, 22, 43, 50]);
     expect(vals(reference.matMul(a, b, true))).toEqual([26, 30, 38, 44]);
     expect(vals(reference.matMul(a, b, false, true))).toEqual([17, 23, 39, 53]);
@@ -170,7 +176,8 @@ describe('softmax, logSoftmax, logSumExp', () => {
           Math.abs(total - 1) <= 1e-14 &&
           row.every((x, i) => Math.abs(ls[i]! - (Math.fround(x) - lse)) <= 1e-13 * (1 + Math.abs(lse))) &&
           row.every((_, i) => s[i]! === 0 || Math.abs(Math.log(s[i]!) - ls[i]!) <= 1e-12 * (1 + Math.abs(ls[i]!))) &&
-          lse >= max && lse <= max + Math.log(row.length) + 1e-12
+          lse >= max &&
+          lse <= max + Math.log(row.length) + 1e-12
         );
       }),
       { seed: 42, numRuns: 150 },

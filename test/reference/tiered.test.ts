@@ -12,9 +12,44 @@ const EXACT: ReferenceOptions = { mode: 'exact' };
 
 /** Extreme float32 inputs: range ends, subnormals, overflow and saturation thresholds. */
 const EXTREMES = [
-  0, -0, 1, -1, 0.5, -0.5, 2, 3.4028234663852886e38, -3.4028234663852886e38, 1.401298464324817e-45, -1.401298464324817e-45,
-  1.1754943508222875e-38, 88.72283, 88.7229, 88.72284, -87.33654, -103.972, -103.98, -104, 17.3287, -17.3287, 13.94, -13.94, 9.01,
-  1e-7, -1e-7, 1e-20, -1e-20, -0.9999999, 1 + 2 ** -23, 1 - 2 ** -24, 710, -745, 1e20, -1e20, Infinity, -Infinity, NaN,
+  0,
+  -0,
+  1,
+  -1,
+  0.5,
+  -0.5,
+  2,
+  3.4028234663852886e38,
+  -3.4028234663852886e38,
+  1.401298464324817e-45,
+  -1.401298464324817e-45,
+  1.1754943508222875e-38,
+  88.72283,
+  88.7229,
+  88.72284,
+  -87.33654,
+  -103.972,
+  -103.98,
+  -104,
+  17.3287,
+  -17.3287,
+  13.94,
+  -13.94,
+  9.01,
+  1e-7,
+  -1e-7,
+  1e-20,
+  -1e-20,
+  -0.9999999,
+  1 + 2 ** -23,
+  1 - 2 ** -24,
+  710,
+  -745,
+  1e20,
+  -1e20,
+  Infinity,
+  -Infinity,
+  NaN,
 ].map(Math.fround);
 
 const f32 = fc.oneof(
@@ -36,7 +71,9 @@ function sameVerdicts(a: ExactTensor, b: ExactTensor): boolean {
 
 function expectSame(tiered: ExactTensor, exact: ExactTensor, what: string): void {
   if (!sameVerdicts(tiered, exact)) {
-    throw new Error(`${what}: tiered ${Array.from(tiered.values)} (kinds ${Array.from(tiered.kinds)}) vs exact ${Array.from(exact.values)} (kinds ${Array.from(exact.kinds)})`);
+    throw new Error(
+      `${what}: tiered ${Array.from(tiered.values)} (kinds ${Array.from(tiered.kinds)}) vs exact ${Array.from(exact.values)} (kinds ${Array.from(exact.kinds)})`,
+    );
   }
 }
 

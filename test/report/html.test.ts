@@ -41,9 +41,7 @@ describe('index.html (static)', () => {
     expect(html).not.toMatch(/\b(src|href)=["']?(https?:)?\/\//i);
     expect(html).not.toMatch(/<link\b|@import|url\(/i);
     // the only URL is the SVG namespace, which is a name, not a request
-    expect([...html.matchAll(/https?:\/\/[^\s"'<>]+/g)].map((m) => m[0])).toEqual(
-      expect.arrayContaining(['http://www.w3.org/2000/svg']),
-    );
+    expect([...html.matchAll(/https?:\/\/[^\s"'<>]+/g)].map((m) => m[0])).toEqual(expect.arrayContaining(['http://www.w3.org/2000/svg']));
     expect(new Set([...html.matchAll(/https?:\/\/[^\s"'<>]+/g)].map((m) => m[0]))).toEqual(new Set(['http://www.w3.org/2000/svg']));
   });
 
@@ -100,7 +98,15 @@ describe.skipIf(!HAS_CHROMIUM)(`index.html in headless Chromium${HAS_CHROMIUM ? 
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-quic',
+      ],
     });
     page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     page.on('console', (m) => {
@@ -119,7 +125,8 @@ describe.skipIf(!HAS_CHROMIUM)(`index.html in headless Chromium${HAS_CHROMIUM ? 
     await browser?.close();
   });
 
-  const column = (i: number) => page.$$eval('#properties-table tbody tr', (rows, i) => rows.map((r) => (r as HTMLTableRowElement).cells[i]!.getAttribute('data-value')!), i);
+  const column = (i: number) =>
+    page.$$eval('#properties-table tbody tr', (rows, i) => rows.map((r) => (r as HTMLTableRowElement).cells[i]!.getAttribute('data-value')!), i);
 
   it('loads with no console errors and makes no request but its own file', async () => {
     expect(await page.title()).toBe('nanhunt: 2 failing');
@@ -161,7 +168,13 @@ describe.skipIf(!HAS_CHROMIUM)(`index.html in headless Chromium${HAS_CHROMIUM ? 
       const frame = svg.querySelector('rect.frame')!.getBoundingClientRect();
       const pts = [...svg.querySelectorAll('circle.pt')].map((c) => c.getBoundingClientRect());
       const line = svg.querySelector('path.mean')!.getAttribute('d')!.trim().split(/\s+/).length;
-      const inside = pts.filter((p) => p.x + p.width / 2 >= frame.left - 1 && p.x + p.width / 2 <= frame.right + 1 && p.y + p.height / 2 >= frame.top - 1 && p.y + p.height / 2 <= frame.bottom + 1);
+      const inside = pts.filter(
+        (p) =>
+          p.x + p.width / 2 >= frame.left - 1 &&
+          p.x + p.width / 2 <= frame.right + 1 &&
+          p.y + p.height / 2 >= frame.top - 1 &&
+          p.y + p.height / 2 <= frame.bottom + 1,
+      );
       return { points: pts.length, inside: inside.length, line, scale: svg.getAttribute('data-scale'), width: frame.width };
     });
     expect(geometry.points).toBeGreaterThan(100);
@@ -170,7 +183,9 @@ describe.skipIf(!HAS_CHROMIUM)(`index.html in headless Chromium${HAS_CHROMIUM ? 
     expect(geometry.scale).toBe('float32-order');
     expect(geometry.width).toBeGreaterThan(400);
     // the worst inputs (tiny x, where 1 + x rounds to 1) sit high: some point near the top of the plot
-    const maxBitsShown = await page.$eval('#properties-table tr[data-name="gate naive log1p error (measured)"] td:nth-child(6)', (td) => Number(td.textContent));
+    const maxBitsShown = await page.$eval('#properties-table tr[data-name="gate naive log1p error (measured)"] td:nth-child(6)', (td) =>
+      Number(td.textContent),
+    );
     expect(maxBitsShown).toBeGreaterThan(20);
 
     mkdirSync(path.join(ROOT, 'reports'), { recursive: true });

@@ -20,7 +20,13 @@ beforeAll(() => {
   const schema = JSON.parse(readFileSync(REPORT_SCHEMA_FILE, 'utf8'));
   // strict: the schema itself must use no unknown keywords or formats beyond date-time (strictRequired
   // would forbid the if/then requirements that refer to properties declared beside them)
-  const ajv = new Ajv({ strict: true, strictRequired: false, allowUnionTypes: true, allErrors: true, formats: { 'date-time': /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/ } });
+  const ajv = new Ajv({
+    strict: true,
+    strictRequired: false,
+    allowUnionTypes: true,
+    allErrors: true,
+    formats: { 'date-time': /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/ },
+  });
   validate = ajv.compile(schema);
   results = fixtureResults();
 });
@@ -100,7 +106,18 @@ describe('nanhunt.json and its schema', () => {
     const lines: string[] = [];
     const io = { out: (l: string) => lines.push(l), err: (l: string) => lines.push(`ERR ${l}`) };
     const code = await checkCommand(
-      ['--properties', path.join(ROOT, 'test/fixtures/gate/props.ts'), '--reports', dir, '--json', path.join(dir, 'copy.json'), '--runs', '40', '--no-db', '--no-repro'],
+      [
+        '--properties',
+        path.join(ROOT, 'test/fixtures/gate/props.ts'),
+        '--reports',
+        dir,
+        '--json',
+        path.join(dir, 'copy.json'),
+        '--runs',
+        '40',
+        '--no-db',
+        '--no-repro',
+      ],
       io,
     );
     expect(code).toBe(1);

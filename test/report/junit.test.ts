@@ -24,7 +24,10 @@ function cases(xml: string): { suites: XmlElement; suite: XmlElement; byName: Ma
 describe('junit.xml', () => {
   it('parses back: one testcase per property, counts that match, failures carrying the minimal case', () => {
     const all = [...results, unsupportedResult()];
-    const gate = evaluateGate(all, { file: 'nanhunt.baseline.json', entries: [{ property: 'gate naive log1p within 8 bits', invariant: 'log1p within 8 bits' }] });
+    const gate = evaluateGate(all, {
+      file: 'nanhunt.baseline.json',
+      entries: [{ property: 'gate naive log1p within 8 bits', invariant: 'log1p within 8 bits' }],
+    });
     const xml = junitXml(all, gate, { info, context: { globalSeed: 3 }, timestamp: '2025-01-02T03:04:05.678Z' });
     const { suites, suite, byName } = cases(xml);
     expect([...byName.keys()]).toEqual(all.map((r) => r.name));
@@ -52,7 +55,9 @@ describe('junit.xml', () => {
     // a known finding: skipped, visible, with the report in system-out
     const known = byName.get('gate naive log1p within 8 bits')!;
     expect(children(known, 'failure')).toEqual([]);
-    expect(children(known, 'skipped')[0]!.attrs.message).toMatch(/^known finding \(in baseline nanhunt\.baseline\.json\): log1p within 8 bits: log\(1 \+ .*minimal input: x: Tensor float32 \[1\]/);
+    expect(children(known, 'skipped')[0]!.attrs.message).toMatch(
+      /^known finding \(in baseline nanhunt\.baseline\.json\): log1p within 8 bits: log\(1 \+ .*minimal input: x: Tensor float32 \[1\]/,
+    );
     expect(children(known, 'system-out')[0]!.text).toContain('replay: npx nanhunt check');
 
     // an expected failure passes, explained in system-out; a status the gate does not know is skipped

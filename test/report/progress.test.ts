@@ -29,7 +29,13 @@ class FakeTty implements OutputStream {
   }
   /** What a terminal shows: each line after its last carriage return, erase and color codes applied. */
   get screen(): string[] {
-    return this.text.split('\n').map((l) => l.split('\r').at(-1)!.replace(/\x1b\[2K/g, '').replace(/\x1b\[[\d;]*m/g, ''));
+    return this.text.split('\n').map((l) =>
+      l
+        .split('\r')
+        .at(-1)!
+        .replace(/\x1b\[2K/g, '')
+        .replace(/\x1b\[[\d;]*m/g, ''),
+    );
   }
 }
 
@@ -82,7 +88,13 @@ describe('Progress on a TTY', () => {
     p.finish(named('abs is finite'), 'passed');
     p.stop();
     p.line('1 passed, 1 failed');
-    expect(tty.screen).toEqual([expect.stringMatching(/^✗ gate exp/), 'an interleaved line', expect.stringMatching(/^✓ gate abs is finite \(100 runs/), '1 passed, 1 failed', '']);
+    expect(tty.screen).toEqual([
+      expect.stringMatching(/^✗ gate exp/),
+      'an interleaved line',
+      expect.stringMatching(/^✓ gate abs is finite \(100 runs/),
+      '1 passed, 1 failed',
+      '',
+    ]);
   });
 
   it('never lets the status line wrap, and uses no color with NO_COLOR', () => {

@@ -186,7 +186,7 @@ describe('generated repro files run with npx tsx', () => {
     expect(line, out.join('\n')).not.toBeNull();
     const file = path.resolve(ROOT, line![1]!);
     const text = readFileSync(file, 'utf8');
-    expect(text).toContain("// (a shipped example of a bug: log(0) once sigmoid saturates (|x| >= 17.33))");
+    expect(text).toContain('// (a shipped example of a bug: log(0) once sigmoid saturates (|x| >= 17.33))');
     expect(text).not.toContain('cannot run it as written');
     const r = runScript(file);
     expect(r.out).toMatch(/output: float32 \[\d+\] \[.*(NaN|Infinity)/);

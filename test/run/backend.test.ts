@@ -31,9 +31,11 @@ describe('backend selection', () => {
   });
 
   it('reports a broken optional package differently from a missing one', async () => {
-    await expect(useBackend('node', async () => { throw new Error('libtensorflow.so: cannot open shared object file'); })).rejects.toThrow(
-      /loading @tensorflow\/tfjs-node failed: libtensorflow\.so/,
-    );
+    await expect(
+      useBackend('node', async () => {
+        throw new Error('libtensorflow.so: cannot open shared object file');
+      }),
+    ).rejects.toThrow(/loading @tensorflow\/tfjs-node failed: libtensorflow\.so/);
   });
 
   it('selects the tfjs backend the optional package registers', async () => {

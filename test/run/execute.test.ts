@@ -24,10 +24,14 @@ describe('execute()', () => {
 
   it('computes gradients of the summed outputs for float32 inputs', () => {
     const before = tf.memory().numTensors;
-    const out = execute(({ x, n }: { x: tf.Tensor; n: tf.Tensor }) => tf.mul(tf.square(x), tf.cast(n, 'float32')), {
-      x,
-      n: tensorValue([3], [1, 1, 2], 'int32'),
-    }, { gradients: true });
+    const out = execute(
+      ({ x, n }: { x: tf.Tensor; n: tf.Tensor }) => tf.mul(tf.square(x), tf.cast(n, 'float32')),
+      {
+        x,
+        n: tensorValue([3], [1, 1, 2], 'int32'),
+      },
+      { gradients: true },
+    );
     expect(out.kind).toBe('ok');
     if (out.kind !== 'ok') return;
     expect(out.observation.gradients.map((g) => g.name)).toEqual(['grad(x)']);
@@ -36,9 +40,12 @@ describe('execute()', () => {
   });
 
   it('reports a throwing subject as an error, with its message', () => {
-    const out = execute(() => {
-      throw new Error('boom');
-    }, { x });
+    const out = execute(
+      () => {
+        throw new Error('boom');
+      },
+      { x },
+    );
     expect(out).toEqual({ kind: 'error', stage: 'subject', message: 'boom' });
   });
 
@@ -56,10 +63,13 @@ describe('execute()', () => {
   it('detects leaked tensors and variables, names the count, and cleans variables up', () => {
     const before = tf.memory().numTensors;
     const kept: tf.Tensor[] = [];
-    const out = execute(({ x }: { x: tf.Tensor }) => {
-      kept.push(tf.keep(tf.exp(x)), tf.keep(tf.neg(x)));
-      return tf.sum(x);
-    }, { x });
+    const out = execute(
+      ({ x }: { x: tf.Tensor }) => {
+        kept.push(tf.keep(tf.exp(x)), tf.keep(tf.neg(x)));
+        return tf.sum(x);
+      },
+      { x },
+    );
     expect(out).toMatchObject({ kind: 'error', stage: 'leak', message: expect.stringContaining('leaked 2 tensors') });
     for (const t of kept) t.dispose();
     expect(tf.memory().numTensors).toBe(before);
@@ -70,10 +80,14 @@ describe('execute()', () => {
 
   it('frees what tfjs recorded for the backward pass when the subject throws while gradients are computed', () => {
     const before = tf.memory().numTensors;
-    const out = execute(({ x }: { x: tf.Tensor }) => {
-      tf.sum(tf.exp(tf.mul(x, 2)));
-      throw new Error('boom');
-    }, { x }, { gradients: true });
+    const out = execute(
+      ({ x }: { x: tf.Tensor }) => {
+        tf.sum(tf.exp(tf.mul(x, 2)));
+        throw new Error('boom');
+      },
+      { x },
+      { gradients: true },
+    );
     expect(out).toEqual({ kind: 'error', stage: 'subject', message: 'boom' });
     expect(tf.memory().numTensors).toBe(before);
   });

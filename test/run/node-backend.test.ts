@@ -39,7 +39,10 @@ function runModule(code: string, env: Record<string, string | undefined>) {
 // Written by TensorFlow while its libraries load (dlopen), before it reads TF_CPP_MIN_LOG_LEVEL:
 // absl's notice and the oneDNN line. No environment variable but TF_ENABLE_ONEDNN_OPTS=0 (which
 // turns the oneDNN kernels off) removes them, so they are allowed here, on stderr only.
-const AT_LOAD = [/^WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR$/, /^I\d{4} [\d:.]+ +\d+ port\.cc:\d+\] oneDNN custom operations are on\./];
+const AT_LOAD = [
+  /^WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR$/,
+  /^I\d{4} [\d:.]+ +\d+ port\.cc:\d+\] oneDNN custom operations are on\./,
+];
 const tfLines = (s: string) => s.split('\n').filter((l) => /^[IWE]\d{4} |tensorflow|absl/.test(l));
 
 describe.skipIf(!installed && !onCi)("the node backend: @tensorflow/tfjs-node, TensorFlow's kernels", () => {

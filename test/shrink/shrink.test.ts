@@ -1,7 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import * as fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs';
-import { float32, isSimpler, property, runProperty, simplerCandidates, tensor, tensors, type TensorValue, EXP_OVERFLOW_EDGE, MAX_FLOAT32 } from '../../src/index.ts';
+import {
+  float32,
+  isSimpler,
+  property,
+  runProperty,
+  simplerCandidates,
+  tensor,
+  tensors,
+  type TensorValue,
+  EXP_OVERFLOW_EDGE,
+  MAX_FLOAT32,
+} from '../../src/index.ts';
 
 /** Greedy shrink of one number with the candidate stream, as fast-check does. */
 function shrinkNumber(x: number, fails: (c: number) => boolean): number {
@@ -63,10 +74,11 @@ describe('shrinking failing tensors', () => {
     const p = property({
       name: 'planted: needs a big positive and a big negative',
       inputs: { x: tensor({ shape: { minRank: 1, maxRank: 2, maxSize: 64 } }) },
-      subject: ({ x }) => tf.tidy(() => {
-        const ok = tf.logicalAnd(tf.greater(tf.max(x), 100), tf.less(tf.min(x), -100));
-        return tf.where(ok, tf.scalar(NaN), tf.scalar(0));
-      }),
+      subject: ({ x }) =>
+        tf.tidy(() => {
+          const ok = tf.logicalAnd(tf.greater(tf.max(x), 100), tf.less(tf.min(x), -100));
+          return tf.where(ok, tf.scalar(NaN), tf.scalar(0));
+        }),
     });
     const r = runProperty(p, { seed: 11, runs: 200 });
     expect(r.status).toBe('failed');

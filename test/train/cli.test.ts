@@ -31,7 +31,9 @@ describe('training properties on the command line', () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/✓ training: one NaN cell in the data — expected failure found: training stays finite: step 1 of 1: the data batch holds NaN/);
     expect(r.out).toMatch(/✓ training: cleaned data \(10 runs/);
-    expect(r.out).toMatch(/minimal input:\n {4}training configuration: 1 layer, 2 parameters\n {6}# +layer +output +params\n {6}1 +dense\(1, linear\) +\[1\] +2 +head/);
+    expect(r.out).toMatch(
+      /minimal input:\n {4}training configuration: 1 layer, 2 parameters\n {6}# +layer +output +params\n {6}1 +dense\(1, linear\) +\[1\] +2 +head/,
+    );
     expect(r.out).toContain('x [[NaN]]');
   });
 

@@ -137,8 +137,24 @@ describe('diagnosis', () => {
       initial: [stat(false), stat(false)],
       planned: 3,
       steps: [
-        { input: stat(false), layers: [stat(false), stat(false)], prediction: stat(false), loss: 1, grads: [stat(false), stat(false)], applied: [stat(false), stat(false)], weights: [stat(false), stat(false)] },
-        { input: stat(false), layers: [stat(false), stat(false)], prediction: stat(false), loss, grads: [stat(false), stat(grad)], applied: [stat(false), stat(grad)], weights: [stat(false), stat(weight)] },
+        {
+          input: stat(false),
+          layers: [stat(false), stat(false)],
+          prediction: stat(false),
+          loss: 1,
+          grads: [stat(false), stat(false)],
+          applied: [stat(false), stat(false)],
+          weights: [stat(false), stat(false)],
+        },
+        {
+          input: stat(false),
+          layers: [stat(false), stat(false)],
+          prediction: stat(false),
+          loss,
+          grads: [stat(false), stat(grad)],
+          applied: [stat(false), stat(grad)],
+          weights: [stat(false), stat(weight)],
+        },
       ],
     });
     expect(diagnose(trace(1, false, false))).toBeUndefined();

@@ -163,7 +163,10 @@ describe('trainingConfig shrinking', () => {
   it('reaches the single smallest configuration when everything still fails', () => {
     // a predicate that always fails: fast-check walks the stream to the bottom
     const arb = trainingConfig({ ...o, shrinkBudget: 5000 });
-    const details = fc.check(fc.property(arb, () => false), { seed: 3, numRuns: 1 });
+    const details = fc.check(
+      fc.property(arb, () => false),
+      { seed: 3, numRuns: 1 },
+    );
     const c = details.counterexample![0] as TrainingConfig;
     expect(c.layers).toHaveLength(1);
     expect(c.steps).toBe(1);

@@ -9,14 +9,7 @@ import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { propertySeed, runProperty, tensorValue } from '../../src/index.ts';
 import { failureReport } from '../../src/report/index.ts';
-import {
-  formatTrainingConfig,
-  replayTraining,
-  trainingReport,
-  trainingReproScript,
-  writeTrainingRepro,
-  type TrainingConfig,
-} from '../../src/train/index.ts';
+import { formatTrainingConfig, replayTraining, trainingReport, trainingReproScript, writeTrainingRepro, type TrainingConfig } from '../../src/train/index.ts';
 import * as catalog from '../../properties/training.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');

@@ -6,14 +6,7 @@ import { describe, expect, it } from 'vitest';
 import * as fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs';
 import { checkOnce, runProperty, tensorValue } from '../../src/index.ts';
-import {
-  replayTraining,
-  trainingConfig,
-  trainingProperty,
-  type ModelFactory,
-  type TrainingConfig,
-  type TrainingConfigOptions,
-} from '../../src/train/index.ts';
+import { replayTraining, trainingConfig, trainingProperty, type ModelFactory, type TrainingConfig, type TrainingConfigOptions } from '../../src/train/index.ts';
 
 const variables = (): number => Object.keys(tf.engine().registeredVariables).length;
 

@@ -5,7 +5,13 @@ import { propertySeed } from '../../src/property/runner.ts';
 
 describe('resolveConfig', () => {
   it('falls back from options to the environment to the defaults', () => {
-    expect(resolveConfig('t', {}, {})).toMatchObject({ runs: 100, runsFrom: 'default', seed: propertySeed(0, 't'), seedFrom: 'default', backendFrom: 'default' });
+    expect(resolveConfig('t', {}, {})).toMatchObject({
+      runs: 100,
+      runsFrom: 'default',
+      seed: propertySeed(0, 't'),
+      seedFrom: 'default',
+      backendFrom: 'default',
+    });
     const env = { NANHUNT_RUNS: '7', NANHUNT_SEED: '5', NANHUNT_BACKEND: 'wasm', NANHUNT_DATABASE: 'db' };
     expect(resolveConfig('t', {}, env)).toMatchObject({ runs: 7, runsFrom: 'env', seed: propertySeed(5, 't'), globalSeed: 5, backend: 'wasm', database: 'db' });
     expect(resolveConfig('t', { runs: 3, seed: 9, backend: 'cpu', database: false }, env)).toMatchObject({

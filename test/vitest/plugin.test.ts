@@ -86,10 +86,7 @@ let runCount = 0;
 /** Run vitest on some files of a project; read its JSON report. */
 async function vitest(config: string, files: string[], env: Record<string, string> = {}): Promise<VitestRun> {
   const json = path.join(TMP, `report-${++runCount}.json`);
-  const child = await spawnChild(
-    [VITEST, 'run', '--config', config, '--reporter=default', '--reporter=json', `--outputFile.json=${json}`, ...files],
-    env,
-  );
+  const child = await spawnChild([VITEST, 'run', '--config', config, '--reporter=default', '--reporter=json', `--outputFile.json=${json}`, ...files], env);
   let report: Report;
   try {
     report = JSON.parse(readFileSync(json, 'utf8')) as Report;
@@ -281,7 +278,7 @@ describe('configuration: options, then NANHUNT_* environment, then defaults', ()
     const exp = run.test('exp fails under this seed');
     expect(exp.meta.nanhunt).toMatchObject({ seed: propertySeed(123, 'exp fails under this seed'), runs: 7, runsFrom: 'env', backend: 'wasm' });
     const m = failure(exp);
-    expect(m).toContain("failed on backend wasm");
+    expect(m).toContain('failed on backend wasm');
     expect(m).toContain(`seed ${propertySeed(123, 'exp fails under this seed')}`);
     expect(m).toContain("rerun: NANHUNT_SEED=123 npx vitest run test/fixtures/vitest/seed.spec.ts -t 'exp fails under this seed'");
     expect(m).toContain('config: runs 7 (env), seed global 123 (env), backend wasm (env)');
@@ -311,7 +308,10 @@ describe('configuration: options, then NANHUNT_* environment, then defaults', ()
   });
 
   it('saved failures of a test run first; a fixed case is marked fixed', async () => {
-    const { dir, runs: [first, second, third] } = await database;
+    const {
+      dir,
+      runs: [first, second, third],
+    } = await database;
     const exp = first!.test('exp, clipped once fixed');
     failure(exp);
     expect(exp.meta.nanhunt).toMatchObject({ savedExamples: 0, status: 'failed' });
