@@ -55,7 +55,7 @@ describe('exact derivatives against tf.grads', () => {
       checkGradient((a, b) => tf.pow(a!, b!), inputs, {
         derivative: ({ a, b }) => {
           const d = D.pow(a, b);
-          return { a: d.base, b: d.exp };
+          return { a: d.base!, b: d.exp! };
         },
       }),
     );
