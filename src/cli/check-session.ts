@@ -90,8 +90,8 @@ export class CheckSession {
    * Validate the flags and read the baseline before anything runs: a corrupt baseline is a
    * BaselineError (exit 2) naming the line.
    */
-  static open(io: SessionIo, flags: Readonly<Record<string, unknown>>, options: SessionOptions = {}): CheckSession {
-    const f = flags as SessionFlagValues;
+  static open(io: SessionIo, flags: SessionFlagValues, options: SessionOptions = {}): CheckSession {
+    const f = flags;
     if (f.quiet && f.verbose) throw new UsageError('--quiet and --verbose cannot be used together');
     if (f.reports !== undefined && f.reports.trim() === '') throw new UsageError('--reports needs a directory');
     const cwd = options.cwd ?? process.cwd();

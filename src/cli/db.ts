@@ -10,7 +10,7 @@ import { loadRecordedProperty } from '../db/origin.ts';
 import { FailureFileError, failureLine } from '../db/record.ts';
 import { replayFailure } from '../db/replay.ts';
 import { openFailureSession, type FailureSession } from './failure-session.ts';
-import { parseArgs, UsageError } from './args.ts';
+import { parseArgs, UsageError, type FlagValues } from './args.ts';
 import type { Io } from './check.ts';
 
 /** The default directory of repro scripts, relative to the working directory. */
@@ -28,7 +28,7 @@ export const DB_FLAGS_USAGE = `  --db <dir>          failure database: saved fai
 const OFF = new Set(['off', 'false', '0', 'none', 'no']);
 
 /** The database directory the flags and environment select, or false for none. */
-export function databaseDir(flags: Readonly<Record<string, unknown>>, env: NodeJS.ProcessEnv = process.env): string | false {
+export function databaseDir(flags: { readonly db?: string; readonly 'no-db'?: true }, env: NodeJS.ProcessEnv = process.env): string | false {
   if (flags.db !== undefined && flags['no-db']) throw new UsageError('--db and --no-db cannot be used together');
   if (flags['no-db']) return false;
   if (typeof flags.db === 'string') {
@@ -41,7 +41,7 @@ export function databaseDir(flags: Readonly<Record<string, unknown>>, env: NodeJ
 }
 
 /** The failure database and repro scripts of a `check`, from its parsed flags. */
-export function failureSessionFromFlags(flags: Readonly<Record<string, unknown>>, globalSeed: number, io: Io): FailureSession {
+export function failureSessionFromFlags(flags: FlagValues<typeof DB_FLAGS>, globalSeed: number, io: Io): FailureSession {
   if (flags.repro !== undefined && flags['no-repro']) throw new UsageError('--repro and --no-repro cannot be used together');
   const repro = flags['no-repro'] ? false : typeof flags.repro === 'string' ? flags.repro : DEFAULT_REPRO_DIR;
   return openFailureSession({ db: databaseDir(flags), repro, globalSeed, warn: io.err });
@@ -66,7 +66,7 @@ function matches(f: SavedFailure, filter: string | undefined): boolean {
   return !filter || f.property === filter || f.property.toLowerCase().includes(filter.toLowerCase());
 }
 
-function dbFromFlags(flags: Readonly<Record<string, unknown>>): string {
+function dbFromFlags(flags: { readonly db?: string }): string {
   const dir = databaseDir({ db: flags.db });
   return dir === false ? DEFAULT_DB_DIR : dir;
 }
@@ -75,7 +75,7 @@ async function listCommand(argv: readonly string[], io: Io): Promise<number> {
   const { positional, flags } = parseArgs(argv, LIST_FLAGS);
   if (positional.length > 0) throw new UsageError(`unexpected argument '${positional[0]}'`);
   const db = openFailureDatabase(dbFromFlags(flags), { warn: io.err });
-  const all = db.list().filter((f) => matches(f, flags.filter as string | undefined));
+  const all = db.list().filter((f) => matches(f, flags.filter));
   io.out(`failure database ${shown(db.dir)}: ${all.length} saved failure${all.length === 1 ? '' : 's'}`);
   for (const f of all) {
     const r = f.record;
@@ -96,7 +96,7 @@ async function pruneCommand(argv: readonly string[], io: Io): Promise<number> {
   }
   const dryRun = flags['dry-run'] === true;
   const db = openFailureDatabase(dbFromFlags(flags), { warn: io.err });
-  const selected = db.list().filter((f) => matches(f, flags.filter as string | undefined));
+  const selected = db.list().filter((f) => matches(f, flags.filter));
   const remove = new Set<string>();
   const verb = dryRun ? 'would remove' : 'removed';
   if (flags.all) {
@@ -108,7 +108,7 @@ async function pruneCommand(argv: readonly string[], io: Io): Promise<number> {
     // re-run each case on its own backend (grouped, so each backend starts once)
     const byBackend = new Map<string, SavedFailure[]>();
     for (const f of selected) {
-      const b = (flags.backend as string | undefined) ?? f.record.environment.backend;
+      const b = flags.backend ?? f.record.environment.backend;
       byBackend.set(b, [...(byBackend.get(b) ?? []), f]);
     }
     for (const [backend, failures] of byBackend) {
@@ -124,7 +124,7 @@ async function pruneCommand(argv: readonly string[], io: Io): Promise<number> {
         try {
           ({ property } = await loadRecordedProperty(f.record, {
             failureFile: f.file,
-            ...(flags.properties !== undefined ? { propertiesOverride: flags.properties as string } : {}),
+            ...(flags.properties !== undefined ? { propertiesOverride: flags.properties } : {}),
           }));
         } catch (e) {
           if (!(e instanceof FailureFileError)) throw e;

@@ -44,12 +44,12 @@ export async function diffCommand(argv: readonly string[], io: Io): Promise<numb
   const { positional, flags } = parseArgs(argv, DIFF_FLAGS);
   if (positional.length > 0) throw new UsageError(`unexpected argument '${positional[0]}'`);
   const { seed, runs } = seedAndRuns(flags);
-  const backends = ((flags.backends as string | undefined) ?? 'cpu,wasm').split(',').map((b) => b.trim());
+  const backends = (flags.backends ?? 'cpu,wasm').split(',').map((b) => b.trim());
   if (backends.some((b) => b === '')) throw new UsageError(`--backends: empty name in '${flags.backends}'`);
   if (backends.length < 2) throw new UsageError(`--backends needs at least two backends, e.g. cpu,wasm`);
   checkBackendList(backends);
   await prepareBackends(backends); // a missing optional package is a usage error, before any output
-  const ulps = (flags.ulps as number | undefined) ?? DEFAULT_TOLERANCE.ulps;
+  const ulps = flags.ulps ?? DEFAULT_TOLERANCE.ulps;
   if (ulps < 0) throw new UsageError('--ulps must be at least 0');
   const atol = flags.atol === undefined ? DEFAULT_TOLERANCE.atol : Number(flags.atol);
   if (!Number.isFinite(atol) || atol < 0) throw new UsageError(`--atol must be a non-negative number, got '${flags.atol}'`);
@@ -65,7 +65,7 @@ export async function diffCommand(argv: readonly string[], io: Io): Promise<numb
       seed,
       tolerance,
       ...(runs !== undefined ? { runs } : {}),
-      ...(flags.path !== undefined ? { path: flags.path as string } : {}),
+      ...(flags.path !== undefined ? { path: flags.path } : {}),
       onResult: (r) => io.out(diffSummaryLine(r)),
     },
   );
@@ -81,7 +81,7 @@ export async function diffCommand(argv: readonly string[], io: Io): Promise<numb
       context,
     );
     try {
-      writeAtomic(flags.json as string, `${JSON.stringify(doc, null, 2)}\n`);
+      writeAtomic(flags.json, `${JSON.stringify(doc, null, 2)}\n`);
     } catch (e) {
       io.err(`nanhunt: cannot write ${flags.json}: ${(e as Error).message}`);
       return 2;

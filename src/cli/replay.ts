@@ -43,13 +43,13 @@ export async function replayFailureCommand(argv: readonly string[], io: Io): Pro
     saved = readFailureFile(file);
     ({ property } = await loadRecordedProperty(saved.record, {
       failureFile: saved.file,
-      ...(flags.properties !== undefined ? { propertiesOverride: flags.properties as string } : {}),
+      ...(flags.properties !== undefined ? { propertiesOverride: flags.properties } : {}),
     }));
   } catch (e) {
     if (e instanceof FailureFileError) return fail(e.message);
     throw e;
   }
-  const backend = (flags.backend as string | undefined) ?? saved.record.environment.backend;
+  const backend = flags.backend ?? saved.record.environment.backend;
   try {
     await useBackend(backend);
   } catch (e) {
