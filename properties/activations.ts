@@ -3,7 +3,7 @@
  * it past the float32 range only above 3.2e38).
  */
 import * as tf from '@tensorflow/tfjs';
-import { MAX_FLOAT32, float32, tensor, tensors, type Float32Options, type TensorValue } from '../src/index.ts';
+import { MAX_FLOAT32, float32, specialValues, tensor, tensors, type Float32Options, type TensorValue } from '../src/index.ts';
 import { opInfo, tfCall, type OpInfo, type TfUnaryName } from '../src/catalog/op-info.ts';
 import { elementwise, exactChecks, type Exact } from './unary.ts';
 import * as ref from '../src/reference/index.ts';
@@ -13,6 +13,8 @@ import type { Invariant } from '../src/check/invariant.ts';
 
 type X = { x: TensorValue };
 const x = (o: Float32Options = {}, minRank = 1) => ({ x: tensor({ shape: { minRank, maxRank: 2, maxSize: 64 }, elements: float32(o) }) });
+/** Inputs mixing ±Infinity, NaN, ±0 and subnormals with ordinary values. */
+const special = () => ({ x: tensor({ shape: { minRank: 1, maxRank: 2, maxSize: 16 }, elements: specialValues() }) });
 
 /** An activation: a tfjs function of x (its name), or another function of x with its own name. */
 function activation(
@@ -31,7 +33,7 @@ function activation(
     promise: reference ? `${promise}; matches the exact answer on every finite x` : promise,
     // with a reference every finite input has a verdict (a correctly rounded Infinity is exact)
     inputs: x(reference ? {} : domain),
-    ...(reference ? { reference } : {}),
+    ...(reference ? { reference, special: special() } : {}),
     op: ({ x }) => call(x),
     source: tfCall(f, '{ x }', 'x'),
     checks,

@@ -3,7 +3,7 @@
  * product and sum inside float32.
  */
 import * as tf from '@tensorflow/tfjs';
-import { float32, tensors, type TensorValue } from '../src/index.ts';
+import { float32, structured, tensors, type TensorValue } from '../src/index.ts';
 import { opInfo, type OpInfo } from '../src/catalog/op-info.ts';
 import * as ref from '../src/reference/index.ts';
 import { TOLERANCES } from '../src/reference/index.ts';
@@ -26,6 +26,8 @@ export const linalgTable: OpInfo[] = [
     },
     op: ({ t }) => tf.matMul(t.a, t.b),
     reference: { exact: ({ t }) => ref.matMul(t.a, t.b), tolerance: TOLERANCES.matMul },
+    // one long dot product: a row times a column
+    large: { inputs: { t: structured(['a', 'b'], { shapes: { a: (n) => [1, n], b: (n) => [n, 1] } }) } },
     gradient: {
       inputs: {
         t: tensors({

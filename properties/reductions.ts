@@ -3,7 +3,7 @@
  * (sum then divide, square then sum) overflows before the exact answer does, that is a finding.
  */
 import * as tf from '@tensorflow/tfjs';
-import { MAX_FLOAT32, float32, tensor, type Float32Options, type SubjectOutput, type TensorValue } from '../src/index.ts';
+import { MAX_FLOAT32, float32, specialValues, structured, tensor, type Float32Options, type SubjectOutput, type TensorValue } from '../src/index.ts';
 import { opInfo, tfCall, type OpInfo } from '../src/catalog/op-info.ts';
 import { exactChecks, type Exact } from './unary.ts';
 import * as ref from '../src/reference/index.ts';
@@ -14,6 +14,8 @@ import type { Invariant } from '../src/check/invariant.ts';
 type X = { x: TensorValue };
 const MAX_SIZE = 64;
 const x = (o: Float32Options = {}) => ({ x: tensor({ shape: { minRank: 1, maxRank: 2, maxSize: MAX_SIZE }, elements: float32(o) }) });
+/** Inputs mixing ±Infinity, NaN, ±0 and subnormals with ordinary values. */
+const special = () => ({ x: tensor({ shape: { minRank: 1, maxRank: 2, maxSize: 16 }, elements: specialValues() }) });
 /** |x| bound so that MAX_SIZE of them sum to a finite number. */
 const SUMMABLE = Math.fround(MAX_FLOAT32 / MAX_SIZE);
 
@@ -24,7 +26,7 @@ function reduction(
   domain: Float32Options = {},
   checks: Invariant[] = [],
   gradient: boolean | Float32Options = true,
-  exact?: Exact & { readonly domain?: Float32Options },
+  exact?: Exact & { readonly domain?: Float32Options; readonly large?: boolean },
 ): OpInfo<X> {
   const { reference, derivative } = exactChecks(exact);
   return opInfo<X>({
@@ -32,7 +34,8 @@ function reduction(
     family: 'reduction',
     promise,
     inputs: x(exact?.domain ?? domain),
-    ...(reference ? { reference } : {}),
+    ...(reference ? { reference, special: special() } : {}),
+    ...(reference && exact?.large ? { large: { inputs: { x: structured(['x']).map((t) => t.x) } } } : {}),
     op: ({ x }) => f(x),
     source: tfCall(f, '{ x }', 'x'),
     checks,
@@ -53,12 +56,14 @@ export const reductionTable: OpInfo[] = [
       tolerance: TOLERANCES.sum,
       derivative: (v) => ref.derivatives.sum(v),
       domain: {},
+      large: true,
     },
   ),
   reduction('mean', (v) => tf.mean(v), 'the exact mean within 1 ULP, finite for every finite x (it never exceeds max |x|)', {}, [], true, {
     value: (v) => ref.mean(v),
     tolerance: TOLERANCES.mean,
     derivative: (v) => ref.derivatives.mean(v),
+    large: true,
   }),
   reduction('prod', (v) => tf.prod(v), 'finite for |x| <= 3 (3^64 = 3.4e30)', { min: -3, max: 3 }),
   reduction('max', (v) => tf.max(v, -1), 'finite and >= every element of its row', {}, [bound('max >= row elements', '>=', rowMax('x'))]),

@@ -12,6 +12,7 @@ import {
   SQUARE_OVERFLOW_EDGE,
   float32,
   integers,
+  specialValues,
   nextUp,
   tensor,
   tensors,
@@ -25,6 +26,8 @@ import { TOLERANCES, type Derivative, type ExactTensor, type OpTolerance, type U
 type X = { x: TensorValue };
 const SHAPE = { maxRank: 2, maxSize: 64 } as const;
 const x = (o: Float32Options = {}) => ({ x: tensor({ shape: SHAPE, elements: float32(o) }) });
+/** Inputs mixing ±Infinity, NaN, ±0 and subnormals with ordinary values. */
+const special = () => ({ x: tensor({ shape: { maxRank: 2, maxSize: 16 }, elements: specialValues() }) });
 /** ln(2 · MAX_FLOAT32): sinh and cosh overflow beyond it. */
 const SINH_EDGE = Math.fround(89.41598);
 const openUnit = { min: -1, max: 1, exclude: [-1, 1] };
@@ -58,7 +61,7 @@ function unary(name: TfUnaryName, domain: Float32Options, promise: string, gradi
     promise: reference ? `${promise}; elsewhere, the correctly rounded exact answer (Infinity, NaN by definition included)` : promise,
     // with a reference, every finite input has a verdict: Infinity where the exact answer overflows is correct
     inputs: x(reference ? {} : domain),
-    ...(reference ? { reference } : {}),
+    ...(reference ? { reference, special: special() } : {}),
     op: ({ x }) => f(x),
     source: tfCall(name, '{ x }', 'x'),
     ...(gradient ? { gradient: { inputs: x(gradient), ...(derivative ? { derivative } : {}) } } : {}),

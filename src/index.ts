@@ -24,6 +24,8 @@ export { float32, classify, FLOAT32_CLASSES, type Float32Options, type Float32Cl
 export { shape, type ShapeOptions } from './generate/shape.ts';
 export { tensor, tensors, type TensorOptions, type TensorsOptions, type DimOptions } from './generate/tensor.ts';
 export { elementwise, fromArbitrary, type Elements } from './generate/elements.ts';
+export { specialValues } from './generate/special.ts';
+export { structured, patternData, PATTERNS, type Pattern, type PatternSpec, type StructuredOptions } from './generate/structured.ts';
 export {
   logits,
   probabilities,

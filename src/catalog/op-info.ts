@@ -7,31 +7,33 @@
  * is looked up by name. Adding an op to the catalog is adding an entry, not writing a test; the
  * catalog itself is data (nanhunt's is `properties/index.ts`), and this module never imports it.
  *
- * Each entry becomes up to two properties:
+ * Each entry becomes up to five properties:
  *  - `<name>`: the forward value — judged against the exact reference within the tolerance when
  *    the entry has one (so Infinity that is the correctly rounded answer is not a finding), else
  *    by `value` (default: finite) — plus the entry's extra checks;
- *  - `<name> gradient`: the gradients of the summed outputs, against the exact derivative when the
- *    entry has one, else finite.
+ *  - `<name> special values`: the same reference on inputs mixing ±Infinity, NaN, ±0 and
+ *    subnormals (`special`), i.e. the IEEE 754 / C99 semantics of the exact function;
+ *  - `<name> large`: the same reference on long structured inputs (`large`), where accumulation
+ *    error shows;
+ *  - `<name> gradient` (and `<name> gradient special values`): the gradients of the summed outputs,
+ *    against the exact derivative when the entry has one, else finite.
  */
 import type * as fc from 'fast-check';
 import type * as tf from '@tensorflow/tfjs';
 import type { Invariant } from '../check/invariant.ts';
 import { finite } from '../check/finite.ts';
-import { matchesReference, type ReferenceResult } from '../check/accuracy.ts';
+import { matchesReference } from '../check/accuracy.ts';
 import { gradientMatches } from '../check/gradient.ts';
 import type { Derivative } from '../reference/derivatives.ts';
 import type { OpTolerance } from '../reference/tolerances.ts';
 import type { Subject } from '../run/execute.ts';
-import { property, type InputArbitraries, type Property } from '../property/property.ts';
+import { property, type InputArbitraries, type Property, type PropertyReference } from '../property/property.ts';
 
 export const FAMILIES = ['unary', 'binary', 'activation', 'reduction', 'linalg', 'layer', 'loss', 'optimizer'] as const;
 export type Family = (typeof FAMILIES)[number];
 
 /** The exact answer of an entry's outputs and the tolerance (per backend) it is judged with. */
-export interface OpReference<I> {
-  /** Exact values of every output, from the generated inputs (src/reference's functions). */
-  readonly exact: (inputs: I) => ReferenceResult;
+export interface OpReference<I> extends PropertyReference<I> {
   /** How far from the correctly rounded answer an element may be, per backend (src/reference/tolerances.ts). */
   readonly tolerance: OpTolerance;
 }
@@ -48,6 +50,8 @@ export interface GradientInfo<I> {
   readonly wrt?: string;
   /** Tolerance of the derivative check (default: the table's `gradient` row). */
   readonly tolerance?: OpTolerance;
+  /** Inputs with special values for `<name> gradient special values` (needs `derivative`). */
+  readonly special?: InputArbitraries<I>;
 }
 
 export interface OpInfo<I = any> {
@@ -71,11 +75,21 @@ export interface OpInfo<I = any> {
   readonly value?: Invariant;
   /** Mathematical properties beyond the value check (ranges, sums, monotonicity...). */
   readonly checks?: readonly Invariant[];
+  /**
+   * Inputs mixing ±Infinity, NaN, ±0 and subnormals with ordinary values (see specialValues()):
+   * the `<name> special values` property judges them with the entry's reference (needs `reference`).
+   */
+  readonly special?: InputArbitraries<I>;
+  /** Long structured inputs (see structured()) for `<name> large`, judged with the reference (needs `reference`). */
+  readonly large?: { readonly inputs: InputArbitraries<I>; readonly runs?: number };
   /** Check gradients: `true` (finite, on the same inputs), or how. */
   readonly gradient?: boolean | GradientInfo<I>;
   /** Runs per property (default {@link CATALOG_RUNS}). */
   readonly runs?: number;
 }
+
+/** Default runs of a `<name> large` property (each run may hold a million elements). */
+export const LARGE_RUNS = 30;
 
 /**
  * Default runs of a catalog property. Several findings need a few hundred cases to appear
@@ -120,6 +134,12 @@ function valueInvariant<I>(info: OpInfo<I>): Invariant {
 /** The properties of one entry. */
 export function entryProperties<I>(info: OpInfo<I>): Property<I>[] {
   const source = info.source !== undefined ? { source: info.source } : {};
+  const runs = info.runs ?? CATALOG_RUNS;
+  const reference = info.reference ? { reference: info.reference } : {};
+  const needsReference = (what: string): OpReference<I> => {
+    if (!info.reference) throw new TypeError(`catalog entry '${info.name}': \`${what}\` needs a \`reference\` to judge its results`);
+    return info.reference;
+  };
   const out: Property<I>[] = [
     property<I>({
       name: info.name,
@@ -127,20 +147,54 @@ export function entryProperties<I>(info: OpInfo<I>): Property<I>[] {
       inputs: info.inputs,
       subject: info.op,
       ...source,
+      ...reference,
       invariants: [valueInvariant(info), ...(info.checks ?? [])],
-      runs: info.runs ?? CATALOG_RUNS,
+      runs,
       tags: [info.family],
     }),
   ];
+  if (info.special) {
+    const r = needsReference('special');
+    out.push(
+      property<I>({
+        name: `${info.name} special values`,
+        description: `on inputs mixing ±Infinity, NaN, ±0 and subnormals: the IEEE 754 result of the exact function`,
+        inputs: info.special,
+        subject: info.op,
+        ...source,
+        ...reference,
+        invariants: [matchesReference(r.exact, r.tolerance)],
+        runs,
+        tags: [info.family, 'special'],
+      }),
+    );
+  }
+  if (info.large) {
+    const r = needsReference('large');
+    out.push(
+      property<I>({
+        name: `${info.name} large`,
+        description: `on long structured inputs (constant fills, ramps, alternating signs): within the error bound of a good float32 evaluation`,
+        inputs: info.large.inputs,
+        subject: info.op,
+        ...source,
+        ...reference,
+        invariants: [matchesReference(r.exact, r.tolerance)],
+        runs: info.large.runs ?? LARGE_RUNS,
+        tags: [info.family, 'large'],
+      }),
+    );
+  }
   if (info.gradient) {
     const g: GradientInfo<I> = info.gradient === true ? {} : info.gradient;
-    const check = g.derivative
-      ? gradientMatches<I>({
-          derivative: g.derivative,
-          name: `gradient matches ${g.wrt ? `d/d(${g.wrt})` : 'd/dx'} ${info.name}`,
-          ...(g.tolerance ? { tolerance: g.tolerance } : {}),
-        })
-      : finite({ gradients: true, outputs: false });
+    const check = (): Invariant =>
+      g.derivative
+        ? gradientMatches<I>({
+            derivative: g.derivative,
+            name: `gradient matches ${g.wrt ? `d/d(${g.wrt})` : 'd/dx'} ${info.name}`,
+            ...(g.tolerance ? { tolerance: g.tolerance } : {}),
+          })
+        : finite({ gradients: true, outputs: false });
     out.push(
       property<I>({
         name: `${info.name} gradient`,
@@ -148,11 +202,26 @@ export function entryProperties<I>(info: OpInfo<I>): Property<I>[] {
         inputs: (g.inputs ?? info.inputs) as InputArbitraries<I> | fc.Arbitrary<I>,
         subject: info.op,
         ...source,
-        invariants: [check],
-        runs: info.runs ?? CATALOG_RUNS,
+        invariants: [check()],
+        runs,
         tags: [info.family, 'gradient'],
       }),
     );
+    if (g.special) {
+      if (!g.derivative) throw new TypeError(`catalog entry '${info.name}': \`gradient.special\` needs a \`gradient.derivative\``);
+      out.push(
+        property<I>({
+          name: `${info.name} gradient special values`,
+          description: `the gradient at special and boundary points matches the exact derivative (or the subgradient a framework returns) where it is defined`,
+          inputs: g.special,
+          subject: info.op,
+          ...source,
+          invariants: [check()],
+          runs,
+          tags: [info.family, 'gradient', 'special'],
+        }),
+      );
+    }
   }
   return out;
 }

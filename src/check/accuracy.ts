@@ -19,6 +19,7 @@ import { locate } from './invariant.ts';
 import { measureError, type ErrorMeasure } from './error.ts';
 import { kindName, type ExactKind, type ExactTensor } from '../reference/exact.ts';
 import {
+  accumulationFactor,
   describeTolerance,
   isOpTolerance,
   resolveTolerance,
@@ -32,16 +33,26 @@ import {
 export type ReferenceResult = ExactTensor | readonly ExactTensor[];
 
 /** True when an element's error is within at least one allowance of the tolerance. */
-export function withinTolerance(m: ErrorMeasure, tol: Tolerance, exact: number, magnitude: number, peak = 0): boolean {
+/** An element that is a sum: the sum of |terms| and the number of terms (ExactTensor.absSum, .terms). */
+export interface Accumulation {
+  readonly absSum: number;
+  readonly terms: number;
+}
+
+export function withinTolerance(m: ErrorMeasure, tol: Tolerance, exact: number, magnitude: number, peak = 0, accumulation?: Accumulation): boolean {
   if (m.ulps === 0) return true;
   if (tol.ulps !== undefined && m.ulps <= tol.ulps) return true;
   if (tol.bits !== undefined && m.bits <= tol.bits) return true;
-  if (tol.atol === undefined && tol.rtol === undefined && tol.ctol === undefined && tol.ptol === undefined) return false;
+  const acc = tol.acc !== undefined && accumulation !== undefined;
+  if (tol.atol === undefined && tol.rtol === undefined && tol.ctol === undefined && tol.ptol === undefined && !acc) return false;
   if (!Number.isFinite(m.absError)) return false;
   let allow = tol.atol ?? 0;
   if (tol.rtol !== undefined && Number.isFinite(exact)) allow += tol.rtol * Math.abs(exact);
   if (tol.ctol !== undefined && Number.isFinite(magnitude)) allow += tol.ctol * U32_ROUNDOFF * magnitude;
   if (tol.ptol !== undefined && Number.isFinite(peak)) allow += tol.ptol * peak;
+  if (acc && Number.isFinite(accumulation.absSum)) {
+    allow += tol.acc! * accumulationFactor(accumulation.terms, tol.accBlock) * U32_ROUNDOFF * accumulation.absSum;
+  }
   return m.absError <= allow;
 }
 
@@ -114,7 +125,8 @@ export function compareToReference(outputs: readonly ReadTensor[] | ReadTensor, 
       const m = measureError(got, exact, kind);
       const magnitude = ex.magnitude?.[i] ?? Math.abs(exact);
       checked++;
-      const ok = withinTolerance(m, tolerance, exact, magnitude, peak);
+      const accumulation = ex.absSum && ex.terms ? { absSum: ex.absSum[i]!, terms: ex.terms[i]! } : undefined;
+      const ok = withinTolerance(m, tolerance, exact, magnitude, peak, accumulation);
       if (!ok) failures++;
       // build an element record only when it becomes the worst seen (this loop is hot)
       const beatsWorst = worst === undefined || m.ulps > worst.ulps || (m.ulps === worst.ulps && m.relError > worst.relError);

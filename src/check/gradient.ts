@@ -63,6 +63,9 @@ export interface ExpectedGradient {
   readonly lower: Float64Array;
   readonly upper: Float64Array;
   readonly magnitude: Float64Array;
+  /** For elements that are sums: sum of |terms| and the number of terms (see ExactTensor.absSum). */
+  readonly absSum?: Float64Array;
+  readonly terms?: Float64Array;
   /** 'derivative' or 'central difference'. */
   readonly source: string;
 }
@@ -161,6 +164,7 @@ export function expectedGradient<I>(inputs: I, name: string, options: GradientCh
         lower: dt.lower ?? new Float64Array(n).fill(NaN),
         upper: dt.upper ?? new Float64Array(n).fill(NaN),
         magnitude: d.magnitude ?? Float64Array.from(d.values, Math.abs),
+        ...(d.absSum && d.terms ? { absSum: d.absSum, terms: d.terms } : {}),
         source: 'derivative',
       };
     }
@@ -290,7 +294,8 @@ function compareOne(input: string, got: ReadTensor, exp: ExpectedGradient, tol: 
     let target = value;
     if (interval && Number.isFinite(g)) target = g < lo ? lo : g > hi ? hi : g;
     const m = interval && Number.isFinite(g) && g >= lo && g <= hi ? measureError(g, g) : measureError(g, target, kind);
-    const ok = withinTolerance(m, tol, target, exp.magnitude[i]!, peak);
+    const accumulation = exp.absSum && exp.terms ? { absSum: exp.absSum[i]!, terms: exp.terms[i]! } : undefined;
+    const ok = withinTolerance(m, tol, target, exp.magnitude[i]!, peak, accumulation);
     const nonFinite = !Number.isFinite(g) && expectFinite;
     if (ok && m.ulps === 0 && tally.worst !== undefined) continue;
     const e: GradientElement = {

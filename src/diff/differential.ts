@@ -233,8 +233,11 @@ export function diffProperty<I>(property: Property<I>, options: DiffOptions<I> =
   let disagreement: Disagreement | undefined;
   let nondeterministic: string | undefined;
   let divergence: Divergence | undefined;
+  let outputNames: readonly string[] = [];
   try {
     const again = runAll(counterexample);
+    const ok = again.find((o) => o.kind === 'ok');
+    if (ok?.kind === 'ok') outputNames = ok.observation.outputs.map((t) => t.name);
     disagreement = compareAll(again).disagreement;
     // the baseline against itself: a subject that is not deterministic disagrees with anything
     to(baseline);
@@ -249,7 +252,7 @@ export function diffProperty<I>(property: Property<I>, options: DiffOptions<I> =
   let verdict: ReferenceVerdict | undefined;
   let referenceError: string | undefined;
   if (reference && disagreement) {
-    const v = judge(disagreement, counterexample, reference, tolerance);
+    const v = judge(disagreement, counterexample, reference, tolerance, outputNames);
     if (v && 'error' in v) referenceError = v.error;
     else if (v) verdict = v;
   }

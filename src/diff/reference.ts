@@ -19,16 +19,18 @@ import { measureError } from '../check/error.ts';
 export type ReferenceColumn = ArrayLike<number> | { readonly values: ArrayLike<number> };
 
 /**
- * Exact values of the outputs: one column (the single output `output`), or columns keyed by
- * tensor name (`output`, `output[1]`, `output.loss`, `grad(x)`). Missing names have no reference.
+ * Exact values of the outputs: one column (the single output `output`), columns keyed by
+ * tensor name (`output`, `output[1]`, `output.loss`, `grad(x)`), or one column per output in
+ * order (as src/reference's functions return them for a subject of several outputs). Missing
+ * names have no reference.
  */
-export type ReferenceValues = ReferenceColumn | { readonly [tensor: string]: ReferenceColumn };
+export type ReferenceValues = ReferenceColumn | readonly { readonly values: ArrayLike<number> }[] | { readonly [tensor: string]: ReferenceColumn };
 
 /** Computes exact outputs from the generated inputs (TensorValues: read `.data`). */
 export type Reference<I = unknown> = (inputs: I) => ReferenceValues;
 
 /** A property that carries an exact reference for differential testing. */
-export type ReferencedProperty<I = unknown> = Property<I> & { readonly reference: Reference<I> };
+export type ReferencedProperty<I = unknown> = Property<I> & { readonly diffReference: Reference<I> };
 
 /**
  * Attach a reference to a property. The result is still a Property (loaders and runners take it).
@@ -43,13 +45,19 @@ export type ReferencedProperty<I = unknown> = Property<I> & { readonly reference
  */
 export function withReference<I>(p: Property<I>, reference: Reference<I>): ReferencedProperty<I> {
   if (typeof reference !== 'function') throw new TypeError(`withReference('${p.name}'): the reference must be a function`);
-  return Object.freeze({ ...p, reference });
+  return Object.freeze({ ...p, diffReference: reference });
 }
 
-/** The reference a property carries, if any. */
+/**
+ * The reference a property carries, if any: the one attached with withReference, else the
+ * property's own exact reference (catalog entries have one), its outputs in order.
+ */
 export function referenceOf<I>(p: Property<I>): Reference<I> | undefined {
-  const r = (p as { reference?: unknown }).reference;
-  return typeof r === 'function' ? (r as Reference<I>) : undefined;
+  const r = (p as { diffReference?: unknown }).diffReference;
+  if (typeof r === 'function') return r as Reference<I>;
+  const own = p.reference;
+  if (!own) return undefined;
+  return (inputs) => own.exact(inputs);
 }
 
 /** What the reference says about one disagreeing element. */
@@ -84,9 +92,14 @@ function columnOf(x: unknown): Column | undefined {
   return isArrayLike(kinds) ? { values: v, kinds } : { values: v };
 }
 
-function valuesFor(values: ReferenceValues, tensor: string): Column | undefined {
+function valuesFor(values: ReferenceValues, tensor: string, outputNames: readonly string[]): Column | undefined {
+  if (Array.isArray(values) && values.length > 0 && typeof values[0] === 'object') {
+    // one column per output, in the order of the subject's outputs
+    const i = outputNames.indexOf(tensor);
+    return i >= 0 ? columnOf(values[i]) : undefined;
+  }
   const single = columnOf(values);
-  if (single) return tensor === 'output' ? single : undefined;
+  if (single) return tensor === 'output' || (outputNames.length === 1 && outputNames[0] === tensor) ? single : undefined;
   const record = values as { readonly [tensor: string]: ReferenceColumn };
   return Object.hasOwn(record, tensor) ? columnOf(record[tensor]) : undefined;
 }
@@ -104,6 +117,7 @@ export function judge(
   inputs: unknown,
   reference: Reference,
   tolerance: AgreementTolerance,
+  outputNames: readonly string[] = [],
 ): ReferenceVerdict | { readonly error: string } | undefined {
   const e = d.element;
   if (!e) return undefined;
@@ -113,7 +127,7 @@ export function judge(
   } catch (err) {
     return { error: `the reference threw: ${err instanceof Error ? err.message : String(err)}` };
   }
-  const column = values ? valuesFor(values, e.tensor) : undefined;
+  const column = values ? valuesFor(values, e.tensor, outputNames) : undefined;
   if (!column) return undefined;
   if (e.index >= column.values.length) return { error: `the reference for ${e.tensor} has ${column.values.length} values, element ${e.index} was asked` };
   const exact = Number(column.values[e.index]);

@@ -6,6 +6,16 @@ import * as fc from 'fast-check';
 import type { Invariant } from '../check/invariant.ts';
 import { finite } from '../check/finite.ts';
 import type { Subject } from '../run/execute.ts';
+import type { ReferenceResult } from '../check/accuracy.ts';
+import type { OpTolerance, Tolerance } from '../reference/tolerances.ts';
+
+/** The exact answer of a property's outputs and the tolerance it is judged with (per backend). */
+export interface PropertyReference<I> {
+  /** Exact values of every output, in order, from the generated inputs (src/reference's functions). */
+  readonly exact: (inputs: I) => ReferenceResult;
+  /** How far from the correctly rounded answer an element may be (a row of src/reference/tolerances.ts, or a plain Tolerance). */
+  readonly tolerance: OpTolerance | Tolerance;
+}
 
 export type InputArbitraries<I> = { [K in keyof I]: fc.Arbitrary<I[K]> };
 
@@ -30,6 +40,12 @@ export interface PropertyDefinition<I> {
   source?: string;
   /** Free-form tags (op family, loss, optimizer, ...). */
   tags?: readonly string[];
+  /**
+   * The exact answer of the outputs, for those who judge outputs without the property's own
+   * invariants: `nanhunt diff` says which backend is right with it. (To check outputs against it,
+   * give an invariant: matchesReference(reference.exact, reference.tolerance).)
+   */
+  reference?: PropertyReference<I>;
 }
 
 export interface Property<I = unknown> {
@@ -44,6 +60,7 @@ export interface Property<I = unknown> {
   readonly expectFailure: string | undefined;
   readonly source: string;
   readonly tags: readonly string[];
+  readonly reference: PropertyReference<I> | undefined;
 }
 
 /** Define a property. Validates the definition and fills defaults. */
@@ -79,6 +96,7 @@ export function property<I>(definition: PropertyDefinition<I>): Property<I> {
     expectFailure: d.expectFailure,
     source: d.source ?? d.subject.toString(),
     tags: d.tags ?? [],
+    reference: d.reference,
   });
 }
 

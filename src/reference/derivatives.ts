@@ -319,16 +319,19 @@ export function matMulDerivative(a: RefInput, b: RefInput, transposeA = false, t
   const aCols = sum(A, transposeA ? 1 : 0, false, { ...options, inputs: 'float64' }); // sum_i op(A)[i, k], length k
   const [ar, ac] = A.shape as [number, number];
   const [br, bc] = B.shape as [number, number];
-  const dA = filled([ar, ac], (flat) => {
-    const r = Math.floor(flat / ac);
-    const c = flat % ac;
-    return bRows.values[transposeA ? r : c]!;
-  });
-  const dB = filled([br, bc], (flat) => {
-    const r = Math.floor(flat / bc);
-    const c = flat % bc;
-    return aCols.values[transposeB ? c : r]!;
-  });
+  // each element of a gradient is one of those sums: it keeps their accumulation (sum of |terms|, terms)
+  const spread = (shape: [number, number], from: ExactTensor, index: (r: number, c: number) => number): ExactTensor => {
+    const [rows, cols] = shape;
+    const out = new ExactBuilder(shape, rows * cols);
+    for (let flat = 0; flat < rows * cols; flat++) {
+      const at = index(Math.floor(flat / cols), flat % cols);
+      out.definitional(flat, from.values[at]!);
+      if (from.absSum && from.terms) out.accumulation(flat, from.absSum[at]!, from.terms[at]!);
+    }
+    return out.build();
+  };
+  const dA = spread([ar, ac], bRows, (r, c) => (transposeA ? r : c));
+  const dB = spread([br, bc], aCols, (r, c) => (transposeB ? c : r));
   return { a: dA, b: dB };
 }
 

@@ -50,6 +50,15 @@ export interface ExactTensor {
   readonly kinds: Uint8Array;
   /** First-order rounding-error factor per element; absent means |value|. */
   readonly magnitude?: Float64Array;
+  /**
+   * For elements that are sums (sum, mean, dot, matMul, convolution, gradients that sum): the sum
+   * of the absolute values of the terms (or what plays that role in the op's error bound), and
+   * the number of terms. Tolerances bound an accumulation's error with them (`acc`, see
+   * src/reference/tolerances.ts), so exact cancellation is never a finding and a sum much worse
+   * than a good float32 summation is.
+   */
+  readonly absSum?: Float64Array;
+  readonly terms?: Float64Array;
   readonly stats: ExactStats;
 }
 
@@ -107,6 +116,8 @@ export class ExactBuilder {
   readonly values: Float64Array;
   readonly kinds: Uint8Array;
   magnitude: Float64Array | undefined;
+  absSum: Float64Array | undefined;
+  terms: Float64Array | undefined;
   slow = 0;
 
   constructor(
@@ -117,6 +128,14 @@ export class ExactBuilder {
     this.values = new Float64Array(size);
     this.kinds = new Uint8Array(size);
     this.magnitude = withMagnitude ? new Float64Array(size) : undefined;
+  }
+
+  /** Record that element `i` is a sum of `terms` terms whose absolute values sum to `absSum`. */
+  accumulation(i: number, absSum: number, terms: number): void {
+    this.absSum ??= new Float64Array(this.size);
+    this.terms ??= new Float64Array(this.size);
+    this.absSum[i] = absSum;
+    this.terms[i] = terms;
   }
 
   /** Store a value fixed by definition: its kind follows from the value. */
@@ -142,6 +161,7 @@ export class ExactBuilder {
       values: this.values,
       kinds: this.kinds,
       ...(this.magnitude === undefined ? {} : { magnitude: this.magnitude }),
+      ...(this.absSum === undefined || this.terms === undefined ? {} : { absSum: this.absSum, terms: this.terms }),
       stats: { fast: this.size - this.slow, slow: this.slow },
     };
   }

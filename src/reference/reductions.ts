@@ -43,20 +43,24 @@ interface GroupScan {
   sum: number;
   /** Sum of |partial sums|. */
   run: number;
+  /** Sum of |terms|. */
+  abs: number;
   finite: boolean;
 }
 
 function scan(values: Float64Array): GroupScan {
   let s = 0;
   let run = 0;
+  let abs = 0;
   let finite = true;
   for (let j = 0; j < values.length; j++) {
     const v = values[j]!;
     if (!Number.isFinite(v)) finite = false;
     s += v;
     run += Math.abs(s);
+    abs += Math.abs(v);
   }
-  return { sum: s, run, finite };
+  return { sum: s, run, abs, finite };
 }
 
 function reduceShape(outShape: number[], keepShape: number[], keepDims: boolean | undefined): number[] {
@@ -85,6 +89,7 @@ function sumOrMean(fn: string, x: RefInput, axis: Axis, keepDims: boolean, optio
     const sc = scan(vals);
     const v = divide ? sc.sum / n : sc.sum;
     out.magnitude![g] = divide ? sc.run / n + Math.abs(v) + 2 * ETA : sc.run + n * ETA;
+    out.accumulation(g, divide ? sc.abs / n : sc.abs, n);
     if (!sc.finite || n === 0) {
       out.definitional(g, v);
       continue;
@@ -241,6 +246,8 @@ export function norm(
     // at most sqrt(2n * 2^-150), which is what a norm of subnormals can be off by.
     const underflow = Math.sqrt(2 * n * 2 ** -150) * 2 ** 24;
     out.magnitude![g] = v > 0 ? (products + run) / (2 * v) + v + ETA + underflow : underflow;
+    // a float32 norm is sqrt of a sum of n squares: relative error (L(n) + 1)·u/2 + u of the norm
+    out.accumulation(g, v, n);
     if (!finite) {
       out.definitional(g, Infinity);
       continue;
@@ -337,6 +344,7 @@ export function matMul(a: RefInput, b: RefInput, transposeA = false, transposeB 
         }
         const idx = (bi * m + i) * nn + j;
         out.magnitude![idx] = run + prod + 2 * k * ETA;
+        out.accumulation(idx, prod, k);
         if (!Number.isFinite(s) || Number.isNaN(run)) {
           out.definitional(idx, s);
           continue;
