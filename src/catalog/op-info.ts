@@ -22,7 +22,8 @@ import type * as fc from 'fast-check';
 import type * as tf from '@tensorflow/tfjs';
 import type { Invariant } from '../check/invariant.ts';
 import { finite } from '../check/finite.ts';
-import { matchesReference } from '../check/accuracy.ts';
+import { matchesReference, type ReferenceResult } from '../check/accuracy.ts';
+import { TOLERANCES } from '../reference/tolerances.ts';
 import { gradientMatches } from '../check/gradient.ts';
 import type { Derivative } from '../reference/derivatives.ts';
 import type { OpTolerance } from '../reference/tolerances.ts';
@@ -33,7 +34,9 @@ export const FAMILIES = ['unary', 'binary', 'activation', 'reduction', 'linalg',
 export type Family = (typeof FAMILIES)[number];
 
 /** The exact answer of an entry's outputs and the tolerance (per backend) it is judged with. */
-export interface OpReference<I> extends PropertyReference<I> {
+export interface OpReference<I> {
+  /** Exact values of every output, from the generated inputs (src/reference's functions). */
+  readonly exact: (inputs: I) => ReferenceResult;
   /** How far from the correctly rounded answer an element may be, per backend (src/reference/tolerances.ts). */
   readonly tolerance: OpTolerance;
 }
@@ -195,6 +198,16 @@ export function entryProperties<I>(info: OpInfo<I>): Property<I>[] {
             ...(g.tolerance ? { tolerance: g.tolerance } : {}),
           })
         : finite({ gradients: true, outputs: false });
+    // diff judges the outputs with the value reference and the gradients with the derivative
+    const gradientReference: PropertyReference<I> | undefined =
+      info.reference || g.derivative
+        ? {
+            ...(info.reference ? { exact: info.reference.exact } : {}),
+            tolerance: info.reference?.tolerance ?? TOLERANCES.gradient,
+            ...(g.derivative ? { gradients: { derivative: g.derivative, tolerance: g.tolerance ?? TOLERANCES.gradient } } : {}),
+          }
+        : undefined;
+    const withGradientReference = gradientReference ? { reference: gradientReference } : {};
     out.push(
       property<I>({
         name: `${info.name} gradient`,
@@ -202,6 +215,7 @@ export function entryProperties<I>(info: OpInfo<I>): Property<I>[] {
         inputs: (g.inputs ?? info.inputs) as InputArbitraries<I> | fc.Arbitrary<I>,
         subject: info.op,
         ...source,
+        ...withGradientReference,
         invariants: [check()],
         runs,
         tags: [info.family, 'gradient'],
@@ -216,6 +230,7 @@ export function entryProperties<I>(info: OpInfo<I>): Property<I>[] {
           inputs: g.special,
           subject: info.op,
           ...source,
+          ...withGradientReference,
           invariants: [check()],
           runs,
           tags: [info.family, 'gradient', 'special'],

@@ -9,6 +9,11 @@
  */
 import type { Outcome } from '../run/execute.ts';
 import type { DisagreementKind, FailureKey } from '../property/failure.ts';
+import type { ExactTensor } from '../reference/exact.ts';
+import type { Tolerance } from '../reference/tolerances.ts';
+import { measureError } from '../check/error.ts';
+import { withinTolerance } from '../check/accuracy.ts';
+import { gradientPeak, judgeGradientElement, type ExpectedGradient } from '../check/gradient.ts';
 import { coordsOf, type ReadTensor } from '../check/invariant.ts';
 import { formatNumber } from '../core/tensor-value.ts';
 import { MIN_NORMAL } from '../core/float32.ts';
@@ -63,6 +68,8 @@ export interface Disagreement {
   readonly side?: string;
   /** `value`: a likely cause, see {@link Hint}. */
   readonly hint?: Hint;
+  /** Judged against the exact reference: the backend out of its tolerance (the other is within). */
+  readonly wrong?: string;
 }
 
 /**
@@ -125,12 +132,69 @@ function errorOf(o: Outcome): string | undefined {
   return o.kind === 'error' ? `${o.message}${o.stage === 'subject' ? '' : ` (${o.stage})`}` : undefined;
 }
 
-/** Compare the outcomes of backends `names[0]` (baseline) and `names[1]` on the same inputs. */
+/**
+ * The exact answers of the outputs and each backend's tolerance: with them, two backends' elements
+ * are judged against the exact answer instead of against each other.
+ */
+export interface ReferenceJudge {
+  /** Exact answers, one per output in order (none: outputs are compared with each other). */
+  readonly expected?: readonly ExactTensor[];
+  /** The tolerance on each of the two backends compared. */
+  readonly tolerances: readonly [Tolerance, Tolerance];
+  /** Exact gradients by input path (`x`, `p.base`), and each backend's gradient tolerance. */
+  readonly gradients?: ReadonlyMap<string, ExpectedGradient>;
+  readonly gradientTolerances?: readonly [Tolerance, Tolerance];
+  /** Where nothing exact judges: compare values (default) or only finiteness (outputs that amplify rounding). */
+  readonly agreement?: 'values' | 'finiteness';
+}
+
+/** Whether each side's gradient element is within its tolerance of the exact one, and its error in ULPs. */
+function gradientVerdicts(
+  judge: ReferenceJudge,
+  exp: ExpectedGradient,
+  peak: number,
+  i: number,
+  u: number,
+  v: number,
+): { ok: [boolean, boolean]; ulps: [number, number] } | undefined {
+  const tols = judge.gradientTolerances ?? judge.tolerances;
+  const a = judgeGradientElement(u, exp, i, tols[0], peak);
+  const b = judgeGradientElement(v, exp, i, tols[1], peak);
+  if (!a || !b) return undefined;
+  return { ok: [a.ok, b.ok], ulps: [a.m.ulps, b.m.ulps] };
+}
+
+/** Whether each side's element is within its tolerance of the exact answer, and its error in ULPs. */
+function verdicts(judge: ReferenceJudge, output: number, i: number, u: number, v: number): { ok: [boolean, boolean]; ulps: [number, number] } | undefined {
+  const ex = judge.expected?.[output];
+  if (!ex || i >= ex.values.length) return undefined;
+  const exact = ex.values[i]!;
+  const kind = ex.kinds[i]!;
+  const magnitude = ex.magnitude?.[i] ?? Math.abs(exact);
+  const acc = ex.absSum && ex.terms ? { absSum: ex.absSum[i]!, terms: ex.terms[i]! } : undefined;
+  const mu = measureError(u, exact, kind);
+  const mv = measureError(v, exact, kind);
+  return {
+    ok: [withinTolerance(mu, judge.tolerances[0], exact, magnitude, 0, acc), withinTolerance(mv, judge.tolerances[1], exact, magnitude, 0, acc)],
+    ulps: [mu.ulps, mv.ulps],
+  };
+}
+
+/**
+ * Compare the outcomes of backends `names[0]` (baseline) and `names[1]` on the same inputs.
+ *
+ * With a `judge` (the property's exact reference), output elements are judged against the exact
+ * answer: two backends disagree on an element only when one is within its tolerance and the other
+ * is not (both within: rounding noise, not reported; both out: each backend's own finding, which
+ * `check` reports). Elements without an exact answer (gradients) are compared with each other
+ * within `tolerance`, and the disagreement says it was not judged.
+ */
 export function compareOutcomes(
   a: Outcome,
   b: Outcome,
   names: readonly [string, string],
   tolerance: AgreementTolerance = DEFAULT_TOLERANCE,
+  judge?: ReferenceJudge,
 ): OutcomeComparison {
   const stats = emptyStats();
   if (a.kind !== 'ok' || b.kind !== 'ok') {
@@ -151,19 +215,24 @@ export function compareOutcomes(
   }
   const ta = [...a.observation.outputs, ...a.observation.gradients];
   const tb = [...b.observation.outputs, ...b.observation.gradients];
+  if (judge?.agreement === 'finiteness' && judge.expected === undefined && judge.gradients === undefined) return finitenessOnly(ta, tb, names, stats);
   const structure = (message: string): OutcomeComparison => ({ stats, bothThrew: false, disagreement: { kind: 'structure', backends: names, message } });
   const na = ta.map((t) => t.name).join(', ');
   const nb = tb.map((t) => t.name).join(', ');
   if (na !== nb) return structure(`different outputs: ${names[0]} gave ${na}, ${names[1]} gave ${nb}`);
 
-  let finite: { element: ElementDiff; at: string; side?: string } | undefined;
+  let finite: { element: ElementDiff; at: string; side?: string; wrong?: string } | undefined;
   let finiteCount = 0;
-  let worst: { element: ElementDiff; at: string } | undefined;
+  let worst: { element: ElementDiff; at: string; wrong?: string; err?: number } | undefined;
   let beyond = 0;
   let size = 0;
+  const outputs = a.observation.outputs.length;
   for (let k = 0; k < ta.length; k++) {
     const x = ta[k]!;
     const y = tb[k]!;
+    const expectedGradient = k >= outputs && x.wrt !== undefined ? judge?.gradients?.get(x.wrt) : undefined;
+    const peak = expectedGradient ? gradientPeak(expectedGradient) : 0;
+    const judged = judge !== undefined && ((k < outputs && judge.expected?.[k] !== undefined) || expectedGradient !== undefined);
     if (x.dtype !== y.dtype || x.shape.length !== y.shape.length || x.shape.some((d, i) => d !== y.shape[i])) {
       return structure(`${x.name}: ${names[0]} gave ${x.dtype} [${x.shape.join(', ')}], ${names[1]} gave ${y.dtype} [${y.shape.join(', ')}]`);
     }
@@ -186,6 +255,29 @@ export function compareOutcomes(
       }
       const fu = finiteness(u);
       const fv = finiteness(v);
+      const d = agreementDistance(u, v);
+      if (fu === fv) {
+        stats.compared++;
+        stats.histogram[ulpBucket(d)]++;
+        if (d > 0) stats.differing++;
+        if (d > stats.maxUlps) stats.maxUlps = d;
+      }
+      if (judged) {
+        if (d === 0) continue;
+        const j = expectedGradient ? gradientVerdicts(judge!, expectedGradient, peak, i, u, v) : verdicts(judge!, k, i, u, v);
+        if (!j || j.ok[0] === j.ok[1]) continue; // no exact answer (undefined there), both right (rounding noise), or both wrong (each backend's own finding) // both right (rounding noise), or both wrong (each backend's own finding)
+        const wrong = j.ok[0] ? names[1] : names[0];
+        const err = Math.max(j.ulps[0], j.ulps[1]);
+        if (fu !== fv) {
+          finiteCount++;
+          if (!finite) finite = { element: element(Infinity), at: where(x, i), side: wrong, wrong };
+          continue;
+        }
+        beyond++;
+        if (!worst || err > (worst.err ?? worst.element.ulps)) worst = { element: element(d), at: where(x, i), wrong, err };
+        continue;
+      }
+      if (judge?.agreement === 'finiteness' && fu === fv) continue; // only finiteness is compared
       if (fu !== fv) {
         finiteCount++;
         if (!finite) {
@@ -194,11 +286,6 @@ export function compareOutcomes(
         }
         continue;
       }
-      const d = agreementDistance(u, v);
-      stats.compared++;
-      stats.histogram[ulpBucket(d)]++;
-      if (d > 0) stats.differing++;
-      if (d > stats.maxUlps) stats.maxUlps = d;
       if (d > tolerance.ulps && !(Math.abs(u - v) <= tolerance.atol)) {
         beyond++;
         if (!worst || d > worst.element.ulps) worst = { element: element(d), at: where(x, i) };
@@ -218,7 +305,8 @@ export function compareOutcomes(
         count: finiteCount,
         size,
         ...(finite.side ? { side: finite.side } : {}),
-        message: `${finite.at}: ${names[0]} ${formatNumber(u)}, ${names[1]} ${formatNumber(v)}${more}`,
+        ...(finite.wrong ? { wrong: finite.wrong } : {}),
+        message: `${finite.at}: ${names[0]} ${formatNumber(u)}, ${names[1]} ${formatNumber(v)}${more}${finite.wrong ? `; ${finite.wrong} is wrong` : ''}`,
       },
     };
   }
@@ -226,7 +314,8 @@ export function compareOutcomes(
     const [u, v] = worst.element.values;
     const exact = !Number.isFinite(worst.element.ulps) || ta.find((t) => t.name === worst!.element.tensor)!.dtype !== 'float32';
     const apart = exact ? `differ by ${worst.element.ulps}` : `${worst.element.ulps} ULPs apart`;
-    const more = beyond > 1 ? `; ${beyond} of ${size} elements beyond tolerance` : '';
+    const more = beyond > 1 ? `; ${beyond} of ${size} elements ${worst.wrong ? 'judged' : 'beyond tolerance'}` : '';
+    const verdict = worst.wrong ? `${worst.wrong} is out of its tolerance of the exact answer` : `tolerance ${tolerance.ulps}`;
     const hint = exact ? undefined : hintOf(u, v);
     return {
       stats,
@@ -238,11 +327,48 @@ export function compareOutcomes(
         count: beyond,
         size,
         ...(hint ? { hint } : {}),
-        message: `${worst.at}: ${names[0]} ${formatNumber(u)}, ${names[1]} ${formatNumber(v)} (${apart}, tolerance ${tolerance.ulps}${more})`,
+        ...(worst.wrong ? { wrong: worst.wrong } : {}),
+        message: `${worst.at}: ${names[0]} ${formatNumber(u)}, ${names[1]} ${formatNumber(v)} (${apart}, ${verdict}${more})`,
       },
     };
   }
   return { stats, bothThrew: false };
+}
+
+/** The first non-finite float32 element of some tensor, if any. */
+function firstNonFinite(ts: readonly ReadTensor[]): { t: ReadTensor; i: number } | undefined {
+  for (const t of ts) {
+    if (t.dtype !== 'float32') continue;
+    for (let i = 0; i < t.data.length; i++) if (!Number.isFinite(t.data[i]!)) return { t, i };
+  }
+  return undefined;
+}
+
+/**
+ * Outcomes that amplify rounding (a training run) agree when both stayed finite or both did not:
+ * a value, the step at which a run diverged or NaN against Infinity tell nothing about the backends.
+ */
+function finitenessOnly(ta: readonly ReadTensor[], tb: readonly ReadTensor[], names: readonly [string, string], stats: UlpStats): OutcomeComparison {
+  const na = firstNonFinite(ta);
+  const nb = firstNonFinite(tb);
+  if ((na === undefined) === (nb === undefined)) return { stats, bothThrew: false };
+  const bad = (na ?? nb)!;
+  const side = na ? names[0] : names[1];
+  const other = (na ? tb : ta).find((t) => t.name === bad.t.name);
+  const value = bad.t.data[bad.i]!;
+  const otherValue = other && bad.i < other.data.length ? other.data[bad.i]! : NaN;
+  const values: [number, number] = na ? [value, otherValue] : [otherValue, value];
+  return {
+    stats,
+    bothThrew: false,
+    disagreement: {
+      kind: 'finiteness',
+      backends: names,
+      element: { tensor: bad.t.name, index: bad.i, coords: coordsOf(bad.t.shape, bad.i), values, ulps: Infinity },
+      side,
+      message: `${where(bad.t, bad.i)}: ${side} went non-finite (${formatNumber(value)}) where ${side === names[0] ? names[1] : names[0]} stayed finite`,
+    },
+  };
 }
 
 /**
@@ -251,5 +377,6 @@ export function compareOutcomes(
  */
 /** The identity of a disagreement: the engine shrinks while the backends disagree this same way. */
 export function disagreementKey(d: Disagreement): FailureKey {
-  return { kind: 'disagreement', how: d.kind, backends: d.backends, tensor: d.element?.tensor ?? '', ...(d.side !== undefined ? { side: d.side } : {}) };
+  const side = d.side ?? d.wrong;
+  return { kind: 'disagreement', how: d.kind, backends: d.backends, tensor: d.element?.tensor ?? '', ...(side !== undefined ? { side } : {}) };
 }

@@ -13,6 +13,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { execute, type Outcome } from '../run/execute.ts';
+import type { ExactTensor } from '../reference/exact.ts';
+import { resolveTolerance } from '../reference/tolerances.ts';
+import { expectedGradient, type ExpectedGradient } from '../check/gradient.ts';
 import type { BackendName, Unsupported } from '../run/backend.ts';
 import { describeCall, recordKernels, type KernelCall, type Summary } from '../explain/provenance.ts';
 import type { Property } from '../property/property.ts';
@@ -28,6 +31,7 @@ import {
   type Disagreement,
   type AgreementTolerance,
   type UlpStats,
+  type ReferenceJudge,
 } from './compare.ts';
 import { judge, referenceOf, type Reference, type ReferenceVerdict } from './reference.ts';
 import { prepareBackends, restoreBackend, switchBackend } from './switch.ts';
@@ -150,12 +154,39 @@ export function diffProperty<I>(property: Property<I>, options: DiffOptions<I> =
       perBackendMs[b]! += performance.now() - t0;
       return o;
     });
+  // with the property's own exact reference, elements are judged against the exact answer on each backend's tolerance
+  const own = options.reference === undefined ? property.reference : undefined;
+  /** What judges the outcomes of one input: the exact outputs and gradients, each backend's tolerance. */
+  const judgeOf = (outcomes: readonly Outcome[], inputs: I): ((b: string) => ReferenceJudge) | undefined => {
+    if (!outcomes.some((o) => o.kind === 'ok')) return undefined;
+    const agreement = property.agreement === 'finiteness' ? { agreement: 'finiteness' as const } : {};
+    if (!own) return agreement.agreement ? () => ({ tolerances: [{}, {}], ...agreement }) : undefined;
+    const r = own.exact?.(inputs);
+    const expected = r === undefined ? undefined : Array.isArray(r) ? (r as readonly ExactTensor[]) : [r as ExactTensor];
+    const ok = outcomes.find((o) => o.kind === 'ok');
+    const gradients = new Map<string, ExpectedGradient>();
+    if (own.gradients && ok?.kind === 'ok') {
+      for (const g of ok.observation.gradients) {
+        if (g.wrt !== undefined) gradients.set(g.wrt, expectedGradient(inputs, g.wrt, { derivative: own.gradients.derivative }));
+      }
+    }
+    return (b) => ({
+      ...(expected ? { expected } : {}),
+      tolerances: [resolveTolerance(own.tolerance, baseline), resolveTolerance(own.tolerance, b)],
+      ...(own.gradients
+        ? { gradients, gradientTolerances: [resolveTolerance(own.gradients.tolerance, baseline), resolveTolerance(own.gradients.tolerance, b)] }
+        : {}),
+      ...agreement,
+    });
+  };
   /** Compare every backend with the baseline; the first disagreement wins. */
-  const compareAll = (outcomes: readonly Outcome[], statsInto?: Record<string, UlpStats>) => {
+  const compareAll = (outcomes: readonly Outcome[], inputs: I, statsInto?: Record<string, UlpStats>) => {
     let disagreement: Disagreement | undefined;
     let allOk = true;
+    const judgeFor = judgeOf(outcomes, inputs);
     for (let i = 1; i < backends.length; i++) {
-      const c = compareOutcomes(outcomes[0]!, outcomes[i]!, [baseline, backends[i]!], tolerance);
+      const judge = judgeFor?.(backends[i]!);
+      const c = compareOutcomes(outcomes[0]!, outcomes[i]!, [baseline, backends[i]!], tolerance, judge);
       if (statsInto) mergeStats(statsInto[backends[i]!]!, c.stats);
       if (c.bothThrew) allOk = false;
       disagreement ??= c.disagreement;
@@ -172,7 +203,7 @@ export function diffProperty<I>(property: Property<I>, options: DiffOptions<I> =
     // never a disagreement: reported as unsupported
     if (unsupported.length > 0) return { kind: 'unsupported', unsupported };
     const generating = phase === 'generate';
-    const { disagreement, allOk } = compareAll(outcomes, generating ? stats : undefined);
+    const { disagreement, allOk } = compareAll(outcomes, inputs, generating ? stats : undefined);
     if (generating) {
       if (allOk) compared++;
       const err = outcomes.find((o) => o.kind === 'error');
@@ -238,7 +269,7 @@ export function diffProperty<I>(property: Property<I>, options: DiffOptions<I> =
     const again = runAll(counterexample);
     const ok = again.find((o) => o.kind === 'ok');
     if (ok?.kind === 'ok') outputNames = ok.observation.outputs.map((t) => t.name);
-    disagreement = compareAll(again).disagreement;
+    disagreement = compareAll(again, counterexample).disagreement;
     // the baseline against itself: a subject that is not deterministic disagrees with anything
     to(baseline);
     const self = execute(property.subject, counterexample, { gradients: property.gradients });
@@ -252,7 +283,8 @@ export function diffProperty<I>(property: Property<I>, options: DiffOptions<I> =
   let verdict: ReferenceVerdict | undefined;
   let referenceError: string | undefined;
   if (reference && disagreement) {
-    const v = judge(disagreement, counterexample, reference, tolerance, outputNames);
+    const toleranceOf = own ? (b: string) => resolveTolerance(own.tolerance, b) : undefined;
+    const v = judge(disagreement, counterexample, reference, tolerance, outputNames, toleranceOf);
     if (v && 'error' in v) referenceError = v.error;
     else if (v) verdict = v;
   }

@@ -7,6 +7,9 @@
  * backend's value is measured in ULPs against the reference rounded to float32: the backends
  * within tolerance are right, and the report says so. Errors are src/check/error.ts's measure.
  */
+import type { ExactTensor } from '../reference/exact.ts';
+import type { Tolerance } from '../reference/tolerances.ts';
+import { withinTolerance } from '../check/accuracy.ts';
 import type { Property } from '../property/property.ts';
 import { formatNumber } from '../core/tensor-value.ts';
 import type { Disagreement, AgreementTolerance } from './compare.ts';
@@ -55,9 +58,8 @@ export function withReference<I>(p: Property<I>, reference: Reference<I>): Refer
 export function referenceOf<I>(p: Property<I>): Reference<I> | undefined {
   const r = (p as { diffReference?: unknown }).diffReference;
   if (typeof r === 'function') return r as Reference<I>;
-  const own = p.reference;
-  if (!own) return undefined;
-  return (inputs) => own.exact(inputs);
+  const exact = p.reference?.exact;
+  return exact ? (inputs) => exact(inputs) : undefined;
 }
 
 /** What the reference says about one disagreeing element. */
@@ -82,6 +84,8 @@ interface Column {
   readonly values: ArrayLike<number>;
   /** ExactTensor kind codes (finite, +inf, -inf, nan by definition), when the reference gives them. */
   readonly kinds?: ArrayLike<number>;
+  /** The ExactTensor itself, when the reference gives one (magnitudes and accumulations for tolerances). */
+  readonly exact?: ExactTensor;
 }
 
 function columnOf(x: unknown): Column | undefined {
@@ -89,7 +93,8 @@ function columnOf(x: unknown): Column | undefined {
   const v = (x as { values?: unknown; kinds?: unknown } | null)?.values;
   if (!isArrayLike(v)) return undefined;
   const kinds = (x as { kinds?: unknown }).kinds;
-  return isArrayLike(kinds) ? { values: v, kinds } : { values: v };
+  if (!isArrayLike(kinds)) return { values: v };
+  return v instanceof Float64Array && kinds instanceof Uint8Array ? { values: v, kinds, exact: x as ExactTensor } : { values: v, kinds };
 }
 
 function valuesFor(values: ReferenceValues, tensor: string, outputNames: readonly string[]): Column | undefined {
@@ -118,6 +123,8 @@ export function judge(
   reference: Reference,
   tolerance: AgreementTolerance,
   outputNames: readonly string[] = [],
+  /** Each backend's tolerance of the exact answer (the property's reference tolerance); default: within `tolerance.ulps`. */
+  toleranceOf?: (backend: string) => Tolerance,
 ): ReferenceVerdict | { readonly error: string } | undefined {
   const e = d.element;
   if (!e) return undefined;
@@ -134,11 +141,17 @@ export function judge(
   const kind = column.kinds ? Number(column.kinds[e.index]) : undefined;
   const rounded = Math.fround(exact);
   const ulps: Record<string, number> = {};
+  const within: Record<string, boolean> = {};
+  const ex = column.exact;
+  const magnitude = ex?.magnitude?.[e.index] ?? Math.abs(exact);
+  const acc = ex?.absSum && ex.terms ? { absSum: ex.absSum[e.index]!, terms: ex.terms[e.index]! } : undefined;
   // src/check/error.ts's measure: a correctly rounded overflow is exact, NaN where the answer is defined is worst
   d.backends.forEach((b, i) => {
-    ulps[b] = measureError(e.values[i]!, exact, kind).ulps;
+    const m = measureError(e.values[i]!, exact, kind);
+    ulps[b] = m.ulps;
+    within[b] = toleranceOf ? withinTolerance(m, toleranceOf(b), exact, magnitude, 0, acc) : m.ulps <= tolerance.ulps;
   });
-  const right = d.backends.filter((b) => ulps[b]! <= tolerance.ulps);
+  const right = d.backends.filter((b) => within[b]);
   const [a, b] = d.backends;
   const closest = ulps[a]! < ulps[b]! ? a : ulps[b]! < ulps[a]! ? b : undefined;
   const off = (x: string) =>

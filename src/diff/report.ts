@@ -84,6 +84,7 @@ export function diffReport(r: DiffResult, context: DiffContext = {}): string {
   }
   if (r.verdict) lines.push(`  reference: ${r.verdict.message}`);
   else if (r.referenceError) lines.push(`  reference: ${r.referenceError}`);
+  else if (d && (d.kind === 'value' || d.kind === 'finiteness')) lines.push('  reference: none for this output: which backend is right is not known');
   if (r.nondeterministic) lines.push(`  note: ${r.nondeterministic}`);
   lines.push('  minimal input:');
   lines.push(...formatInputs(r.counterexample, '    ', context.formatters));

@@ -8,13 +8,16 @@ import { finite } from '../check/finite.ts';
 import type { Subject } from '../run/execute.ts';
 import type { ReferenceResult } from '../check/accuracy.ts';
 import type { OpTolerance, Tolerance } from '../reference/tolerances.ts';
+import type { Derivative } from '../reference/derivatives.ts';
 
-/** The exact answer of a property's outputs and the tolerance it is judged with (per backend). */
+/** The exact answer of a property's outputs (and gradients) and the tolerance it is judged with (per backend). */
 export interface PropertyReference<I> {
   /** Exact values of every output, in order, from the generated inputs (src/reference's functions). */
-  readonly exact: (inputs: I) => ReferenceResult;
+  readonly exact?: (inputs: I) => ReferenceResult;
   /** How far from the correctly rounded answer an element may be (a row of src/reference/tolerances.ts, or a plain Tolerance). */
   readonly tolerance: OpTolerance | Tolerance;
+  /** Exact derivative of the summed outputs, by input path, and its tolerance: judges the gradients. */
+  readonly gradients?: { readonly derivative: (inputs: I) => Derivative; readonly tolerance: OpTolerance | Tolerance };
 }
 
 export type InputArbitraries<I> = { [K in keyof I]: fc.Arbitrary<I[K]> };
@@ -46,6 +49,11 @@ export interface PropertyDefinition<I> {
    * give an invariant: matchesReference(reference.exact, reference.tolerance).)
    */
   reference?: PropertyReference<I>;
+  /**
+   * What backends must agree on where nothing exact judges them (`nanhunt diff`): 'values' (within the
+   * diff's ULP tolerance, the default) or 'finiteness' (outputs that amplify rounding, like a training run).
+   */
+  agreement?: 'values' | 'finiteness';
 }
 
 export interface Property<I = unknown> {
@@ -61,6 +69,7 @@ export interface Property<I = unknown> {
   readonly source: string;
   readonly tags: readonly string[];
   readonly reference: PropertyReference<I> | undefined;
+  readonly agreement: 'values' | 'finiteness';
 }
 
 /** Define a property. Validates the definition and fills defaults. */
@@ -97,6 +106,7 @@ export function property<I>(definition: PropertyDefinition<I>): Property<I> {
     source: d.source ?? d.subject.toString(),
     tags: d.tags ?? [],
     reference: d.reference,
+    agreement: d.agreement ?? 'values',
   });
 }
 

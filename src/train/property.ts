@@ -76,5 +76,7 @@ export function trainingProperty(definition: TrainingPropertyDefinition): Proper
     // not a standalone function: generic repro writers get a pointer to the training repro instead
     source: `() => { throw new Error(${JSON.stringify(`a training property: write its standalone script with npx nanhunt train-repro --filter '${d.name}'`)}); }`,
     tags: ['training', ...(d.tags ?? [])],
+    // a training run amplifies rounding: backends are compared on finiteness, not on values
+    agreement: 'finiteness',
   });
 }
