@@ -20,3 +20,4 @@ export {
 } from './op-info.ts';
 export { inRange, rowsSumToOne, bound, rowMax, scalesLinearly, equalsInput, movesAgainstGradient } from './checks.ts';
 export { catalogMarkdown } from './docs.ts';
+export { findingsMarkdown, updateFindings, compactInput, type ReportDocument, type ReportedProperty } from './findings.ts';
