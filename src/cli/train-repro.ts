@@ -50,7 +50,7 @@ export async function trainReproCommand(argv: readonly string[], io: Io): Promis
   await useBackend(flags.backend ?? 'cpu');
   const r = runProperty(p, { seed: propertySeed(seed, p.name), ...(flags.path !== undefined ? { path: flags.path } : {}) });
   if (r.status === 'passed') {
-    io.out(`'${p.name}' passed (${r.runs} runs): no failure to write a repro for`);
+    io.out(`'${p.name}' passed (${r.runs} run${r.runs === 1 ? '' : 's'}): no failure to write a repro for`);
     return 0;
   }
   if (!isTrainingConfig(r.counterexample)) {

@@ -47,8 +47,9 @@ export interface GateResult {
   readonly fixed: readonly EntryOutcome[];
   /** Properties failing the check: new findings, and with `strict` the properties of fixed entries. */
   readonly failing: readonly PropertyResult[];
-  /** For the final `N passed, N failed` line: passed (incl. expected failures) and failing properties. */
+  /** For the final `N passed, N failed` line: passed properties (expected failures apart), expected failures, failing properties. */
   readonly passed: number;
+  readonly expected: number;
   readonly failed: number;
   readonly exitCode: 0 | 1;
 }
@@ -79,7 +80,8 @@ export function evaluateGate(results: readonly PropertyResult[], baseline?: Base
   const known = results.filter((_, i) => verdicts[i] === 'known');
   const stale = new Set(strict ? fixed.map((e) => e.result!) : []);
   const failing = results.filter((r, i) => verdicts[i] === 'new' || stale.has(r));
-  const passed = results.filter((r, i) => (verdicts[i] === 'passed' || verdicts[i] === 'expected') && !stale.has(r)).length;
+  const passed = results.filter((r, i) => verdicts[i] === 'passed' && !stale.has(r)).length;
+  const expected = verdicts.filter((v) => v === 'expected').length;
   return {
     ...(baseline ? { baselineFile: baseline.file } : {}),
     strict,
@@ -90,6 +92,7 @@ export function evaluateGate(results: readonly PropertyResult[], baseline?: Base
     fixed,
     failing,
     passed,
+    expected,
     failed: failing.length,
     exitCode: failing.length > 0 ? 1 : 0,
   };
