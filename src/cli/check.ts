@@ -69,10 +69,15 @@ export async function checkCommand(argv: readonly string[], io: Io, options: { u
   }
   for (const line of failures.closingLines()) session.progress.info(line);
   const info = { nanhunt: VERSION, tfjs: tf.version.tfjs, backend: backendName, seed, ...(runs ? { runs } : {}) };
-  return session.finish(results, info, {
-    globalSeed: seed,
-    ...(propertiesArg ? { propertiesArg } : {}),
-    notes: (r) => failures.reportLines(r),
-    formatters: [trainingInputFormatter],
-  });
+  return session.finish(
+    results,
+    info,
+    {
+      globalSeed: seed,
+      ...(propertiesArg ? { propertiesArg } : {}),
+      notes: (r) => failures.reportLines(r),
+      formatters: [trainingInputFormatter],
+    },
+    selected.map((l) => l.property),
+  );
 }

@@ -256,22 +256,27 @@ export function htmlReport(results: readonly PropertyResult[], gate: GateResult,
       const list = gate.entries.filter((e) => e.state === state);
       if (!list.length) return '';
       return `<h3>${heading} (${list.length})</h3><p class="meta">${note}</p><ul class="entries">${list
-        .map((e) => `<li>${esc(describeEntry(e.entry))}${e.entry.line ? ` <span class="meta">line ${e.entry.line}</span>` : ''}</li>`)
+        .map(
+          (e) =>
+            `<li>${esc(describeEntry(e.entry))}${e.reason ? `: ${esc(e.reason)}` : ''}${e.entry.line ? ` <span class="meta">line ${e.entry.line}</span>` : ''}</li>`,
+        )
         .join('')}</ul>`;
     };
     baselineSection = [
       `<section id="baseline"><h2>Baseline <span class="meta">${esc(gate.baselineFile)}${gate.strict ? ' · --strict' : ''}</span></h2>`,
-      `<p>${gate.entries.length} entr${gate.entries.length === 1 ? 'y' : 'ies'}: ${gate.known.length} reproduced, ${gate.fixed.length} fixed, ${
+      `<p>${gate.entries.length} entr${gate.entries.length === 1 ? 'y' : 'ies'}: ${gate.knownEntries.length} reproduced (${
+        gate.knownEntries.filter((e) => e.by === 'case').length
+      } of them by replaying their saved case), ${gate.fixed.length} fixed, ${
         gate.entries.filter((e) => e.state === 'inconclusive').length
       } inconclusive, ${gate.entries.filter((e) => e.state === 'not-run').length} not run.</p>`,
       items(
         'fixed',
         'Fixed',
         gate.strict
-          ? 'These passed but are still listed: with --strict they fail the check. Remove them (npx nanhunt baseline).'
-          : 'These passed: remove them from the baseline (npx nanhunt baseline).',
+          ? 'Their saved case passes now (replayed), but they are still listed: with --strict they fail the check. Remove them (npx nanhunt baseline).'
+          : 'Their saved case passes now (replayed): remove them from the baseline (npx nanhunt baseline).',
       ),
-      items('inconclusive', 'Inconclusive', 'The property ran but failed another way, ended with another status, or was cut short.'),
+      items('inconclusive', 'Inconclusive', 'Their saved case fails another way now, or there is none to replay; nanhunt baseline keeps them.'),
       '</section>',
     ].join('\n');
   }
