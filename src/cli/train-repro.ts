@@ -12,6 +12,7 @@ import { useBackend } from '../run/backend.ts';
 import { isTrainingConfig } from '../train/config.ts';
 import { trainingReport } from '../train/report.ts';
 import { writeTrainingRepro } from '../train/repro.ts';
+import { reproCommand } from '../report/repro.ts';
 
 const FLAGS = { filter: 'string', seed: 'int', path: 'string', properties: 'string', out: 'string', backend: 'string' } as const;
 
@@ -61,7 +62,7 @@ export async function trainReproCommand(argv: readonly string[], io: Io): Promis
   const out = flags.out ?? path.join('reports', 'repro', `${slug(p.name)}.training.mjs`);
   const file = writeTrainingRepro(out, r.counterexample, { title: p.name });
   io.out('');
-  io.out(`repro: node ${path.relative(process.cwd(), file) || file}`);
+  io.out(`repro: ${reproCommand(file)}`);
   return 1;
 }
 
