@@ -218,9 +218,7 @@ describe('failure database through the CLI', () => {
     const cpu = await inProcess(...w.check('fixture reciprocal away from 0'));
     expect(cpu.code).toBe(0);
     expect(cpu.out).toContain('✓ fixture reciprocal away from 0 (50 runs');
-    expect(cpu.out).toContain(
-      "'fixture reciprocal away from 0' passed here, but a case saved on backend wasm fails on cpu too: finite: output is +Infinity",
-    );
+    expect(cpu.out).toContain("'fixture reciprocal away from 0' passed here, but a case saved on backend wasm fails on cpu too: finite: output is +Infinity");
     expect(cpu.out).toContain(`(reached only through that saved case, so the gate does not count it; replay: npx nanhunt replay ${wasmFile} --backend cpu)`);
     expect(cpu.out.trimEnd().split('\n').at(-1)).toBe('1 passed, 0 failed');
     // the wasm case is left as it was: still failing, still wasm's; nothing saved for cpu
