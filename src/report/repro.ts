@@ -391,9 +391,15 @@ function backendSetup(backend: string): { imports: string[]; setup: string[]; ne
 export const REPRO_RUNTIME = `/** Every output of the subject with its name (a tensor, an array or a record of tensors). */
 function outputsOf(out) {
   if (out instanceof tf.Tensor) return [['output', out]];
-  if (Array.isArray(out)) return out.map((t, i) => ['output[' + i + ']', t]);
-  if (out !== null && typeof out === 'object') return Object.entries(out).map(([k, t]) => ['output.' + k, t]);
-  throw new Error('the subject returned ' + (out === undefined ? 'undefined' : typeof out) + ', not tensors');
+  const list = Array.isArray(out)
+    ? out.map((t, i) => ['output[' + i + ']', t])
+    : out !== null && typeof out === 'object' && typeof out.then !== 'function'
+      ? Object.entries(out).map(([k, t]) => ['output.' + k, t])
+      : [];
+  if (list.length === 0 || list.some(([, t]) => !(t instanceof tf.Tensor))) {
+    throw new Error('the subject returned ' + (out === undefined ? 'undefined' : out === null ? 'null' : typeof out) + ', not tensors');
+  }
+  return list;
 }
 
 /** A float32 value as its shortest exact decimal; -0, NaN and ±Infinity spelled out. */

@@ -226,7 +226,7 @@ describe('generated scripts run with node where only @tensorflow/tfjs is install
     });
   }, 120_000);
 
-  it('the fixtures of earlier bugs: log(0), sqrt at 0, 1 / -0, and 0 * exp(x) on wasm', async () => {
+  it('the fixtures of earlier bugs: log(0), sqrt at 0, 1 / -0, 0 * exp(x) on wasm, and a subject returning a Promise', async () => {
     const log = writeRepro(DIR, { property: logOfProbabilities, result: runProperty(logOfProbabilities, { seed: 1, runs: 100 }) });
     const grad = writeRepro(DIR, { property: sqrtGradient, result: runProperty(sqrtGradient, { seed: 1, runs: 100 }) });
     expect(readFileSync(grad.file!, 'utf8')).toContain('// first non-finite value born in kernel RealDiv(a=[1] 1, b=[1] 0) -> [1] Infinity');
@@ -242,8 +242,16 @@ describe('generated scripts run with node where only @tensorflow/tfjs is install
     } finally {
       await useBackend('cpu');
     }
-    const [a, b, c, d] = await inParallel(
-      [log, grad, reciprocal, wasm].map((w) => () => runNode(DIR, w.file!)),
+    const asyncSubject = property({
+      name: 'repro: returns a promise',
+      inputs: { x: fc.constant(tensorValue([1], [1])) },
+      subject: (async ({ x }: { x: tf.Tensor }) => tf.abs(x)) as never,
+    });
+    const promised = runProperty(asyncSubject, { seed: 1, runs: 1 });
+    expect(promised.failure).toMatchObject({ kind: 'error', stage: 'output' });
+    const promise = writeRepro(DIR, { property: asyncSubject, result: promised });
+    const [a, b, c, d, e] = await inParallel(
+      [log, grad, reciprocal, wasm, promise].map((w) => () => runNode(DIR, w.file!)),
       4,
     );
     expect(a!.out).toContain(`@tensorflow/tfjs ${tf.version.tfjs}, backend cpu`);
@@ -253,7 +261,9 @@ describe('generated scripts run with node where only @tensorflow/tfjs is install
     expect(c!.out).toContain('output: float32 [2] [1, -Infinity]');
     expect(d!.out).toContain(`@tensorflow/tfjs ${tf.version.tfjs}, backend wasm`);
     expect(d!.out).toContain('output: float32 [1] [NaN]');
-    for (const r of [a, b, c, d]) expect(r!.code, r!.out).toBe(1);
+    expect(e!.out).toContain('the subject failed: Error: the subject returned object, not tensors');
+    expect(e!.out).toContain('Reproduced: it fails the same way.');
+    for (const r of [a, b, c, d, e]) expect(r!.code, r!.out).toBe(1);
   }, 120_000);
 
   it('check writes the repro of a shipped example under --reports, prints the exact command, and it runs as printed', async () => {
