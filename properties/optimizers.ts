@@ -128,6 +128,23 @@ function train(spec: OptimizerSpec, steps: number, userEps: boolean, zero: boole
   };
 }
 
+/** `train(...)`'s subject as self-contained source for repro scripts (it closes over `spec`): only `tf` in scope. */
+function trainSource(spec: OptimizerSpec, steps: number, userEps: boolean, zero: boolean, workaround = true): string {
+  const g = zero ? 'tf.zerosLike(t.params)' : steps === 1 ? 't.grads' : 'tf.squeeze(tf.slice(t.grads, [s, 0], [1, -1]), [0])';
+  return `({ t, lr, eps }) => {
+  const make = ${spec.make.toString()};${workaround ? `\n  ${freeMomentumScalar.toString()}` : ''}
+  const v = tf.variable(t.params);
+  const opt = make(lr, ${userEps ? 'eps' : 'undefined'});
+  try {
+    for (let s = 0; s < ${steps}; s++) opt.applyGradients({ [v.name]: ${g} });
+    return tf.clone(v);
+  } finally {
+    opt.dispose();${workaround ? '\n    freeMomentumScalar(opt);' : ''}
+    v.dispose();
+  }
+}`;
+}
+
 function inputs(spec: OptimizerSpec, steps: number, userEps: boolean) {
   return {
     t: tensors({
@@ -154,6 +171,7 @@ function entries(spec: OptimizerSpec): OpInfo<Inputs>[] {
             (steps === 1 ? `the exact new parameters within tolerance (${range}), moved against the gradient` : `parameters stay finite (${range})`),
           inputs: inputs(spec, steps, userEps),
           op: train(spec, steps, userEps, false),
+          source: trainSource(spec, steps, userEps, false),
           ...(steps === 1
             ? {
                 reference: {
@@ -174,6 +192,7 @@ function entries(spec: OptimizerSpec): OpInfo<Inputs>[] {
       promise: `${spec.note}: a step with a zero gradient leaves the parameters unchanged`,
       inputs: inputs(spec, 1, false),
       op: train(spec, 1, false, true),
+      source: trainSource(spec, 1, false, true),
       checks: [equalsInput('params')],
     }),
   );
@@ -193,6 +212,7 @@ export const optimizerTable: OpInfo[] = [
         train(spec, 1, false, false, false)(inputs).dispose();
         return tf.scalar(0);
       },
+      source: `(inputs) => {\n  (${trainSource(spec, 1, false, false, false)})(inputs).dispose();\n  return tf.scalar(0);\n}`,
       runs: 10,
     }),
   ),

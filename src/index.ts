@@ -69,7 +69,17 @@ export {
 } from './core/float32.ts';
 
 // invariants
-export { invariant, type Invariant, type Observation, type Violation, type ReadTensor, type Location, type ErrorSample } from './check/invariant.ts';
+export {
+  invariant,
+  type Invariant,
+  type Observation,
+  type Violation,
+  type ReadTensor,
+  type Location,
+  type ErrorSample,
+  type Standalone,
+  type StandaloneTensor,
+} from './check/invariant.ts';
 export { finite, noNaN, type FiniteOptions } from './check/finite.ts';
 export { matchesReference, compareToReference, type ReferenceResult, type MatchesReferenceOptions } from './check/accuracy.ts';
 export { measureError, bitsOfError, type ErrorMeasure } from './check/error.ts';

@@ -12,7 +12,7 @@
  * in float32 is correct (the exact 2.7e43 rounds to +Infinity), NaN where the exact answer is
  * finite is the worst possible error.
  */
-import type { ErrorSample, Invariant, Observation, ReadTensor, Violation } from './invariant.ts';
+import type { ErrorSample, Invariant, Observation, ReadTensor, Standalone, Violation } from './invariant.ts';
 import { U32_ROUNDOFF } from '../core/float32.ts';
 import { isTensorValue, sizeOf, type TensorValue } from '../core/tensor-value.ts';
 import { locate } from './invariant.ts';
@@ -212,6 +212,28 @@ export function matchesReference<I = any>(
     needsGradients: false,
     sample(observation: Observation): ErrorSample[] {
       return errorSamples(observation, exactOf(observation));
+    },
+    standalone(observation: Observation): Standalone | undefined {
+      const expected = exactOf(observation);
+      const tol = tolOn(observation);
+      const exps = Array.isArray(expected) ? (expected as readonly ExactTensor[]) : [expected as ExactTensor];
+      const tensors = observation.outputs.map((out, o) => {
+        const ex = exps[o];
+        if (!ex) return { name: out.name, shape: [], peak: 0, elements: [] };
+        let peak = 0;
+        for (let i = 0; i < ex.values.length; i++) {
+          const v = Math.abs(ex.values[i]!);
+          if (Number.isFinite(v) && v > peak) peak = v;
+        }
+        const elements = Array.from(ex.values, (exact, index) => ({
+          index,
+          exact,
+          kind: kindName(ex.kinds[index]!),
+          magnitude: ex.magnitude?.[index] ?? Math.abs(exact),
+        }));
+        return { name: out.name, shape: [...ex.shape], peak, elements };
+      });
+      return { kind: 'accuracy', of: 'value', tolerance: { ...tol }, toleranceText: describeTolerance(tol), tensors };
     },
     check(observation: Observation): Violation | undefined {
       const expected = exactOf(observation);

@@ -39,10 +39,11 @@ function firstBad(tensors: readonly ReadTensor[], kind: 'output' | 'gradient', b
   return undefined;
 }
 
-function make(name: string, bad: (v: number) => boolean, options: FiniteOptions): Invariant {
+function make(name: string, bad: (v: number) => boolean, options: FiniteOptions, nanOnly: boolean): Invariant {
   return {
     name,
     needsGradients: options.gradients ?? false,
+    standalone: (obs) => ({ kind: 'finite', outputs: options.outputs ?? true, gradients: obs.gradients.length > 0, nanOnly }),
     check(obs: Observation) {
       if (options.outputs ?? true) {
         const v = firstBad(obs.outputs, 'output', bad, name);
@@ -55,10 +56,10 @@ function make(name: string, bad: (v: number) => boolean, options: FiniteOptions)
 
 /** Every output (and gradient) element is finite: no NaN, no ±Infinity. */
 export function finite(options: FiniteOptions = {}): Invariant {
-  return make('finite', (v) => !Number.isFinite(v), options);
+  return make('finite', (v) => !Number.isFinite(v), options, false);
 }
 
 /** No output (or gradient) element is NaN; ±Infinity is allowed. */
 export function noNaN(options: FiniteOptions = {}): Invariant {
-  return make('noNaN', Number.isNaN, options);
+  return make('noNaN', Number.isNaN, options, true);
 }

@@ -23,7 +23,7 @@
  * the runner put in observation.gradients as `grad(<input name>)`.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Invariant, Observation, ReadTensor, Violation } from './invariant.ts';
+import type { Invariant, Observation, ReadTensor, Standalone, Violation } from './invariant.ts';
 import { locate } from './invariant.ts';
 import { measureError, type ErrorMeasure } from './error.ts';
 import { withinTolerance, type ReferenceResult } from './accuracy.ts';
@@ -438,6 +438,34 @@ export function gradientMatches<I = any>(options: GradientCheckOptions<I>): Inva
   return {
     name,
     needsGradients: true,
+    standalone(observation: Observation): Standalone | undefined {
+      const inputs = observation.inputs as I;
+      const tol = tolOn(observation);
+      const tensors = observation.gradients
+        .filter((g) => options.wrt === undefined || options.wrt.includes(g.wrt ?? g.name))
+        .map((g) => {
+          const exp = expectedGradient(inputs, g.wrt ?? g.name, options);
+          let peak = 0;
+          for (let i = 0; i < exp.values.length; i++) {
+            const v = Math.abs(exp.values[i]!);
+            if (exp.kinds[i] === KIND_FINITE && Number.isFinite(v) && v > peak) peak = v;
+          }
+          const elements = Array.from(exp.values, (exact, index) => {
+            const lo = exp.lower[index]!;
+            const hi = exp.upper[index]!;
+            return {
+              index,
+              exact,
+              kind: kindName(exp.kinds[index]!),
+              magnitude: exp.magnitude[index]!,
+              ...(!Number.isNaN(lo) && !Number.isNaN(hi) ? { interval: [lo, hi] as const } : {}),
+            };
+          });
+          return { name: g.name, shape: [...g.shape], peak, elements };
+        });
+      if (tensors.length === 0) return undefined;
+      return { kind: 'accuracy', of: 'gradient', tolerance: { ...tol }, toleranceText: describeTolerance(tol), tensors };
+    },
     check(observation: Observation): Violation | undefined {
       const inputs = observation.inputs as I;
       if (observation.gradients.length === 0) {

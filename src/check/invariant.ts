@@ -48,6 +48,46 @@ export interface Invariant {
    * error in bits (and ULPs). The runner keeps a bounded sample of them in the result.
    */
   sample?(observation: Observation): readonly ErrorSample[];
+  /**
+   * Optional: this invariant's verdict on one observation as data a standalone repro script can
+   * judge without nanhunt (src/report/repro.ts): which tensors must be finite, or the exact answer
+   * of every element with its tolerance. Undefined when it has nothing to say about `observation`.
+   */
+  standalone?(observation: Observation): Standalone | undefined;
+}
+
+/**
+ * What a repro script checks for an invariant, as data (no code): `finite` — no NaN (nor
+ * ±Infinity, unless `nanOnly`) in the outputs and/or gradients; `accuracy` — each listed element
+ * within `tolerance` of its exact answer, measured as src/check/error.ts measures it.
+ */
+export type Standalone =
+  | { readonly kind: 'finite'; readonly outputs: boolean; readonly gradients: boolean; readonly nanOnly: boolean }
+  | {
+      readonly kind: 'accuracy';
+      /** Outputs (`value`: matchesReference) or gradients (`gradient`: gradientMatches, with kinks as intervals). */
+      readonly of: 'value' | 'gradient';
+      readonly tolerance: Readonly<Record<string, number>>;
+      /** describeTolerance's text. */
+      readonly toleranceText: string;
+      readonly tensors: readonly StandaloneTensor[];
+    };
+
+/** The exact answer of one output or gradient, element by element. */
+export interface StandaloneTensor {
+  /** `output`, `output[1]`, `grad(x)`. */
+  readonly name: string;
+  readonly shape: readonly number[];
+  /** The largest |exact| of the tensor (the tolerance's ptol is relative to it). */
+  readonly peak: number;
+  /** Flat index, exact value (float64), its kind, the condition magnitude, and the accepted interval at a kink. */
+  readonly elements: readonly {
+    readonly index: number;
+    readonly exact: number;
+    readonly kind: 'finite' | '+inf' | '-inf' | 'nan';
+    readonly magnitude: number;
+    readonly interval?: readonly [number, number];
+  }[];
 }
 
 /** One point of an error-versus-input plot. */

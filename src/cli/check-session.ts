@@ -8,10 +8,11 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Property } from '../property/property.ts';
 import type { PropertyResult } from '../property/runner.ts';
-import { DEFAULT_BASELINE, describeEntry, formatBaseline, readBaseline, resolveBaselinePath, type Baseline } from '../gate/baseline.ts';
+import { DEFAULT_BASELINE, describeEntry, formatBaseline, readBaseline, resolveBaselinePath, type Baseline, type BaselineEntry } from '../gate/baseline.ts';
 import { evaluateGate, updateBaseline, verdictOf, type GateResult } from '../gate/gate.ts';
+import { replayBaseline, type CaseReplay } from '../gate/replay.ts';
 import { UsageError } from './args.ts';
-import { failureReport, type ReportContext } from '../report/format.ts';
+import { failureReport, plural, type ReportContext } from '../report/format.ts';
 import { resultsDocument, type RunInfo } from '../report/json.ts';
 import { writeAtomic } from '../core/atomic.ts';
 import { junitXml } from '../report/junit.ts';
@@ -125,11 +126,15 @@ export class CheckSession {
     this.progress.finish(r, verdictOf(r, this.options.updateBaseline ? undefined : this.baseline));
   }
 
-  /** Print the closing report, write the report files, return the exit code. */
-  finish(results: readonly PropertyResult[], info: RunInfo, context: ReportContext = {}): number {
+  /**
+   * Print the closing report, write the report files, return the exit code. `properties` (those
+   * that ran) replay the saved case of each baseline entry their results do not decide.
+   */
+  finish(results: readonly PropertyResult[], info: RunInfo, context: ReportContext = {}, properties: readonly Property<any>[] = []): number {
     const p = this.progress;
     p.stop();
-    let gate = evaluateGate(results, this.options.updateBaseline ? undefined : this.baseline, { strict: this.flags.strict ?? false });
+    const replays = replayBaseline(this.baseline, results, properties);
+    let gate = evaluateGate(results, this.options.updateBaseline ? undefined : this.baseline, { strict: this.flags.strict ?? false, replays });
 
     // failure reports: what fails the check always; known findings and expected failures unless --quiet
     results.forEach((r, i) => {
@@ -145,21 +150,19 @@ export class CheckSession {
       p.line(text);
     });
 
-    if (this.options.updateBaseline) gate = this.writeBaseline(results);
+    if (this.options.updateBaseline) gate = this.writeBaseline(results, replays, properties);
     else this.baselineLines(gate);
 
     const written = this.writeReports(results, gate, info, context);
     if (written !== 0) return written;
 
-    const expected = gate.verdicts.filter((v) => v === 'expected').length;
     const others = new Map<string, number>();
     results.forEach((r, i) => {
       if (gate.verdicts[i] === 'other') others.set(r.status, (others.get(r.status) ?? 0) + 1);
     });
     p.gap();
-    if (expected > 0) p.info(`${expected} expected failure${expected === 1 ? '' : 's'} (shipped examples of bugs) counted as passed`);
     if (others.size > 0) p.info(`not counted: ${[...others].map(([s, n]) => `${n} ${s}`).join(', ')}`);
-    p.line(`${gate.passed} passed, ${gate.failed} failed`);
+    p.line(finalLine(gate));
     return gate.exitCode;
   }
 
@@ -167,37 +170,44 @@ export class CheckSession {
     const p = this.progress;
     if (!gate.baselineFile) return;
     const fixed = gate.fixed;
-    if (p.verbosity !== 'quiet' ? gate.known.length > 0 || fixed.length > 0 : gate.strict && fixed.length > 0) p.gap();
-    if (gate.known.length > 0) {
-      p.info(`${gate.known.length} known finding${gate.known.length === 1 ? '' : 's'} listed in ${gate.baselineFile} (not counted as failures)`);
+    const inconclusive = gate.entries.filter((x) => x.state === 'inconclusive');
+    const known = gate.knownEntries;
+    if (p.verbosity !== 'quiet' ? known.length > 0 || fixed.length > 0 || inconclusive.length > 0 : gate.strict && fixed.length > 0) p.gap();
+    if (known.length > 0) {
+      const byCase = known.filter((e) => e.by === 'case').length;
+      p.info(
+        `${plural(known.length, 'known finding')} listed in ${gate.baselineFile} (not counted as failures)` +
+          (byCase > 0 ? `; ${byCase} of them confirmed by replaying their saved case, which this run's search did not meet` : ''),
+      );
     }
     for (const e of fixed) {
       const where = `${gate.baselineFile}${e.entry.line ? `:${e.entry.line}` : ''}`;
-      const text = `fixed: ${describeEntry(e.entry)} passed but is still listed in ${where}; remove it (npx nanhunt baseline)`;
+      const why = e.reason ?? 'its saved case passes now (replayed)';
+      const text = `fixed: ${describeEntry(e.entry)}: ${why}, but it is still listed in ${where}; remove it (npx nanhunt baseline)`;
       if (gate.strict) p.line(`${p.paint('red', '✗')} ${text} — fails with --strict`);
       else p.info(text);
     }
-    for (const e of gate.entries.filter((x) => x.state === 'inconclusive')) {
-      p.detail(
-        `inconclusive: ${describeEntry(e.entry)} — the property ${e.result?.status === 'passed' ? 'was cut short' : `ended ${e.result?.status ?? 'otherwise'}, another way`}`,
-      );
-    }
+    for (const e of inconclusive) p.info(`inconclusive: ${describeEntry(e.entry)}: ${e.reason ?? 'undecided'} (kept)`);
     const notRun = gate.entries.filter((x) => x.state === 'not-run').length;
     if (notRun > 0) p.detail(`${notRun} baseline entr${notRun === 1 ? 'y' : 'ies'} not run (other properties or backends)`);
   }
 
-  private writeBaseline(results: readonly PropertyResult[]): GateResult {
+  private writeBaseline(results: readonly PropertyResult[], replays: ReadonlyMap<BaselineEntry, CaseReplay>, properties: readonly Property<any>[]): GateResult {
     const p = this.progress;
-    const update = updateBaseline(results, this.baseline);
+    const update = updateBaseline(results, this.baseline, replays);
     const file = path.resolve(this.cwd, this.baselineFile);
     writeAtomic(file, formatBaseline(update.entries));
     p.gap();
     p.line(
-      `baseline: ${update.entries.length} finding${update.entries.length === 1 ? '' : 's'} in ${this.baselineFile} (${update.added.length} added, ${update.removed.length} removed, ${update.kept} kept)`,
+      `baseline: ${plural(update.entries.length, 'finding')} in ${this.baselineFile} (${update.added.length} added, ${update.removed.length} removed, ${update.kept} kept)`,
     );
     for (const e of update.added) p.info(`  + ${describeEntry(e)}`);
-    for (const e of update.removed) p.info(`  - ${describeEntry(e)} (fixed)`);
-    return evaluateGate(results, readBaseline(file, this.baselineFile));
+    // a removed entry's note is printed: it leaves the file, and nothing else says what it was
+    for (const { entry, reason } of update.removed) p.info(`  - ${describeEntry(entry)}: ${reason}${entry.note ? `; its note was: ${entry.note}` : ''}`);
+    for (const e of update.recorded) p.info(`  = ${describeEntry(e)}: its minimal case recorded from this run`);
+    for (const { entry, reason } of update.inconclusive) p.info(`  ? ${describeEntry(entry)}: inconclusive, kept: ${reason}`);
+    const written = readBaseline(file, this.baselineFile);
+    return evaluateGate(results, written, { replays: replayBaseline(written, results, properties) });
   }
 
   /** Write nanhunt.json, junit.xml and index.html (and --json); 0, or 2 when a file cannot be written. */
@@ -212,8 +222,8 @@ export class CheckSession {
         exitCode: gate.exitCode,
         new: gate.newFindings.length,
         known: gate.known.length,
-        fixed: gate.fixed.map((e) => entryJson(e.entry)),
-        inconclusive: gate.entries.filter((e) => e.state === 'inconclusive').map((e) => entryJson(e.entry)),
+        fixed: gate.fixed.map((e) => entryJson(e.entry, e.reason ?? 'its saved case passes now')),
+        inconclusive: gate.entries.filter((e) => e.state === 'inconclusive').map((e) => entryJson(e.entry, e.reason)),
         notRun: gate.entries.filter((e) => e.state === 'not-run').length,
       },
     });
@@ -240,12 +250,19 @@ export class CheckSession {
   }
 }
 
-function entryJson(e: { property: string; invariant?: string; error?: string; backend?: string; line?: number }) {
+/** `141 passed, 8 expected failures, 0 failed`: the counts of the HTML report's cards (expected failures apart, when there are some). */
+export function finalLine(gate: Pick<GateResult, 'passed' | 'expected' | 'failed'>): string {
+  const expected = gate.expected > 0 ? `, ${plural(gate.expected, 'expected failure')}` : '';
+  return `${gate.passed} passed${expected}, ${gate.failed} failed`;
+}
+
+function entryJson(e: { property: string; invariant?: string; error?: string; backend?: string; line?: number }, reason?: string) {
   return {
     property: e.property,
     ...(e.invariant !== undefined ? { invariant: e.invariant } : {}),
     ...(e.error !== undefined ? { error: e.error } : {}),
     ...(e.backend !== undefined ? { backend: e.backend } : {}),
     ...(e.line !== undefined ? { line: e.line } : {}),
+    ...(reason !== undefined ? { reason } : {}),
   };
 }

@@ -5,8 +5,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../run/backend.ts';
 import { runProperty, propertySeed, type PropertyResult } from '../property/runner.ts';
+import { qualify } from '../property/engine.ts';
 import { CheckSession, SESSION_FLAGS } from './check-session.ts';
 import type { OutputStream } from '../report/progress.ts';
+import { plural } from '../report/format.ts';
 import { parseArgs, seedAndRuns, UsageError } from './args.ts';
 import { loadSelection } from './select.ts';
 import { trainingInputFormatter } from '../train/report.ts';
@@ -36,30 +38,46 @@ export async function checkCommand(argv: readonly string[], io: Io, options: { u
   const { positional, flags } = parseArgs(argv, CHECK_FLAGS);
   if (positional.length > 0) throw new UsageError(`unexpected argument '${positional[0]}'`);
   const { seed, runs } = seedAndRuns(flags);
+  if (flags.path !== undefined) qualify({ seed, runs: runs ?? 1, path: flags.path }); // a malformed --path: exit 2 before anything runs
   const backendName = flags.backend ?? 'cpu';
   const session = CheckSession.open(io, flags, options); // reads the baseline: a corrupt one stops here (exit 2)
   const failures = failureSessionFromFlags(flags, seed, io); // failure database (saved cases run first) and repro scripts
   const { selected, propertiesArg } = await loadSelection(flags);
   await useBackend(backendName);
-  session.header(`nanhunt ${VERSION} · tfjs ${tf.version.tfjs} · backend ${backendName} · seed ${seed} · ${selected.length} properties`);
+  const header = `nanhunt ${VERSION} · tfjs ${tf.version.tfjs} · backend ${backendName} · seed ${seed} · ${plural(selected.length, 'property', 'properties')}`;
+  // with --path the header waits for the replay: a path the property does not generate is bad
+  // usage (one line, exit 2, nothing written), not a finding
+  if (flags.path === undefined) session.header(header);
   const results: PropertyResult[] = [];
   for (const [i, loaded] of selected.entries()) {
     const p = loaded.property;
-    const r = runProperty(session.start(p, i, selected.length), {
-      seed: propertySeed(seed, p.name),
-      ...(runs !== undefined ? { runs } : {}),
-      ...(flags.path !== undefined ? { path: flags.path } : { examples: failures.examples(loaded) }),
-    });
+    let r: PropertyResult;
+    try {
+      r = runProperty(session.start(p, i, selected.length), {
+        seed: propertySeed(seed, p.name),
+        ...(runs !== undefined ? { runs } : {}),
+        ...(flags.path !== undefined ? { path: flags.path } : { examples: failures.examples(loaded) }),
+      });
+    } catch (e) {
+      session.progress.stop();
+      throw e;
+    }
+    if (flags.path !== undefined && i === 0) session.header(header);
     results.push(r);
     failures.record(loaded, r);
     session.done(r);
   }
   for (const line of failures.closingLines()) session.progress.info(line);
   const info = { nanhunt: VERSION, tfjs: tf.version.tfjs, backend: backendName, seed, ...(runs ? { runs } : {}) };
-  return session.finish(results, info, {
-    globalSeed: seed,
-    ...(propertiesArg ? { propertiesArg } : {}),
-    notes: (r) => failures.reportLines(r),
-    formatters: [trainingInputFormatter],
-  });
+  return session.finish(
+    results,
+    info,
+    {
+      globalSeed: seed,
+      ...(propertiesArg ? { propertiesArg } : {}),
+      notes: (r) => failures.reportLines(r),
+      formatters: [trainingInputFormatter],
+    },
+    selected.map((l) => l.property),
+  );
 }

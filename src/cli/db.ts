@@ -22,7 +22,7 @@ export const DB_FLAGS = { db: 'string', 'no-db': 'boolean', repro: 'string', 'no
 export const DB_FLAGS_USAGE = `  --db <dir>          failure database: saved failures run first, new ones are saved
                       (default .nanhunt/failures, or $NANHUNT_DATABASE; 'off' there disables it)
   --no-db             neither run nor save saved failures
-  --repro <dir>       write a standalone repro script per failure (default reports/repro)
+  --repro <dir>       write a standalone repro script per failure (default <reports dir>/repro)
   --no-repro          write no repro scripts`;
 
 const OFF = new Set(['off', 'false', '0', 'none', 'no']);
@@ -40,10 +40,12 @@ export function databaseDir(flags: { readonly db?: string; readonly 'no-db'?: tr
   return DEFAULT_DB_DIR;
 }
 
-/** The failure database and repro scripts of a `check`, from its parsed flags. */
-export function failureSessionFromFlags(flags: FlagValues<typeof DB_FLAGS>, globalSeed: number, io: Io): FailureSession {
+/** The failure database and repro scripts of a `check`, from its parsed flags (repro scripts go under `--reports` unless `--repro` says). */
+export function failureSessionFromFlags(flags: FlagValues<typeof DB_FLAGS> & { readonly reports?: string }, globalSeed: number, io: Io): FailureSession {
   if (flags.repro !== undefined && flags['no-repro']) throw new UsageError('--repro and --no-repro cannot be used together');
-  const repro = flags['no-repro'] ? false : typeof flags.repro === 'string' ? flags.repro : DEFAULT_REPRO_DIR;
+  if (flags.repro === '') throw new UsageError('--repro needs a directory');
+  const fallback = flags.reports !== undefined ? path.join(flags.reports, 'repro') : DEFAULT_REPRO_DIR;
+  const repro = flags['no-repro'] ? false : typeof flags.repro === 'string' ? flags.repro : fallback;
   return openFailureSession({ db: databaseDir(flags), repro, globalSeed, warn: io.err });
 }
 

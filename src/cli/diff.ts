@@ -56,7 +56,7 @@ export async function diffCommand(argv: readonly string[], io: Io): Promise<numb
   const tolerance: AgreementTolerance = { ulps, atol };
   const { selected, propertiesArg } = await loadSelection(flags);
   io.out(
-    `nanhunt ${VERSION} · tfjs ${tf.version.tfjs} · diff ${backends.join(' vs ')} · tolerance ${toleranceText(tolerance)} · seed ${seed} · ${selected.length} properties`,
+    `nanhunt ${VERSION} · tfjs ${tf.version.tfjs} · diff ${backends.join(' vs ')} · tolerance ${toleranceText(tolerance)} · seed ${seed} · ${selected.length === 1 ? '1 property' : `${selected.length} properties`}`,
   );
   const results: DiffResult[] = await diffAll(
     selected.map((s) => s.property),

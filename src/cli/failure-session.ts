@@ -2,14 +2,22 @@
  * The failure database and repro scripts during one `nanhunt check`: saved cases of each property
  * run first, each failure is saved and gets a repro script, and the report says where they went.
  * Problems with the database (an unwritable directory, a corrupt file) are warnings, never fatal.
+ *
+ * Saved cases record their backend. Only those saved on the backend of this run run first (so the
+ * gate's verdict never depends on which backend ran before); a property that passes then replays
+ * the cases saved on other backends, and one that fails here too is reported as such — a finding
+ * reached only through another backend's case, which the gate does not count.
  */
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { PropertyResult } from '../property/runner.ts';
 import type { LoadedProperty } from '../property/load.ts';
+import { failureText } from '../property/failure.ts';
+import { activeBackend } from '../run/backend.ts';
 import { originOf } from '../db/origin.ts';
+import { replayFailure } from '../db/replay.ts';
 import { VERSION } from '../core/version.ts';
-import { writeRepro } from '../report/repro.ts';
+import { reproCommand, writeRepro } from '../report/repro.ts';
 import { trainingReproWriter } from '../train/repro.ts';
 import { openFailureDatabase, passedExamples, type FailureDatabase, type SavedFailure } from '../db/database.ts';
 
@@ -28,17 +36,25 @@ export interface FailureSessionOptions {
 interface Outcome {
   failureFile?: string;
   reproFile?: string;
-  selfContained?: boolean;
+  /** Why no repro script could be written. */
+  noRepro?: string;
+}
+
+/** A case saved on another backend that fails on this one too, although this run's search passed. */
+interface CrossBackend {
+  readonly property: string;
+  readonly saved: SavedFailure;
+  readonly failure: string;
 }
 
 export interface FailureSession {
-  /** The inputs of the saved failures of `property`, to pass as runProperty's `examples`. */
+  /** The inputs of the saved failures of `property` on this backend, to pass as runProperty's `examples`. */
   examples(loaded: LoadedProperty): unknown[];
   /** After the property ran: mark saved cases that passed, save the failure, write its repro. */
   record(loaded: LoadedProperty, result: PropertyResult): void;
   /** Lines to print under the failure report of `result`. */
   reportLines(result: PropertyResult): string[];
-  /** A closing line about the database (empty when it played no part). */
+  /** Closing lines about the database (empty when it played no part). */
   closingLines(): string[];
 }
 
@@ -54,8 +70,9 @@ function quote(s: string): string {
 export function openFailureSession(options: FailureSessionOptions): FailureSession {
   const cwd = options.cwd ?? process.cwd();
   const db: FailureDatabase | undefined = options.db === false ? undefined : openFailureDatabase(options.db, { warn: options.warn, cwd });
-  const saved = new Map<string, SavedFailure[]>();
+  const saved = new Map<string, { own: SavedFailure[]; foreign: SavedFailure[] }>();
   const outcomes = new Map<PropertyResult, Outcome>();
+  const crossBackend: CrossBackend[] = [];
   let replayed = 0;
   let nowPassing = 0;
   let stored = 0;
@@ -73,23 +90,35 @@ export function openFailureSession(options: FailureSessionOptions): FailureSessi
     examples({ property }) {
       if (!db) return [];
       const list = guard(`read the failure database ${shown(db.dir, cwd)}`, () => db.load(property.name)) ?? [];
-      saved.set(property.name, list);
-      return list.map((s) => s.inputs);
+      const backend = String(activeBackend());
+      const own = list.filter((s) => s.record.environment.backend === backend);
+      saved.set(property.name, { own, foreign: list.filter((s) => s.record.environment.backend !== backend) });
+      return own.map((s) => s.inputs);
     },
 
-    record({ property, origin }, result) {
+    record(loaded, result) {
+      const { property, origin } = loaded;
       const outcome: Outcome = {};
       outcomes.set(result, outcome);
-      const examples = saved.get(property.name) ?? [];
-      replayed += examples.length;
-      nowPassing += passedExamples(result, examples.length);
+      const { own, foreign } = saved.get(property.name) ?? { own: [], foreign: [] };
+      replayed += own.length;
+      nowPassing += passedExamples(result, own.length);
       if (db) {
         const entry = guard(`save the failure of '${property.name}' in ${shown(db.dir, cwd)}`, () =>
-          db.recordRun(result, examples, { property, origin: originOf(origin, cwd), globalSeed: options.globalSeed }),
+          db.recordRun(result, own, { property, origin: originOf(origin, cwd), globalSeed: options.globalSeed }),
         );
         if (entry) {
           outcome.failureFile = entry.file;
           stored++;
+        }
+      }
+      // cases saved on other backends: replayed here (never marked fixed, never saved as this backend's)
+      if (result.status === 'passed') {
+        for (const s of foreign) {
+          const again = guard(`replay ${shown(s.file, cwd)}`, () => replayFailure(property, s));
+          if (again && (again.status === 'failed' || again.status === 'errored') && again.failure) {
+            crossBackend.push({ property: property.name, saved: s, failure: failureText(again.failure) });
+          }
         }
       }
       if (options.repro !== false && result.counterexample !== undefined && (result.status === 'failed' || result.status === 'errored')) {
@@ -103,10 +132,8 @@ export function openFailureSession(options: FailureSessionOptions): FailureSessi
             ...(outcome.failureFile ? { failureFile: shown(outcome.failureFile, cwd) } : {}),
           }),
         );
-        if (written) {
-          outcome.reproFile = written.file;
-          outcome.selfContained = written.repro.selfContained;
-        }
+        if (written?.file) outcome.reproFile = written.file;
+        else if (written && !written.repro.selfContained) outcome.noRepro = written.repro.reason;
       }
     },
 
@@ -118,24 +145,33 @@ export function openFailureSession(options: FailureSessionOptions): FailureSessi
         const f = quote(shown(o.failureFile, cwd));
         lines.push(`  saved: ${f} (replay: npx nanhunt replay ${f})`);
       }
-      if (o?.reproFile) {
-        const note = o.selfContained ? '' : ' (the subject calls code defined elsewhere: see the comment in the file)';
-        lines.push(`  repro: npx tsx ${quote(shown(o.reproFile, cwd))}${note}`);
-      }
+      if (o?.reproFile) lines.push(`  repro: ${reproCommand(o.reproFile)}`);
+      else if (o?.noRepro) lines.push(`  repro: no standalone script: ${o.noRepro}; use the replay command above`);
       return lines;
     },
 
     closingLines() {
-      if (!db || (replayed === 0 && stored === 0)) return [];
-      const parts: string[] = [];
-      if (replayed > 0) {
-        parts.push(
-          `${replayed} saved case${replayed === 1 ? '' : 's'} run first` +
-            (nowPassing > 0 ? ` (${nowPassing} now pass${nowPassing === 1 ? 'es' : ''}: kept, marked fixed, until 'npx nanhunt db prune')` : ''),
+      const lines: string[] = [];
+      if (db && (replayed > 0 || stored > 0)) {
+        const parts: string[] = [];
+        if (replayed > 0) {
+          parts.push(
+            `${replayed} saved case${replayed === 1 ? '' : 's'} run first` +
+              (nowPassing > 0 ? ` (${nowPassing} now pass${nowPassing === 1 ? 'es' : ''}: kept, marked fixed, until 'npx nanhunt db prune')` : ''),
+          );
+        }
+        if (stored > 0) parts.push(`${stored} failure${stored === 1 ? '' : 's'} saved`);
+        lines.push(`failure database ${shown(db.dir, cwd)}: ${parts.join(', ')}`);
+      }
+      const backend = String(activeBackend());
+      for (const c of crossBackend) {
+        const f = quote(shown(c.saved.file, cwd));
+        lines.push(
+          `'${c.property}' passed here, but a case saved on backend ${c.saved.record.environment.backend} fails on ${backend} too: ${c.failure}`,
+          `  (reached only through that saved case, so the gate does not count it; replay: npx nanhunt replay ${f} --backend ${backend})`,
         );
       }
-      if (stored > 0) parts.push(`${stored} failure${stored === 1 ? '' : 's'} saved`);
-      return [`failure database ${shown(db.dir, cwd)}: ${parts.join(', ')}`];
+      return lines;
     },
   };
 }

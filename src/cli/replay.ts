@@ -70,7 +70,8 @@ export async function replayFailureCommand(argv: readonly string[], io: Io): Pro
     io.out(`  the case stays in the failure database until 'npx nanhunt db prune'`);
     return 0;
   }
-  io.out(failureReport(result, { replay: `npx nanhunt replay ${quote(file)}`, formatters: [trainingInputFormatter] }));
+  const on = backend !== r.environment.backend ? ` --backend ${backend}` : '';
+  io.out(failureReport(result, { replay: `npx nanhunt replay ${quote(file)}${on}`, formatters: [trainingInputFormatter] }));
   io.out('');
   io.out(`✗ still fails: '${r.property}' on backend ${backend}`);
   return 1;

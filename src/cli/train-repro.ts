@@ -12,6 +12,7 @@ import { useBackend } from '../run/backend.ts';
 import { isTrainingConfig } from '../train/config.ts';
 import { trainingReport } from '../train/report.ts';
 import { writeTrainingRepro } from '../train/repro.ts';
+import { reproCommand } from '../report/repro.ts';
 
 const FLAGS = { filter: 'string', seed: 'int', path: 'string', properties: 'string', out: 'string', backend: 'string' } as const;
 
@@ -50,7 +51,7 @@ export async function trainReproCommand(argv: readonly string[], io: Io): Promis
   await useBackend(flags.backend ?? 'cpu');
   const r = runProperty(p, { seed: propertySeed(seed, p.name), ...(flags.path !== undefined ? { path: flags.path } : {}) });
   if (r.status === 'passed') {
-    io.out(`'${p.name}' passed (${r.runs} runs): no failure to write a repro for`);
+    io.out(`'${p.name}' passed (${r.runs} run${r.runs === 1 ? '' : 's'}): no failure to write a repro for`);
     return 0;
   }
   if (!isTrainingConfig(r.counterexample)) {
@@ -61,7 +62,7 @@ export async function trainReproCommand(argv: readonly string[], io: Io): Promis
   const out = flags.out ?? path.join('reports', 'repro', `${slug(p.name)}.training.mjs`);
   const file = writeTrainingRepro(out, r.counterexample, { title: p.name });
   io.out('');
-  io.out(`repro: node ${path.relative(process.cwd(), file) || file}`);
+  io.out(`repro: ${reproCommand(file)}`);
   return 1;
 }
 

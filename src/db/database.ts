@@ -240,7 +240,7 @@ export function openFailureDatabase(dir: string = DEFAULT_DB_DIR, options: Failu
       if ((result.status !== 'failed' && result.status !== 'errored') || result.counterexample === undefined || !result.failure) return undefined;
       // a case that did not fail again when re-run cannot be replayed: nothing to pin
       if (result.failure.kind === 'error' && result.failure.stage === 'replay') return undefined;
-      const file = path.join(root, failureFileName(result.name, serializeValue(result.counterexample)));
+      const file = path.join(root, failureFileName(result.name, serializeValue(result.counterexample), result.backend));
       let previous: FailureRecord | undefined;
       try {
         const old = readFailureFile(file);

@@ -23,12 +23,16 @@ export function shortHash(text: string, length = 10): string {
   return createHash('sha256').update(text).digest('hex').slice(0, length);
 }
 
-/** `<slug>-<hash>.json`, where the hash covers the property name and the serialized inputs. */
-export function failureFileName(propertyName: string, serializedInputs: unknown): string {
-  return `${slugify(propertyName)}-${shortHash(`${propertyName}\0${JSON.stringify(serializedInputs)}`)}.json`;
+/**
+ * `<slug>-<hash>.json`, where the hash covers the property name, the serialized inputs and the
+ * backend the case failed on (when given): the same case failing on two backends is two files.
+ */
+export function failureFileName(propertyName: string, serializedInputs: unknown, backend?: string): string {
+  const on = backend === undefined ? '' : `${backend}\0`;
+  return `${slugify(propertyName)}-${shortHash(`${propertyName}\0${on}${JSON.stringify(serializedInputs)}`)}.json`;
 }
 
-/** `<slug>.ts`: one repro script per property (the latest failure). */
+/** `<slug>.mjs`: one repro script per property (the latest failure), plain JavaScript ESM. */
 export function reproFileName(propertyName: string): string {
-  return `${slugify(propertyName)}.ts`;
+  return `${slugify(propertyName)}.mjs`;
 }

@@ -8,28 +8,37 @@
  * inputs under another seed, run count or tfjs version, and the baseline must not churn. The
  * message, seed and path are kept for people and ignored when matching.
  *
+ * Each entry also records its minimal `case` (the inputs, serialized as failure files hold them):
+ * "fixed" means that case now passes when replayed (src/gate/replay.ts), never that a short search
+ * did not meet the finding again.
+ *
  * The file is JSON with one finding per line, sorted, so diffs and merges stay readable:
  *
  * ```json
  * {
  *   "format": "nanhunt-baseline",
- *   "version": 1,
+ *   "version": 2,
  *   "findings": [
- *     {"property": "fixture exp is finite", "invariant": "finite", "backend": "cpu", "message": "output is +Infinity", "seed": 5, "path": "0:0"}
+ *     {"property": "fixture exp is finite", "invariant": "finite", "backend": "cpu", "message": "output is +Infinity", "seed": 5, "path": "0:0", "case": {"x": ...}}
  *   ]
  * }
  * ```
+ *
+ * Version 1 files (entries without a case) are still read.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../core/errors.ts';
+import { deserializeValue, serializeValue } from '../core/tensor-value.ts';
 import type { PropertyResult } from '../property/runner.ts';
 import { JsonSyntaxError, parseLocated, type Located } from './json-lines.ts';
 
 /** The default baseline file, looked up in the current directory. */
 export const DEFAULT_BASELINE = 'nanhunt.baseline.json';
 export const BASELINE_FORMAT = 'nanhunt-baseline';
-export const BASELINE_VERSION = 1;
+export const BASELINE_VERSION = 2;
+/** Versions this nanhunt reads (version 1: entries without a saved case). */
+const READABLE_VERSIONS = [1, 2];
 
 /** One known finding. Exactly one of `invariant` and `error` is set. */
 export interface BaselineEntry {
@@ -47,6 +56,8 @@ export interface BaselineEntry {
   readonly note?: string;
   readonly seed?: number;
   readonly path?: string;
+  /** The minimal failing inputs, serialized (serializeValue): replayed to tell whether the finding is fixed. */
+  readonly case?: unknown;
   /** Line of the entry in the file it was read from. */
   readonly line?: number;
 }
@@ -92,22 +103,25 @@ export function entryMatches(e: BaselineEntry, r: PropertyResult): boolean {
   return 'invariant' in sig ? e.invariant === sig.invariant : e.error === sig.error;
 }
 
-/** The entry a new finding gets. */
+/** The entry a new finding gets, with its minimal case. */
 export function entryFor(r: PropertyResult): BaselineEntry {
   const sig = findingSignature(r);
   if (!sig) throw new Error(`'${r.name}' is not a finding (status ${r.status})`);
+  return { property: r.name, ...sig, backend: r.backend, ...caseOf(r) };
+}
+
+/** What an entry records of the result that found it: message, seed, path and minimal case. */
+export function caseOf(r: PropertyResult): Pick<BaselineEntry, 'message' | 'seed' | 'path' | 'case'> {
   const f = r.failure!;
   return {
-    property: r.name,
-    ...sig,
-    backend: r.backend,
     message: f.kind === 'violation' ? f.violation.message : f.message,
     seed: r.seed,
     ...(r.path ? { path: r.path } : {}),
+    ...(r.counterexample !== undefined ? { case: serializeValue(r.counterexample) } : {}),
   };
 }
 
-const ENTRY_KEYS = ['property', 'invariant', 'error', 'backend', 'message', 'note', 'seed', 'path'] as const;
+const ENTRY_KEYS = ['property', 'invariant', 'error', 'backend', 'message', 'note', 'seed', 'path', 'case'] as const;
 const TOP_KEYS = ['format', 'version', 'note', 'findings'];
 
 /** Parse baseline text. Every problem is a {@link BaselineError} naming the line. */
@@ -134,9 +148,9 @@ export function parseBaseline(text: string, file: string): Baseline {
     bad(format ?? doc, `not a nanhunt baseline: needs "format": "${BASELINE_FORMAT}"`);
   }
   const version = top.get('version');
-  if (version?.value.kind !== 'number') return bad(version ?? doc, 'needs "version": 1');
-  if (version.value.value !== BASELINE_VERSION) {
-    bad(version, `version ${version.value.value} is not supported (this nanhunt reads version ${BASELINE_VERSION})`);
+  if (version?.value.kind !== 'number') return bad(version ?? doc, `needs "version": ${BASELINE_VERSION}`);
+  if (!READABLE_VERSIONS.includes(version.value.value)) {
+    bad(version, `version ${version.value.value} is not supported (this nanhunt reads versions ${READABLE_VERSIONS.join(' and ')})`);
   }
   const note = top.get('note');
   if (note && note.value.kind !== 'string') bad(note, '"note" must be a string');
@@ -146,6 +160,7 @@ export function parseBaseline(text: string, file: string): Baseline {
 
   const entries: BaselineEntry[] = [];
   const seen = new Map<string, number>();
+  const cases = new Map<Located, unknown>();
   findings.value.items.forEach((item, index) => {
     const where = `finding ${index + 1}`;
     if (item.kind !== 'object') bad(item, `${where}: expected an object {"property": ..., "invariant": ...}, found ${item.kind}`);
@@ -159,6 +174,16 @@ export function parseBaseline(text: string, file: string): Baseline {
         fields.seed = e.value.value as number;
         continue;
       }
+      if (e.key === 'case') {
+        const value = plain(e.value);
+        try {
+          deserializeValue(value);
+        } catch (err) {
+          bad(e, `${where}: "case" cannot be read back (${(err as Error).message})`);
+        }
+        cases.set(item, value);
+        continue;
+      }
       if (e.value.kind !== 'string') bad(e, `${where}: "${e.key}" must be a string, found ${e.value.kind}`);
       const v = (e.value as { value: string }).value;
       if (v.trim() === '' && e.key !== 'note' && e.key !== 'message') bad(e, `${where}: "${e.key}" is empty`);
@@ -170,7 +195,7 @@ export function parseBaseline(text: string, file: string): Baseline {
     if (hasInv === hasErr) {
       bad(item, `${where}: needs exactly one of "invariant" (the broken invariant's name) and "error" (the stage of an error)`);
     }
-    const entry = { ...(fields as unknown as BaselineEntry), line: item.line };
+    const entry = { ...(fields as unknown as BaselineEntry), ...(cases.has(item) ? { case: cases.get(item) } : {}), line: item.line };
     const key = entryKey(entry);
     const dup = seen.get(key);
     if (dup !== undefined) bad(item, `${where}: duplicate of the finding on line ${dup}`);
@@ -178,6 +203,13 @@ export function parseBaseline(text: string, file: string): Baseline {
     entries.push(entry);
   });
   return { file, entries };
+}
+
+/** A located value as plain JSON data. */
+function plain(v: Located): unknown {
+  if (v.kind === 'object') return Object.fromEntries(v.entries.map((e) => [e.key, plain(e.value)]));
+  if (v.kind === 'array') return v.items.map(plain);
+  return v.value;
 }
 
 function entryKey(e: BaselineEntry): string {

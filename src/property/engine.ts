@@ -14,8 +14,17 @@
  * cannot run because the backend lacks a kernel (then the search stops working: nothing more can
  * be learnt). Re-running the minimal case and telling a deterministic failure from a flaky one
  * is {@link confirm}.
+ *
+ * The search stops generating at its first failure. A caller that measures every generated case
+ * (error-versus-input plots) passes {@link SearchSpec.rest}: after the shrink, the engine hands it
+ * the generated cases the search did not reach, the same sequence fc.sample draws from the seed,
+ * so the counterexample, seed, path and shrink are exactly those of a search without it.
+ *
+ * A path that does not replay (not a path, or a path this property and seed do not generate) is
+ * the caller's mistake, never a finding: an {@link InputError}.
  */
 import * as fc from 'fast-check';
+import { InputError } from '../core/errors.ts';
 import type { Unsupported } from '../run/backend.ts';
 import { describeKey, sameFailure, type FailureKey } from './failure.ts';
 
@@ -38,6 +47,13 @@ export interface SearchSpec<I, F> {
    * of nanhunt's own machinery (a backend switch failed) and aborts the search.
    */
   trial(input: I, phase: Phase): Trial<F>;
+  /**
+   * Optional: each generated case the search did not reach because it stopped at its first
+   * failure (the rest of `runs`, in generation order), once the shrink is over. For measurements
+   * only: what it does cannot change the outcome. Not called when replaying a path, nor after a
+   * time limit cut the search short; stops early when the time limit runs out.
+   */
+  rest?(input: I): void;
 }
 
 /** How much to search. Options are qualified once, here, for every caller. */
@@ -94,11 +110,24 @@ function splitPath(path: string | undefined, examples: number): { path?: string;
   return { path: [String(index - examples), ...rest].join(':') };
 }
 
-/** Validate what every caller passes: positive integer runs, integer seed. */
+const PATH = /^\d+(:\d+)*$/;
+
+/**
+ * Validate what every caller passes: positive integer runs, integer seed, and a path made of
+ * numbers separated by ':' (an InputError: it comes from the user).
+ */
 export function qualify(options: SearchOptions): SearchOptions {
   if (!Number.isInteger(options.runs) || options.runs < 1) throw new RangeError(`runs must be a positive integer, got ${options.runs}`);
   if (!Number.isInteger(options.seed)) throw new RangeError(`seed must be an integer, got ${options.seed}`);
+  if (options.path !== undefined && !PATH.test(options.path)) {
+    throw new InputError(`invalid path '${options.path}': a path is numbers separated by ':', as nanhunt prints it (e.g. 1:2:20:28)`);
+  }
   return options;
+}
+
+/** fast-check's complaint about a path it cannot follow (`Unable to replay, got wrong path=…`). */
+function isReplayError(error: unknown): boolean {
+  return error instanceof Error && /^Unable to replay\b/.test(error.message);
 }
 
 /** Search for a failing case and shrink it. Never throws for faults of the code under test. */
@@ -140,9 +169,15 @@ export function search<I, F>(spec: SearchSpec<I, F>, options: SearchOptions): Se
     ...(options.timeLimitMs ? { interruptAfterTimeLimit: options.timeLimitMs } : {}),
   };
   let details: fc.RunDetails<[I]>;
+  const started = performance.now();
   try {
     details = fc.check(fc.property(spec.arbitrary, predicate), params);
   } catch (error) {
+    if (options.path && isReplayError(error)) {
+      throw new InputError(
+        `path '${options.path}' does not replay: the property does not generate that case with this seed (a path printed for another property, seed or version of it?)`,
+      );
+    }
     return { kind: 'generator-error', error };
   }
   const counts: Counts = { runs: details.numRuns, interrupted: details.interrupted };
@@ -150,15 +185,31 @@ export function search<I, F>(spec: SearchSpec<I, F>, options: SearchOptions): Se
   if (!details.failed || !details.counterexample || first === undefined) {
     return { kind: 'passed', ...(unsupported ? { unsupported } : {}), ...counts };
   }
+  const where = splitPath(details.counterexamplePath ?? undefined, examples.length);
+  if (spec.rest && !options.path && !details.interrupted) {
+    // generated cases run before the failure: none when a saved example failed
+    const reached = where.example !== undefined ? 0 : Number(where.path?.split(':')[0] ?? options.runs - 1) + 1;
+    restOfGeneration(spec, options, reached, started);
+  }
   return {
     kind: 'failed',
     counterexample: details.counterexample[0],
     key: first.key,
     first: first.failure,
     shrinks: details.numShrinks,
-    ...splitPath(details.counterexamplePath ?? undefined, examples.length),
+    ...where,
     ...counts,
   };
+}
+
+/** Hand `spec.rest` the generated cases after the first `reached` ones (fc.sample replays the seed's sequence). */
+function restOfGeneration<I, F>(spec: SearchSpec<I, F>, options: SearchOptions, reached: number, started: number): void {
+  if (reached >= options.runs) return;
+  const all = fc.sample(spec.arbitrary, { seed: options.seed, numRuns: options.runs });
+  for (let i = reached; i < all.length; i++) {
+    if (options.timeLimitMs && performance.now() - started > options.timeLimitMs) return;
+    spec.rest!(all[i]!);
+  }
 }
 
 /**

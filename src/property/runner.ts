@@ -3,7 +3,7 @@
  * first failure; each case runs the subject (src/run) and checks the invariants; the minimal case
  * is re-run once with kernel recording to find where the NaN was born.
  */
-import type { ErrorSample } from '../check/invariant.ts';
+import type { ErrorSample, Observation } from '../check/invariant.ts';
 import { errorText, execute, type Outcome } from '../run/execute.ts';
 import { activeBackend, type Unsupported } from '../run/backend.ts';
 import { recordKernels, type Provenance } from '../explain/provenance.ts';
@@ -41,7 +41,10 @@ export interface PropertyResult {
   readonly provenance?: Provenance;
   /** The run stopped early at its time limit. */
   readonly interrupted: boolean;
-  /** Error-versus-input points from accuracy invariants (at most {@link MAX_ERROR_SAMPLES}), for plots. */
+  /**
+   * Error-versus-input points from accuracy invariants over every generated case (also those after
+   * the first failure), at most {@link MAX_ERROR_SAMPLES}: an even sample of them plus the worst.
+   */
   readonly errorSamples?: readonly ErrorSample[];
   /** Status `unsupported`: the backend and the kernel it lacks. */
   readonly unsupported?: Unsupported;
@@ -49,6 +52,59 @@ export interface PropertyResult {
 
 /** Most error samples kept per property. */
 export const MAX_ERROR_SAMPLES = 2000;
+
+/** Of those, the ones with the most bits of error, always kept. */
+const WORST_KEPT = 200;
+
+/**
+ * A bounded, deterministic sample of error points: a reservoir (Algorithm R, seeded) of every point
+ * offered, plus the {@link WORST_KEPT} worst, so the plot of a long run is an even picture of all
+ * of it and its worst points are never dropped.
+ */
+export class ErrorSampleKeeper {
+  private readonly even: ErrorSample[] = [];
+  private readonly worst: ErrorSample[] = [];
+  private seen = 0;
+  private state: number;
+
+  constructor(seed: number) {
+    this.state = seed | 0;
+  }
+
+  /** mulberry32: a small deterministic generator in [0, 1). */
+  private random(): number {
+    this.state = (this.state + 0x6d2b79f5) | 0;
+    let t = this.state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+
+  add(s: ErrorSample): void {
+    const rank = (x: ErrorSample) => (Number.isNaN(x.bits) ? Infinity : x.bits);
+    const room = MAX_ERROR_SAMPLES - WORST_KEPT;
+    this.seen++;
+    if (this.even.length < room) this.even.push(s);
+    else {
+      const j = Math.floor(this.random() * this.seen);
+      if (j < room) this.even[j] = s;
+    }
+    if (rank(s) <= 0) return;
+    if (this.worst.length < WORST_KEPT) {
+      this.worst.push(s);
+      return;
+    }
+    let low = 0;
+    for (let i = 1; i < this.worst.length; i++) if (rank(this.worst[i]!) < rank(this.worst[low]!)) low = i;
+    if (rank(s) > rank(this.worst[low]!)) this.worst[low] = s;
+  }
+
+  /** The kept points (each once). */
+  samples(): ErrorSample[] {
+    const keep = new Set(this.even);
+    return [...this.even, ...this.worst.filter((s) => !keep.has(s))];
+  }
+}
 
 export interface RunOptions {
   /** fast-check seed (32-bit integer). Default: derived from the property name. */
@@ -85,20 +141,25 @@ export function propertySeed(globalSeed: number, name: string): number {
   return (hashName(name) ^ Math.imul(globalSeed | 0, 0x9e3779b1)) | 0;
 }
 
-function failureOf(outcome: Outcome, property: Property, samples?: ErrorSample[]): Failure | undefined {
+/** Offer the error samples of an observation to the keeper. */
+function sampleErrors(observation: Observation, property: Property, samples: ErrorSampleKeeper): void {
+  for (const inv of property.invariants) {
+    if (!inv.sample) continue;
+    for (const s of inv.sample(observation)) samples.add(s);
+  }
+}
+
+function failureOf(outcome: Outcome, property: Property, samples?: ErrorSampleKeeper): Failure | undefined {
   if (outcome.kind === 'error') return { kind: 'error', stage: outcome.stage, message: outcome.message };
   if (outcome.kind === 'unsupported') return { kind: 'error', stage: 'unsupported', message: outcome.unsupported.message };
   // an invariant that throws is an error of the property (named), never a crash of the run
   let current = '';
   try {
-    if (samples && samples.length < MAX_ERROR_SAMPLES) {
+    if (samples) {
       for (const inv of property.invariants) {
         if (!inv.sample) continue;
         current = inv.name;
-        for (const s of inv.sample(outcome.observation)) {
-          if (samples.length >= MAX_ERROR_SAMPLES) break;
-          samples.push(s);
-        }
+        for (const s of inv.sample(outcome.observation)) samples.add(s);
       }
     }
     for (const inv of property.invariants) {
@@ -113,14 +174,14 @@ function failureOf(outcome: Outcome, property: Property, samples?: ErrorSample[]
 }
 
 /** Run the subject once on given inputs and check its invariants. */
-export function checkOnce<I>(property: Property<I>, inputs: I, samples?: ErrorSample[]): { outcome: Outcome; failure?: Failure } {
+export function checkOnce<I>(property: Property<I>, inputs: I, samples?: ErrorSampleKeeper): { outcome: Outcome; failure?: Failure } {
   const outcome = execute(property.subject, inputs, { gradients: property.gradients });
   const failure = failureOf(outcome, property as Property, samples);
   return failure ? { outcome, failure } : { outcome };
 }
 
 /** One case of a property as the engine sees it. */
-function trialOf<I>(property: Property<I>, inputs: I, samples?: ErrorSample[]): Trial<Failure> {
+function trialOf<I>(property: Property<I>, inputs: I, samples?: ErrorSampleKeeper): Trial<Failure> {
   const { outcome, failure } = checkOnce(property, inputs, samples);
   if (outcome.kind === 'unsupported') return { kind: 'unsupported', unsupported: [outcome.unsupported] };
   return failure ? { kind: 'fail', failure, key: failureKey(failure) } : PASS;
@@ -131,10 +192,27 @@ export function runProperty<I>(property: Property<I>, options: RunOptions = {}):
   const started = performance.now();
   const seed = options.seed ?? propertySeed(0, property.name);
   const runs = options.runs ?? property.runs ?? DEFAULT_RUNS;
-  const samples: ErrorSample[] = [];
-  // error samples come from the generation phase only (not from shrinking)
+  const keeper = new ErrorSampleKeeper(seed);
+  const sampling = property.invariants.some((inv) => inv.sample);
+  // error samples come from every generated case (not from shrinking): those the search ran, and
+  // those after its first failure, which it did not reach (`rest`)
   const outcome = search<I, Failure>(
-    { arbitrary: property.arbitrary, trial: (inputs, phase) => trialOf(property, inputs, phase === 'generate' ? samples : undefined) },
+    {
+      arbitrary: property.arbitrary,
+      trial: (inputs, phase) => trialOf(property, inputs, phase === 'generate' && sampling ? keeper : undefined),
+      ...(sampling
+        ? {
+            rest: (inputs: I) => {
+              const o = execute(property.subject, inputs, { gradients: property.gradients });
+              try {
+                if (o.kind === 'ok') sampleErrors(o.observation, property as Property, keeper);
+              } catch {
+                // a measurement only: an invariant that throws is reported where it is checked
+              }
+            },
+          }
+        : {}),
+    },
     {
       seed,
       runs,
@@ -144,6 +222,7 @@ export function runProperty<I>(property: Property<I>, options: RunOptions = {}):
     },
   );
   const backend = String(activeBackend());
+  const samples = keeper.samples();
   if (outcome.kind === 'generator-error' || outcome.kind === 'aborted') {
     // the generators themselves failed (bad options, impossible domain): an error of this property
     return {

@@ -6,6 +6,11 @@ import { describeCall, type Provenance } from '../explain/provenance.ts';
 import type { PropertyResult } from '../property/runner.ts';
 import { describeUnsupported } from '../run/backend.ts';
 
+/** `1 run`, `2 runs`. */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 function formatTensor(t: TensorValue): string {
   return `Tensor ${t.dtype} [${t.shape.join(', ')}] ${formatData(t.shape, t.data, 64)}`;
 }
@@ -92,13 +97,13 @@ const ICON = { passed: '✓', failed: '✗', errored: '!', unsupported: '○' } 
 /** One line per property: `✓ softmax (100 runs, 12 ms)`. */
 export function summaryLine(r: PropertyResult): string {
   const ms = `${Math.round(r.durationMs)} ms`;
-  if (r.status === 'passed') return `${ICON.passed} ${r.name} (${r.runs} runs, ${ms})`;
+  if (r.status === 'passed') return `${ICON.passed} ${r.name} (${plural(r.runs, 'run')}, ${ms})`;
   // neither a pass nor a failure: the backend lacks a kernel the subject needs
   if (r.status === 'unsupported') return `${ICON.unsupported} ${r.name} — ${r.unsupported ? describeUnsupported(r.unsupported) : 'unsupported'} (${ms})`;
   if (r.expectedFailure) {
-    return `${ICON.passed} ${r.name} — expected failure found: ${failureText(r)} (${r.runs} runs, ${r.shrinks} shrinks, ${ms})`;
+    return `${ICON.passed} ${r.name} — expected failure found: ${failureText(r)} (${plural(r.runs, 'run')}, ${plural(r.shrinks, 'shrink')}, ${ms})`;
   }
-  return `${ICON[r.status]} ${r.name} — ${failureText(r)} (after ${r.runs} runs, ${r.shrinks} shrinks, ${ms})`;
+  return `${ICON[r.status]} ${r.name} — ${failureText(r)} (after ${plural(r.runs, 'run')}, ${plural(r.shrinks, 'shrink')}, ${ms})`;
 }
 
 function failureText(r: PropertyResult): string {
@@ -112,7 +117,7 @@ function failureText(r: PropertyResult): string {
 export function failureReport(r: PropertyResult, context: ReportContext = {}): string {
   const lines: string[] = [];
   const head = r.status === 'errored' ? 'errored' : r.expectedFailure ? 'failed (expected)' : 'failed';
-  lines.push(`Property '${r.name}' ${head} on backend ${r.backend} after ${r.runs} run${r.runs === 1 ? '' : 's'} and ${r.shrinks} shrinks`);
+  lines.push(`Property '${r.name}' ${head} on backend ${r.backend} after ${plural(r.runs, 'run')} and ${plural(r.shrinks, 'shrink')}`);
   lines.push(`  ${failureText(r)}`);
   const d = r.failure?.kind === 'violation' ? r.failure.violation.details : undefined;
   if (d) {

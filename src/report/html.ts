@@ -10,7 +10,7 @@
 import type { PropertyResult } from '../property/runner.ts';
 import type { GateResult, GateVerdict } from '../gate/gate.ts';
 import { describeEntry } from '../gate/baseline.ts';
-import { formatInputs, formatProvenance, replayCommand, type ReportContext } from './format.ts';
+import { formatInputs, formatProvenance, plural, replayCommand, type ReportContext } from './format.ts';
 import type { RunInfo } from './json.ts';
 import { errorStats } from './error-stats.ts';
 import { errorPlotSvg, MIN_POINTS_FOR_LINE } from './plot.ts';
@@ -94,13 +94,16 @@ function findingArticle(row: Row, context: ReportContext): string {
     }
   }
   parts.push(
-    `<p class="meta">backend ${esc(r.backend)} · seed ${r.seed}${r.path ? ` · path ${esc(r.path)}` : ''} · ${r.runs} runs · ${r.shrinks} shrinks · ${Math.round(r.durationMs)} ms</p>`,
+    `<p class="meta">backend ${esc(r.backend)} · seed ${r.seed}${r.path ? ` · path ${esc(r.path)}` : ''} · ${plural(r.runs, 'run')} · ${plural(r.shrinks, 'shrink')} · ${Math.round(r.durationMs)} ms</p>`,
   );
   parts.push('<h4>Replay</h4>');
   parts.push(`<div class="replay"><pre><code>${esc(replayCommand(r, context))}</code></pre><button type="button" class="copy">copy</button></div>`);
   parts.push('</article>');
   return parts.join('\n');
 }
+
+/** Points drawn over all error plots of a report: it keeps a report of the whole catalog small. */
+export const PLOT_POINT_BUDGET = 12_000;
 
 const STYLE = `
 :root { --fg:#1d2330; --muted:#5d6675; --line:#d9dde5; --bg:#fff; --soft:#f5f7fa;
@@ -156,6 +159,8 @@ svg.error-plot .tick { font-size: 11px; fill: var(--muted); }
 svg.error-plot .axis { font-size: 12px; fill: var(--fg); }
 svg.error-plot .pt { fill: #2563eb; fill-opacity: .55; }
 svg.error-plot .pt.nf { fill: var(--new); fill-opacity: .8; }
+svg.error-plot .pts { fill: none; stroke: #2563eb; stroke-opacity: .55; stroke-width: 5; stroke-linecap: round; }
+svg.error-plot .pts.nf { stroke: var(--new); stroke-opacity: .8; }
 svg.error-plot .mean { fill: none; stroke: #b91c1c; stroke-width: 1.6; stroke-opacity: .85; stroke-linejoin: round; }
 ul.entries li { margin: 4px 0; }
 footer { color: var(--muted); font-size: 12px; padding: 30px 24px; }
@@ -212,7 +217,7 @@ export function htmlReport(results: readonly PropertyResult[], gate: GateResult,
 
   const cards: [string, number, string][] = [
     ['properties', results.length, ''],
-    ['passed', count('passed'), 'passed'],
+    ['passed', gate.passed, 'passed'],
     ['new findings', count('new'), 'new'],
     ['known findings', count('known'), 'known'],
     ['expected failures', count('expected'), 'expected'],
@@ -251,34 +256,41 @@ export function htmlReport(results: readonly PropertyResult[], gate: GateResult,
       const list = gate.entries.filter((e) => e.state === state);
       if (!list.length) return '';
       return `<h3>${heading} (${list.length})</h3><p class="meta">${note}</p><ul class="entries">${list
-        .map((e) => `<li>${esc(describeEntry(e.entry))}${e.entry.line ? ` <span class="meta">line ${e.entry.line}</span>` : ''}</li>`)
+        .map(
+          (e) =>
+            `<li>${esc(describeEntry(e.entry))}${e.reason ? `: ${esc(e.reason)}` : ''}${e.entry.line ? ` <span class="meta">line ${e.entry.line}</span>` : ''}</li>`,
+        )
         .join('')}</ul>`;
     };
     baselineSection = [
       `<section id="baseline"><h2>Baseline <span class="meta">${esc(gate.baselineFile)}${gate.strict ? ' · --strict' : ''}</span></h2>`,
-      `<p>${gate.entries.length} entr${gate.entries.length === 1 ? 'y' : 'ies'}: ${gate.known.length} reproduced, ${gate.fixed.length} fixed, ${
+      `<p>${gate.entries.length} entr${gate.entries.length === 1 ? 'y' : 'ies'}: ${gate.knownEntries.length} reproduced (${
+        gate.knownEntries.filter((e) => e.by === 'case').length
+      } of them by replaying their saved case), ${gate.fixed.length} fixed, ${
         gate.entries.filter((e) => e.state === 'inconclusive').length
       } inconclusive, ${gate.entries.filter((e) => e.state === 'not-run').length} not run.</p>`,
       items(
         'fixed',
         'Fixed',
         gate.strict
-          ? 'These passed but are still listed: with --strict they fail the check. Remove them (npx nanhunt baseline).'
-          : 'These passed: remove them from the baseline (npx nanhunt baseline).',
+          ? 'Their saved case passes now (replayed), but they are still listed: with --strict they fail the check. Remove them (npx nanhunt baseline).'
+          : 'Their saved case passes now (replayed): remove them from the baseline (npx nanhunt baseline).',
       ),
-      items('inconclusive', 'Inconclusive', 'The property ran but failed another way, ended with another status, or was cut short.'),
+      items('inconclusive', 'Inconclusive', 'Their saved case fails another way now, or there is none to replay; nanhunt baseline keeps them.'),
       '</section>',
     ].join('\n');
   }
 
   const plotted = rows.filter((x) => (x.r.errorSamples?.length ?? 0) > 0);
+  // a budget of points for the whole page, shared among the plots (100 to 400 each)
+  const maxPoints = Math.max(100, Math.min(400, Math.floor(PLOT_POINT_BUDGET / Math.max(1, plotted.length))));
   const plots = plotted.length
     ? plotted
         .map(({ r }) => {
           const s = errorStats(r.errorSamples)!;
           return `<figure data-name="${esc(r.name)}"><figcaption><b>${esc(r.name)}</b><span class="meta">${s.count} samples · max ${fmtBits(s.maxBits)} bits (${s.maxUlps} ulps at input ${s.worstInput}) · mean ${s.meanBits.toFixed(2)} bits</span></figcaption>${errorPlotSvg(
             r.errorSamples!,
-            { title: r.name },
+            { title: r.name, maxPoints },
           )}</figure>`;
         })
         .join('\n')
@@ -298,7 +310,7 @@ export function htmlReport(results: readonly PropertyResult[], gate: GateResult,
 <header>
 <h1>nanhunt report</h1>
 <p class="meta">nanhunt ${esc(info.nanhunt)} · tfjs ${esc(info.tfjs)} · backend ${esc(info.backend)} · seed ${info.seed}${
-    info.runs !== undefined ? ` · ${info.runs} runs per property` : ''
+    info.runs !== undefined ? ` · ${plural(info.runs, 'run')} per property` : ''
   } · ${esc(generatedAt)}</p>
 ${verdict}
 <div class="counts">${cards.map(([label, n, cls]) => `<div class="count ${cls}"><b>${n}</b><span>${esc(label)}</span></div>`).join('')}</div>

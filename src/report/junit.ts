@@ -70,7 +70,8 @@ export function junitXml(results: readonly PropertyResult[], gate: GateResult, o
   const { info, context = {} } = options;
   const stale = new Map<PropertyResult, string[]>();
   if (gate.strict) {
-    for (const e of gate.fixed) stale.set(e.result!, [...(stale.get(e.result!) ?? []), describeEntry(e.entry)]);
+    for (const e of gate.fixed)
+      stale.set(e.result!, [...(stale.get(e.result!) ?? []), `${describeEntry(e.entry)}: ${e.reason ?? 'its saved case passes now'}`]);
   }
   let failures = 0;
   let errors = 0;
@@ -96,7 +97,7 @@ export function junitXml(results: readonly PropertyResult[], gate: GateResult, o
       failures++;
       const listed = stale.get(r)!.join(', ');
       body.push(
-        `<failure${attrs({ message: `passed, but still listed in baseline ${gate.baselineFile} (--strict): ${listed}; remove the entry (npx nanhunt baseline)`, type: 'baseline' })}/>`,
+        `<failure${attrs({ message: `fixed, but still listed in baseline ${gate.baselineFile} (--strict): ${listed}; remove the entry (npx nanhunt baseline)`, type: 'baseline' })}/>`,
       );
     } else if (verdict === 'expected') {
       body.push(`<system-out>${xmlText(`Expected failure (a shipped example of a bug):\n${failureReport(r, context)}`)}</system-out>`);

@@ -16,7 +16,7 @@ export interface PlotOptions {
   readonly height?: number;
   /** Accessible title of the figure. */
   readonly title?: string;
-  /** Most points drawn (the worst points are always kept). Default 600. */
+  /** Most points drawn (the worst points are always kept). Default 400. */
   readonly maxPoints?: number;
 }
 
@@ -117,6 +117,9 @@ export function thinSamples(samples: readonly ErrorSample[], max: number): Error
   return finite.filter((s) => keep.has(s));
 }
 
+/** The worst points drawn as circles with a tooltip (the others are dots of one path). */
+export const MARKED_POINTS = 8;
+
 /** Fewest samples for which the mean line is drawn. */
 export const MIN_POINTS_FOR_LINE = 20;
 
@@ -127,7 +130,7 @@ const r2 = (x: number) => Math.round(x * 10) / 10;
 export function errorPlotSvg(samples: readonly ErrorSample[], options: PlotOptions = {}): string {
   const width = options.width ?? 640;
   const height = options.height ?? 260;
-  const points = thinSamples(samples, options.maxPoints ?? 600);
+  const points = thinSamples(samples, options.maxPoints ?? 400);
   if (points.length === 0) return '';
   const m = { left: 52, right: 18, top: 14, bottom: 44 };
   const pw = width - m.left - m.right;
@@ -168,9 +171,16 @@ export function errorPlotSvg(samples: readonly ErrorSample[], options: PlotOptio
     `<text class="axis" x="${m.left + pw / 2}" y="${height - 6}" text-anchor="middle">input${scale.kind === 'float32-order' ? ' (float32 order: logarithmic across magnitudes, through 0)' : ''}</text>`,
   );
   out.push(`<text class="axis" transform="translate(13 ${m.top + ph / 2}) rotate(-90)" text-anchor="middle">bits of error</text>`);
-  // points
+  // points: one path of round dots per class (a few bytes a point, so a report of many plots stays
+  // small), and the worst few again as circles whose tooltip gives their figures
   out.push('<g class="points">');
-  for (const s of points) {
+  for (const nf of [false, true]) {
+    const dots = points.filter((s) => !Number.isFinite(s.bits) === nf).map((s) => `M${r2(px(s.input))} ${r2(py(shownBits(s, top)))}h0`);
+    if (dots.length) out.push(`<path class="${nf ? 'pts nf' : 'pts'}" d="${dots.join('')}"/>`);
+  }
+  const rank = (s: ErrorSample) => (Number.isNaN(s.bits) ? Infinity : s.bits);
+  const marked = [...points].sort((a, b) => rank(b) - rank(a)).slice(0, MARKED_POINTS);
+  for (const s of marked) {
     const bad = !Number.isFinite(s.bits);
     out.push(
       `<circle class="${bad ? 'pt nf' : 'pt'}" cx="${r2(px(s.input))}" cy="${r2(py(shownBits(s, top)))}" r="2.5"><title>input ${esc(String(s.input))}: ${Number.isFinite(s.bits) ? s.bits.toFixed(2) : String(s.bits)} bits (${s.ulps} ulps)</title></circle>`,

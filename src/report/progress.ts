@@ -10,7 +10,7 @@
 import type { Property } from '../property/property.ts';
 import type { PropertyResult } from '../property/runner.ts';
 import type { GateVerdict } from '../gate/gate.ts';
-import { summaryLine } from './format.ts';
+import { plural, summaryLine } from './format.ts';
 import { errorStats } from './error-stats.ts';
 import { describeUnsupported } from '../run/backend.ts';
 
@@ -239,7 +239,7 @@ export class Progress {
 /** Verbose details of a result: seed, path, runs, shrinks, and the error samples' summary. */
 export function detailLines(r: PropertyResult): string[] {
   const lines = [
-    `    backend ${r.backend} · seed ${r.seed}${r.path ? ` · path ${r.path}` : ''} · ${r.runs} runs · ${r.shrinks} shrinks · ${r.durationMs.toFixed(1)} ms${r.interrupted ? ' · interrupted by the time limit' : ''}`,
+    `    backend ${r.backend} · seed ${r.seed}${r.path ? ` · path ${r.path}` : ''} · ${plural(r.runs, 'run')} · ${plural(r.shrinks, 'shrink')} · ${r.durationMs.toFixed(1)} ms${r.interrupted ? ' · interrupted by the time limit' : ''}`,
   ];
   const e = errorStats(r.errorSamples);
   if (e) {

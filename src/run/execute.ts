@@ -90,6 +90,7 @@ export function materialize<I>(inputs: I): Materialized<I> {
 
 function describe(x: unknown): string {
   if (x === null) return 'null';
+  if (x === undefined) return 'undefined';
   if (Array.isArray(x)) return 'an array';
   return typeof x === 'object' ? `an object (${Object.getPrototypeOf(x)?.constructor?.name ?? 'Object'})` : `a ${typeof x}`;
 }

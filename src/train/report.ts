@@ -5,7 +5,7 @@
  */
 import { formatData, formatNumber } from '../core/tensor-value.ts';
 import type { PropertyResult } from '../property/runner.ts';
-import { formatInputs, type InputFormatter } from '../report/format.ts';
+import { formatInputs, plural, type InputFormatter } from '../report/format.ts';
 import { materialize } from '../run/execute.ts';
 import * as tf from '@tensorflow/tfjs';
 import { EPSILON_OPTIMIZERS, isTrainingConfig, layerPlan, type InitSpec, type OptimizerSpec, type TrainingConfig } from './config.ts';
@@ -133,7 +133,7 @@ export function formatTrace(trace: TrainingTrace, indent = '    ', limit = 12): 
  */
 export function trainingReport(result: PropertyResult, hooks: TrainingHooks = {}): string {
   const lines = [
-    `Training property '${result.name}' ${result.status}${result.expectedFailure ? ' (expected)' : ''} after ${result.runs} runs and ${result.shrinks} shrinks`,
+    `Training property '${result.name}' ${result.status}${result.expectedFailure ? ' (expected)' : ''} after ${plural(result.runs, 'run')} and ${plural(result.shrinks, 'shrink')}`,
   ];
   const f = result.failure;
   if (f) lines.push(`  ${f.kind === 'error' ? `error (${f.stage}): ${f.message}` : f.violation.message}`);

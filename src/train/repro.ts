@@ -9,7 +9,7 @@ import path from 'node:path';
 import { writeAtomic } from '../core/atomic.ts';
 import { formatNumber } from '../core/tensor-value.ts';
 import { findTrainingConfig, layerPlan, type TrainingConfig } from './config.ts';
-import type { ReproWriter } from '../report/repro.ts';
+import { reproCommand, type ReproWriter } from '../report/repro.ts';
 import { BUILTIN_LOSSES, isBuiltinLoss } from './losses.ts';
 import { layerArgs } from './model.ts';
 import { optimizerSource, prepareGradientSource } from './optimizer.ts';
@@ -32,6 +32,8 @@ function literal(v: unknown): string {
 export interface ReproOptions {
   /** Title comment (e.g. the property name). */
   title?: string;
+  /** Where the script is written: its Run line names it (default `<this file>`). */
+  file?: string;
   /** JavaScript source of the loss, a function (yTrue, yPred) => tf.Tensor, for a user's loss. */
   lossSource?: string;
 }
@@ -54,7 +56,7 @@ export function trainingReproScript(config: TrainingConfig, options: ReproOption
   const prep = prepareGradientSource(config.optimizer, config.gradientScale);
   const comment = formatTrainingConfig(config, '// ');
   return `// nanhunt repro${options.title ? `: ${options.title}` : ''}
-// Standalone: needs only @tensorflow/tfjs (4.22). Run: node ${'<this file>'}.mjs
+// Standalone JavaScript (an ES module): it needs only @tensorflow/tfjs (4.22) installed. Run: ${options.file ? reproCommand(options.file) : 'node <this file>'}
 // Exit code 1 and a message at the first step whose loss or weights are non-finite; 0 if training stays finite.
 ${comment.join('\n')}
 import * as tf from '@tensorflow/tfjs';
@@ -110,7 +112,7 @@ console.log(\`training stayed finite for \${STEPS} steps\`);
 export function writeTrainingRepro(file: string, config: TrainingConfig, options: ReproOptions = {}): string {
   const abs = path.resolve(file);
   mkdirSync(path.dirname(abs), { recursive: true });
-  writeAtomic(abs, trainingReproScript(config, options));
+  writeAtomic(abs, trainingReproScript(config, { file: abs, ...options }));
   return abs;
 }
 
@@ -121,6 +123,13 @@ export function writeTrainingRepro(file: string, config: TrainingConfig, options
  */
 export const trainingReproWriter: ReproWriter = (input) => {
   const config = findTrainingConfig(input.result.counterexample);
-  if (!config || config.model !== undefined || config.loss === 'custom') return undefined;
-  return { text: trainingReproScript(config, { title: input.property.name }), selfContained: true };
+  if (!config) return undefined;
+  if (config.model !== undefined || config.loss === 'custom') {
+    const what = config.model !== undefined ? `the model factory '${config.model}'` : 'a custom loss';
+    return { selfContained: false, reason: `the training run uses ${what} defined in your code, which a standalone script cannot contain` };
+  }
+  return {
+    selfContained: true,
+    text: trainingReproScript(config, { title: input.property.name, ...(input.scriptFile ? { file: input.scriptFile } : {}) }),
+  };
 };

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { openFailureDatabase, type FailureDatabase, type SavedFailure } from '../db/database.ts';
 import type { Property } from '../property/property.ts';
 import { runProperty, type PropertyResult, type RunOptions } from '../property/runner.ts';
+import { activeBackend } from '../run/backend.ts';
 
 export interface DatabaseRun {
   readonly result: PropertyResult;
@@ -55,7 +56,10 @@ export function runWithDatabase(
     return { result: runProperty(property, options), saved: 0, fromSaved: false };
   }
   const db = database(dir);
-  const saved: SavedFailure[] = db.load(property.name);
+  // cases saved on another backend are not run first here: they would make this backend's verdict
+  // depend on which backend ran before
+  const backend = String(activeBackend());
+  const saved: SavedFailure[] = db.load(property.name).filter((s) => s.record.environment.backend === backend);
   const result = runProperty(property, { ...options, examples: [...saved.map((s) => s.inputs), ...(options.examples ?? [])] });
   const written = db.recordRun(result, saved, { origin: { test: origin.test, ...(origin.file ? { file: origin.file } : {}) } });
   return {

@@ -219,7 +219,9 @@ function runMatcherProperty(
   const pass = result.status === 'passed';
   return {
     pass,
-    message: pass ? () => `expected a failure of ${matcher}, but ${result.runs} runs passed (seed ${result.seed}, backend ${result.backend})` : report,
+    message: pass
+      ? () => `expected a failure of ${matcher}, but ${result.runs} run${result.runs === 1 ? '' : 's'} passed (seed ${result.seed}, backend ${result.backend})`
+      : report,
   };
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -68,6 +68,28 @@ describe('nanhunt check (CLI)', () => {
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.err).toMatch(message);
       expect(r.out).toBe('');
+    }
+  });
+
+  it('bad usage is never a finding: an invalid or foreign --path and conflicting flags give one line, exit 2, nothing written', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'nanhunt-usage-'));
+    const where = ['--reports', path.join(dir, 'reports'), '--db', path.join(dir, 'db'), '--repro', path.join(dir, 'repro')];
+    const cases: [string[], RegExp][] = [
+      [['check', '--filter', 'norm', '--path', 'garbage', ...where], /^nanhunt: invalid path 'garbage': a path is numbers separated by ':'/],
+      [['check', '--filter', 'norm', '--path', '1::2', ...where], /invalid path '1::2'/],
+      // a well-formed path this property does not generate (printed for another property or version)
+      [['check', '--filter', 'norm', '--path', '5:300:2:9', ...where], /^nanhunt: path '5:300:2:9' does not replay: the property does not generate that case/],
+      [['check', '--quiet', '--verbose', ...where], /--quiet and --verbose cannot be used together/],
+      [['check', '--no-db', ...where], /--db and --no-db cannot be used together/],
+      [['check', '--no-repro', ...where], /--repro and --no-repro cannot be used together/],
+      [['baseline', '--strict', ...where], /--strict is an option of check, not of baseline/],
+    ];
+    for (const [args, message] of cases) {
+      const r = nanhunt(...args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.err.trimEnd().split('\n')[0], args.join(' ')).toMatch(message);
+      expect(r.out, args.join(' ')).toBe('');
+      expect(readdirSync(dir), args.join(' ')).toEqual([]);
     }
   });
 

@@ -3,7 +3,7 @@
 // until `db prune`; `replay` exits 1 / 0 / 2; corrupt files are warnings, never fatal.
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -85,7 +85,7 @@ describe('failure database through the CLI', () => {
     // 2. the next run (another seed: generation would differ) runs the saved case first: fails at run 1
     const second = nanhunt(w.check('fixture log of probabilities', '--seed', '99'));
     expect(second.code).toBe(1);
-    expect(second.out).toMatch(/✗ fixture log of probabilities — finite: output is -Infinity \(after 1 runs, 0 shrinks/);
+    expect(second.out).toMatch(/✗ fixture log of probabilities — finite: output is -Infinity \(after 1 run, 0 shrinks/);
     expect(second.out).toContain('a saved failure, run first: it still fails');
     expect(second.out).toContain('failure database');
     expect(w.files()).toHaveLength(1);
@@ -192,6 +192,43 @@ describe('failure database through the CLI', () => {
     expect(onCpu.out).toContain('note: recorded on backend wasm, replaying on cpu');
     expect(onCpu.out.indexOf('note: recorded on backend')).toBeLessThan(onCpu.out.indexOf("Property 'fixture zero times exp' failed"));
     await inProcess('replay', good); // back on cpu for the other tests
+  }, 60_000);
+
+  it("a case saved on another backend does not run first: the gate's verdict stays the fresh one; one that fails here too is reported, not counted", async () => {
+    const w = workspace();
+    const saved = (backend: string) => ({
+      nanhunt: 'failure',
+      format: 1,
+      property: 'fixture reciprocal away from 0',
+      status: 'failing',
+      failure: { kind: 'violation', invariant: 'finite', message: 'output is +Infinity' },
+      inputs: { x: { $tensor: true, shape: [1], dtype: 'float32', values: [0] } },
+      environment: { backend, tfjs: tf.version.tfjs, nanhunt: VERSION },
+      seed: 1,
+      runs: 1,
+      shrinks: 0,
+      origin: { file: FIXTURE, export: 'reciprocalAwayFromZero' },
+      firstSeen: '2026-12-01T00:00:00.000Z',
+      lastSeen: '2026-12-01T00:00:00.000Z',
+    });
+    mkdirSync(w.db, { recursive: true });
+    const wasmFile = path.join(w.db, 'saved-on-wasm.json');
+    writeFileSync(wasmFile, JSON.stringify(saved('wasm')));
+    // cpu: the generated cases pass; the wasm case, replayed after, fails here too: said, not counted
+    const cpu = await inProcess(...w.check('fixture reciprocal away from 0'));
+    expect(cpu.code).toBe(0);
+    expect(cpu.out).toContain('✓ fixture reciprocal away from 0 (50 runs');
+    expect(cpu.out).toContain("'fixture reciprocal away from 0' passed here, but a case saved on backend wasm fails on cpu too: finite: output is +Infinity");
+    expect(cpu.out).toContain(`(reached only through that saved case, so the gate does not count it; replay: npx nanhunt replay ${wasmFile} --backend cpu)`);
+    expect(cpu.out.trimEnd().split('\n').at(-1)).toBe('1 passed, 0 failed');
+    // the wasm case is left as it was: still failing, still wasm's; nothing saved for cpu
+    expect(JSON.parse(readFileSync(wasmFile, 'utf8'))).toMatchObject({ status: 'failing', environment: { backend: 'wasm' } });
+    expect(w.files()).toEqual(['saved-on-wasm.json']);
+    // the same case saved on cpu runs first on cpu, as before: the bug fails at run 1
+    writeFileSync(path.join(w.db, 'saved-on-cpu.json'), JSON.stringify(saved('cpu')));
+    const again = await inProcess(...w.check('fixture reciprocal away from 0'));
+    expect(again.code).toBe(1);
+    expect(again.out).toContain('a saved failure, run first: it still fails');
   }, 60_000);
 
   it('a corrupt or foreign file in the database is a warning on stderr; check still runs and saves', async () => {

@@ -72,12 +72,16 @@ describe('nanhunt baseline + check as a CI gate', () => {
     const dir = scratch();
     writeFileSync(
       path.join(dir, 'nanhunt.baseline.json'),
-      baselineFile({ property: 'fixture exp is finite', invariant: 'finite' }, { property: 'fixture abs is finite', invariant: 'finite', backend: 'cpu' }),
+      baselineFile(
+        { property: 'fixture exp is finite', invariant: 'finite' },
+        // abs(1) is finite: its saved case passes when replayed
+        { property: 'fixture abs is finite', invariant: 'finite', backend: 'cpu', case: { x: { $tensor: true, shape: [1], dtype: 'float32', values: [1] } } },
+      ),
     );
     const lenient = check(dir);
     expect(lenient.code).toBe(0);
     expect(lenient.out).toContain(
-      "fixed: 'fixture abs is finite' (invariant finite, backend cpu) passed but is still listed in nanhunt.baseline.json:9; remove it (npx nanhunt baseline)",
+      "fixed: 'fixture abs is finite' (invariant finite, backend cpu): its saved case passes now (replayed), but it is still listed in nanhunt.baseline.json:9; remove it (npx nanhunt baseline)",
     );
     expect(lenient.last).toBe('1 passed, 0 failed');
     const strict = check(dir, '--strict', '--quiet');
@@ -86,14 +90,34 @@ describe('nanhunt baseline + check as a CI gate', () => {
     expect(strict.last).toBe('0 passed, 1 failed');
     const doc = JSON.parse(readFileSync(path.join(dir, 'reports/nanhunt.json'), 'utf8'));
     expect(doc.gate).toMatchObject({ baseline: 'nanhunt.baseline.json', strict: true, exitCode: 1, new: 0, known: 1 });
-    expect(doc.gate.fixed).toEqual([{ property: 'fixture abs is finite', invariant: 'finite', backend: 'cpu', line: 9 }]);
+    expect(doc.gate.fixed).toEqual([{ property: 'fixture abs is finite', invariant: 'finite', backend: 'cpu', line: 9, reason: 'its saved case passes now' }]);
 
     // regenerating the baseline drops the fixed entry
     const regen = nanhunt(dir, 'baseline', '--properties', FIXTURE, '--seed', '5', '--quiet');
     expect(regen.code).toBe(0);
     expect(regen.out).toContain('(0 added, 1 removed, 1 kept)');
     const after = JSON.parse(readFileSync(path.join(dir, 'nanhunt.baseline.json'), 'utf8'));
-    expect(after.findings).toEqual([{ property: 'fixture exp is finite', invariant: 'finite' }]);
+    // the kept entry gets this run's minimal case: from now on, replaying it decides whether it is fixed
+    expect(after.version).toBe(2);
+    expect(after.findings).toEqual([
+      {
+        property: 'fixture exp is finite',
+        invariant: 'finite',
+        message: 'output is +Infinity',
+        seed: expect.any(Number),
+        path: expect.any(String),
+        case: expect.any(Object),
+      },
+    ]);
+    // a short run (1 case) no longer meets the finding, but its saved case still fails: known, not fixed, kept
+    const short = check(dir, '--runs', '1');
+    expect(short.code).toBe(0);
+    expect(short.out).toContain(
+      "1 known finding listed in nanhunt.baseline.json (not counted as failures); 1 of them confirmed by replaying their saved case, which this run's search did not meet",
+    );
+    expect(short.out).not.toContain('fixed:');
+    const shortBaseline = nanhunt(dir, 'baseline', '--properties', FIXTURE, '--seed', '5', '--runs', '1');
+    expect(shortBaseline.out).toContain('(0 added, 0 removed, 1 kept)');
   });
 
   it('stops with exit 2 and names the line of a corrupt or hand-edited baseline, before running anything', async () => {

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Browser, Page } from 'playwright-core';
 import { evaluateGate, type GateResult } from '../../src/gate/gate.ts';
 import { htmlReport } from '../../src/report/html.ts';
-import { errorPlotSvg, inputScale, thinSamples, tickLabel } from '../../src/report/plot.ts';
+import { errorPlotSvg, inputScale, MARKED_POINTS, thinSamples, tickLabel } from '../../src/report/plot.ts';
 import type { PropertyResult } from '../../src/property/runner.ts';
 import { fixtureResults, unsupportedResult } from './fixture-results.ts';
 
@@ -78,7 +78,12 @@ describe('error plots', () => {
     expect(thin).toContain(samples[1234]);
     const svg = errorPlotSvg(samples, { title: 'x' });
     expect(svg).toContain('data-scale="float32-order"');
-    expect((svg.match(/<circle /g) ?? []).length).toBe(600);
+    // 400 points by default: dots of one path, and the worst of them again as circles with a tooltip
+    expect(svg).toContain('data-points="400"');
+    expect((svg.match(/h0/g) ?? []).length).toBe(400);
+    expect((svg.match(/<circle /g) ?? []).length).toBe(MARKED_POINTS);
+    expect(svg).toContain('<title>input 10000: 31.00 bits (0 ulps)</title>'); // samples[1234], the worst
+    expect((errorPlotSvg(samples, { maxPoints: 100 }).match(/h0/g) ?? []).length).toBe(100);
     expect(svg).toMatch(/<path class="mean" d="M[\d.]+,[\d.]+( [ML][\d.]+,[\d.]+)+"/);
     expect(errorPlotSvg(samples.slice(0, 5))).not.toContain('class="mean"'); // too few samples for a mean
     expect(errorPlotSvg([])).toBe('');
@@ -166,7 +171,15 @@ describe.skipIf(!HAS_CHROMIUM)(`index.html in headless Chromium${HAS_CHROMIUM ? 
     await expect(plot.count()).resolves.toBe(1);
     const geometry = await plot.evaluate((svg) => {
       const frame = svg.querySelector('rect.frame')!.getBoundingClientRect();
-      const pts = [...svg.querySelectorAll('circle.pt')].map((c) => c.getBoundingClientRect());
+      // every dot of the points' path (its vertices) and the marked circles
+      const ctm = (svg as SVGSVGElement).getScreenCTM()!;
+      const dots = [...svg.querySelectorAll('path.pts')].flatMap((p) =>
+        [...p.getAttribute('d')!.matchAll(/M([\d.]+) ([\d.]+)h0/g)].map((m) => {
+          const q = new DOMPoint(Number(m[1]), Number(m[2])).matrixTransform(ctm);
+          return { x: q.x, y: q.y, width: 0, height: 0 };
+        }),
+      );
+      const pts = [...dots, ...[...svg.querySelectorAll('circle.pt')].map((c) => c.getBoundingClientRect())];
       const line = svg.querySelector('path.mean')!.getAttribute('d')!.trim().split(/\s+/).length;
       const inside = pts.filter(
         (p) =>

@@ -3,7 +3,8 @@ import * as tf from '@tensorflow/tfjs';
 import { evaluateGate } from '../../src/gate/gate.ts';
 import { junitXml, xmlEscape } from '../../src/report/junit.ts';
 import type { PropertyResult } from '../../src/property/runner.ts';
-import { fixtureResults, unsupportedResult } from './fixture-results.ts';
+import { FIXTURE_PROPERTIES, fixtureResults, unsupportedResult } from './fixture-results.ts';
+import { replayBaseline } from '../../src/gate/replay.ts';
 import { children, parseXml, type XmlElement } from './xml.ts';
 
 const info = { nanhunt: '0.1.0', tfjs: tf.version.tfjs, backend: 'cpu', seed: 3 };
@@ -69,11 +70,17 @@ describe('junit.xml', () => {
   });
 
   it('with --strict a fixed baseline entry is a failure of type baseline', () => {
-    const gate = evaluateGate(results, { file: 'b.json', entries: [{ property: 'gate abs is finite', invariant: 'finite', line: 5 }] }, { strict: true });
+    const baseline = {
+      file: 'b.json',
+      entries: [{ property: 'gate abs is finite', invariant: 'finite', line: 5, case: { x: { $tensor: true, shape: [1], dtype: 'float32', values: [1] } } }],
+    };
+    const gate = evaluateGate(results, baseline, { strict: true, replays: replayBaseline(baseline, results, FIXTURE_PROPERTIES) });
     const { suite, byName } = cases(junitXml(results, gate, { info }));
     const [failure] = children(byName.get('gate abs is finite')!, 'failure');
     expect(failure!.attrs.type).toBe('baseline');
-    expect(failure!.attrs.message).toMatch(/^passed, but still listed in baseline b\.json \(--strict\): 'gate abs is finite' \(invariant finite\)/);
+    expect(failure!.attrs.message).toMatch(
+      /^fixed, but still listed in baseline b\.json \(--strict\): 'gate abs is finite' \(invariant finite\): its saved case passes now/,
+    );
     expect([suite.attrs.failures, suite.attrs.errors]).toEqual(['3', '1']); // exp, log1p, and the stale entry; the throwing subject
   });
 
