@@ -7,6 +7,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     setupFiles: ['test/setup.ts'],
+    // fails the run when a test wrote into the repository's reports/ or .nanhunt/
+    globalSetup: ['test/global-setup.ts'],
     // The failure database is on by default for `nanhunt check`; tests that exercise it pass
     // their own directory, the rest must not replay cases saved by earlier test runs.
     env: { NANHUNT_DATABASE: 'off' },

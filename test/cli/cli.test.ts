@@ -1,15 +1,18 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const BIN = path.join(ROOT, 'bin/nanhunt.js');
 const FIXTURE = path.join(ROOT, 'test/fixtures/failing-props.ts');
+// The command runs in a scratch directory: its reports/ and repro scripts go there, never into the repository's.
+const CWD = mkdtempSync(path.join(tmpdir(), 'nanhunt-cli-'));
+afterAll(() => rmSync(CWD, { recursive: true, force: true }));
 
 function nanhunt(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: CWD, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 

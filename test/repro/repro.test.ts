@@ -12,11 +12,12 @@ import { main } from '../../src/cli/main.ts';
 import { logOfProbabilities, sqrtGradient, usesHelper, zeroTimesExp } from '../fixtures/repro/props.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-// generated scripts import '@tensorflow/tfjs': they must live under the project to resolve it
+// generated scripts import '@tensorflow/tfjs': they must live under the project to resolve it (in
+// node_modules/.cache, never in the repository's reports/)
 let OUT = '';
 beforeAll(() => {
-  mkdirSync(path.join(ROOT, 'reports'), { recursive: true });
-  OUT = mkdtempSync(path.join(ROOT, 'reports', '.repro-test-'));
+  mkdirSync(path.join(ROOT, 'node_modules/.cache'), { recursive: true });
+  OUT = mkdtempSync(path.join(ROOT, 'node_modules/.cache', 'nanhunt-repro-test-'));
 });
 afterAll(() => rmSync(OUT, { recursive: true, force: true }));
 
