@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { COMMANDS, main } from '../../src/cli/main.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const BIN = path.join(ROOT, 'bin/nanhunt.js');
@@ -77,6 +78,34 @@ describe('nanhunt check (CLI)', () => {
   it('prints usage and version', () => {
     expect(nanhunt('--help').out).toContain('Usage: nanhunt <command>');
     expect(nanhunt('--version').out.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    const help = nanhunt('check', '--runs', '5', '--help');
+    expect(help.code).toBe(0);
+    expect(help.err).toBe('');
+    expect(help.out).toMatch(/^Usage: nanhunt check \[options\]\n/);
+    expect(help.out).toContain('--properties <dir>');
+  });
+
+  it('prints the usage of each command with --help or -h, exit 0', async () => {
+    const expected: Record<string, RegExp> = {
+      check: /--backend <cpu\|wasm\|node\|node-gpu>/,
+      baseline: /Options of check:\n {2}--backend/,
+      diff: /--backends <a,b,\.\.\.>/,
+      replay: /^Usage: nanhunt replay <failure-file> \[options\]$/m,
+      db: /db prune \[--db <dir>\]/,
+      'train-repro': /--filter <name>/,
+    };
+    expect(Object.keys(expected).sort()).toEqual(Object.keys(COMMANDS).sort());
+    for (const [name, option] of Object.entries(expected)) {
+      for (const args of [[name, '--help'], [name, '-h'], ...(name === 'db' ? [['db', 'prune', '--help']] : [])]) {
+        const out: string[] = [];
+        const err: string[] = [];
+        const code = await main(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
+        expect(code, args.join(' ')).toBe(0);
+        expect(err, args.join(' ')).toEqual([]);
+        expect(out.join('\n'), args.join(' ')).toMatch(new RegExp(`^Usage: nanhunt ${name} `));
+        expect(out.join('\n'), args.join(' ')).toMatch(option);
+      }
+    }
   });
 
   it('is deterministic: the same seed prints the same report', () => {
