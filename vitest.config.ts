@@ -1,6 +1,9 @@
+import { defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // 'nanhunt' (a self-reference) resolves to the TypeScript sources, not to the compiled dist/
+  ssr: { resolve: { conditions: ['nanhunt-source', ...defaultServerConditions] } },
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 120_000,
