@@ -1,8 +1,8 @@
 /**
  * Importing a user's TypeScript property files (`.ts`, `.mts`, `.cts`) in any project: nanhunt's
  * module hooks (`typescript-hooks.ts`) compile `.ts`/`.mts` to ES modules, and a CommonJS handler
- * compiles `.cts`. Enabled once, the first time a TypeScript file is loaded; under vitest, vite
- * compiles TypeScript itself and nothing is registered.
+ * compiles `.cts`. Enabled once, the first time a TypeScript file is loaded; not under vite
+ * (vitest), which compiles the files nanhunt imports itself.
  */
 import { readFileSync } from 'node:fs';
 import module, { createRequire } from 'node:module';
@@ -14,6 +14,9 @@ interface CommonJsModule {
 }
 
 let enabled = false;
+
+/** Vite's module runner (vitest) defines `import.meta.env` in the modules it runs; Node does not. */
+const UNDER_VITE = (import.meta as ImportMeta & { env?: unknown }).env !== undefined;
 
 type Esbuild = typeof import('esbuild');
 
@@ -37,15 +40,14 @@ export function locateSyntaxError(file: string): string | undefined {
 export function enableTypeScript(): void {
   if (enabled) return;
   enabled = true;
-  if (process.env.VITEST) return;
+  if (UNDER_VITE) return;
   // stack traces of errors in a property file point into its TypeScript source
   process.setSourceMapsEnabled(true);
   module.register(new URL(`./typescript-hooks${MODULE_EXTENSION}`, import.meta.url));
-  const { transformSync } = esbuild();
   createRequire(import.meta.url).extensions['.cts'] ??= (m, filename) => {
     let code: string;
     try {
-      ({ code } = transformSync(readFileSync(filename, 'utf8'), { loader: 'ts', format: 'cjs', sourcemap: 'inline', sourcefile: filename }));
+      ({ code } = esbuild().transformSync(readFileSync(filename, 'utf8'), { loader: 'ts', format: 'cjs', sourcemap: 'inline', sourcefile: filename }));
     } catch (e) {
       throw syntaxError(e) ?? e;
     }
