@@ -9,7 +9,7 @@
  * load with the project's single copy of nanhunt and TensorFlow.js. About 30 s, mostly the install.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -334,6 +334,22 @@ for (const { property, origin } of await nanhunt.loadProperties('kinds')) {
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(r.out.trimEnd().split('\n')).toEqual(['ts', 'mts', 'cts', 'js', 'mjs', 'cjs'].map((ext) => `probe ${ext} p true true passed`));
+  });
+
+  it('without @tensorflow/tfjs (a peer dependency), the command says what to install in one line, exit 2', () => {
+    const tfjs = path.join(project, 'node_modules/@tensorflow/tfjs');
+    const away = path.join(work, 'tfjs-away');
+    renameSync(tfjs, away);
+    try {
+      const r = run(project, 'npx', ['nanhunt', 'check', '--properties', 'my-props']);
+      expect(r.code).toBe(2);
+      expect(r.out).toBe('');
+      expect(r.err).toBe(
+        "nanhunt: @tensorflow/tfjs is not installed; nanhunt runs on the project's TensorFlow.js (a peer dependency): npm install --save-dev @tensorflow/tfjs@^4.22.0 @tensorflow/tfjs-backend-wasm@^4.22.0\n",
+      );
+    } finally {
+      renameSync(away, tfjs);
+    }
   });
 
   it('(f) no run printed that a kernel is "already registered" (a second TensorFlow.js)', () => {
