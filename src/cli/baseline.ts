@@ -13,6 +13,7 @@ import { UsageError } from './args.ts';
 export const BASELINE_COMMAND: Command = {
   summary: 'run properties and write the baseline of known findings (nanhunt.baseline.json)',
   usage: `  takes the options of check; --baseline <file> is the file written (default nanhunt.baseline.json)`,
+  optionsOf: 'check',
   async run(argv: readonly string[], io: Io) {
     if (argv.includes('--strict')) throw new UsageError('--strict is an option of check, not of baseline');
     return checkCommand(argv, io, { updateBaseline: true });

@@ -18,6 +18,10 @@ export interface Command {
   readonly summary: string;
   /** Usage text for the command's options. */
   readonly usage: string;
+  /** What follows the command's name in its usage line (default `[options]`). */
+  readonly synopsis?: string;
+  /** Another command whose options this one takes too (`nanhunt <name> --help` prints them). */
+  readonly optionsOf?: string;
   run(argv: readonly string[], io: Io): Promise<number>;
 }
 
@@ -41,11 +45,14 @@ ${DB_FLAGS_USAGE}`,
   replay: {
     summary: 're-run one saved failure (a file of .nanhunt/failures/) and report; exit 1 if it still fails',
     usage: REPLAY_USAGE,
+    synopsis: '<failure-file> [options]',
     run: replayFailureCommand,
   },
-  db: { summary: 'list saved failures, or prune those that now pass', usage: DB_USAGE, run: dbCommand },
+  db: { summary: 'list saved failures, or prune those that now pass', usage: DB_USAGE, synopsis: 'list|prune [options]', run: dbCommand },
   'train-repro': TRAIN_REPRO_COMMAND,
 };
+
+const EXIT_CODES = 'Exit codes: 0 all passed (known findings in the baseline allowed), 1 a new finding, 2 bad usage or a corrupt baseline.';
 
 export function usage(): string {
   const names = Object.keys(COMMANDS);
@@ -57,7 +64,24 @@ export function usage(): string {
     ...names.map((n) => `  ${n.padEnd(width)}${COMMANDS[n]!.summary}`),
     '',
     ...names.flatMap((n) => [`Options for ${n}:`, COMMANDS[n]!.usage, '']),
-    'Exit codes: 0 all passed (known findings in the baseline allowed), 1 a new finding, 2 bad usage or a corrupt baseline.',
+    EXIT_CODES,
+  ].join('\n');
+}
+
+/** `nanhunt <name> --help`: one command's usage line, what it does, and its options. */
+export function commandUsage(name: string): string {
+  const cmd = COMMANDS[name]!;
+  const other = cmd.optionsOf !== undefined ? COMMANDS[cmd.optionsOf] : undefined;
+  return [
+    `Usage: nanhunt ${name} ${cmd.synopsis ?? '[options]'}`,
+    '',
+    `${cmd.summary[0]!.toUpperCase()}${cmd.summary.slice(1)}.`,
+    '',
+    'Options:',
+    cmd.usage,
+    ...(other ? ['', `Options of ${cmd.optionsOf}:`, other.usage] : []),
+    '',
+    EXIT_CODES,
   ].join('\n');
 }
 
@@ -81,6 +105,10 @@ export async function main(argv: readonly string[], io: Io = consoleIo): Promise
     if (command === undefined) throw new UsageError('no command given');
     const cmd = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
     if (!cmd) throw new UsageError(`unknown command '${command}'`);
+    if (rest.includes('--help') || rest.includes('-h')) {
+      io.out(commandUsage(command));
+      return 0;
+    }
     return await cmd.run(rest, io);
   } catch (e) {
     if (e instanceof InputError) {

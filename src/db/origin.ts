@@ -33,7 +33,10 @@ export function originModule(origin: FailureOrigin | undefined, options: { cwd?:
   if (!origin || origin.test !== undefined) return undefined;
   if (origin.catalog !== undefined) {
     const f = path.resolve(CATALOG_DIR, origin.catalog);
-    return existsSync(f) ? f : undefined;
+    if (existsSync(f)) return f;
+    // saved from nanhunt's sources (`index.ts`) and replayed by its build (`index.js`), or the other way round
+    const other = f.replace(/\.(ts|js)$/, (ext) => (ext === '.ts' ? '.js' : '.ts'));
+    return existsSync(other) ? other : undefined;
   }
   if (origin.file === undefined) return undefined;
   if (path.isAbsolute(origin.file)) return existsSync(origin.file) ? origin.file : undefined;

@@ -6,9 +6,10 @@ import { formatNumber, serializeValue } from '../core/tensor-value.ts';
 import { describeCall } from '../explain/provenance.ts';
 import type { PropertyResult } from '../property/runner.ts';
 import { errorStats } from './error-stats.ts';
+import { PACKAGE_ROOT } from '../core/package.ts';
 
 /** The JSON Schema of the document {@link resultsDocument} makes (shipped as `nanhunt/schema/nanhunt.schema.json`). */
-export const REPORT_SCHEMA_FILE = path.resolve(import.meta.dirname, '../../schema/nanhunt.schema.json');
+export const REPORT_SCHEMA_FILE = path.join(PACKAGE_ROOT, 'schema/nanhunt.schema.json');
 
 /** A number as JSON keeps it: finite numbers as they are, NaN / ±Infinity / -0 as strings. */
 function jsonNumber(x: number | string): number | string {

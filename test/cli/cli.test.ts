@@ -1,15 +1,19 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { COMMANDS, main } from '../../src/cli/main.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const BIN = path.join(ROOT, 'bin/nanhunt.js');
 const FIXTURE = path.join(ROOT, 'test/fixtures/failing-props.ts');
+// The command runs in a scratch directory: its reports/ and repro scripts go there, never into the repository's.
+const CWD = mkdtempSync(path.join(tmpdir(), 'nanhunt-cli-'));
+afterAll(() => rmSync(CWD, { recursive: true, force: true }));
 
 function nanhunt(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: CWD, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -96,6 +100,34 @@ describe('nanhunt check (CLI)', () => {
   it('prints usage and version', () => {
     expect(nanhunt('--help').out).toContain('Usage: nanhunt <command>');
     expect(nanhunt('--version').out.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    const help = nanhunt('check', '--runs', '5', '--help');
+    expect(help.code).toBe(0);
+    expect(help.err).toBe('');
+    expect(help.out).toMatch(/^Usage: nanhunt check \[options\]\n/);
+    expect(help.out).toContain('--properties <dir>');
+  });
+
+  it('prints the usage of each command with --help or -h, exit 0', async () => {
+    const expected: Record<string, RegExp> = {
+      check: /--backend <cpu\|wasm\|node\|node-gpu>/,
+      baseline: /Options of check:\n {2}--backend/,
+      diff: /--backends <a,b,\.\.\.>/,
+      replay: /^Usage: nanhunt replay <failure-file> \[options\]$/m,
+      db: /db prune \[--db <dir>\]/,
+      'train-repro': /--filter <name>/,
+    };
+    expect(Object.keys(expected).sort()).toEqual(Object.keys(COMMANDS).sort());
+    for (const [name, option] of Object.entries(expected)) {
+      for (const args of [[name, '--help'], [name, '-h'], ...(name === 'db' ? [['db', 'prune', '--help']] : [])]) {
+        const out: string[] = [];
+        const err: string[] = [];
+        const code = await main(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
+        expect(code, args.join(' ')).toBe(0);
+        expect(err, args.join(' ')).toEqual([]);
+        expect(out.join('\n'), args.join(' ')).toMatch(new RegExp(`^Usage: nanhunt ${name} `));
+        expect(out.join('\n'), args.join(' ')).toMatch(option);
+      }
+    }
   });
 
   it('is deterministic: the same seed prints the same report', () => {

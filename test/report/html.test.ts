@@ -1,7 +1,7 @@
 // The HTML report, statically and in headless Chromium (Debian's /usr/bin/chromium, driven by
-// playwright-core; .ci/run installs it). The browser test takes a screenshot into reports/.
+// playwright-core; .ci/run installs it). The browser test takes a screenshot into a temporary directory.
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
-import { existsSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -13,7 +13,6 @@ import { errorPlotSvg, inputScale, MARKED_POINTS, thinSamples, tickLabel } from 
 import type { PropertyResult } from '../../src/property/runner.ts';
 import { fixtureResults, unsupportedResult } from './fixture-results.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 const CHROMIUM = '/usr/bin/chromium';
 const HAS_CHROMIUM = existsSync(CHROMIUM);
 const info = { nanhunt: '0.1.0', tfjs: tf.version.tfjs, backend: 'cpu', seed: 0 };
@@ -166,7 +165,7 @@ describe.skipIf(!HAS_CHROMIUM)(`index.html in headless Chromium${HAS_CHROMIUM ? 
     expect(problems).toEqual([]);
   });
 
-  it('draws an error-versus-input plot with points inside its frame, and saves a screenshot to reports/', async () => {
+  it('draws an error-versus-input plot with points inside its frame, and saves a screenshot (to a temporary directory)', async () => {
     const plot = page.locator('figure[data-name="gate naive log1p error (measured)"] svg.error-plot');
     await expect(plot.count()).resolves.toBe(1);
     const geometry = await plot.evaluate((svg) => {
@@ -201,8 +200,7 @@ describe.skipIf(!HAS_CHROMIUM)(`index.html in headless Chromium${HAS_CHROMIUM ? 
     );
     expect(maxBitsShown).toBeGreaterThan(20);
 
-    mkdirSync(path.join(ROOT, 'reports'), { recursive: true });
-    const shot = path.join(ROOT, 'reports/report-screenshot.png');
+    const shot = path.join(mkdtempSync(path.join(tmpdir(), 'nanhunt-html-')), 'report-screenshot.png');
     await page.screenshot({ path: shot, fullPage: true });
     expect(statSync(shot).size).toBeGreaterThan(20_000);
   });

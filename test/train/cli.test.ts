@@ -26,7 +26,7 @@ function run(cmd: string, args: string[]) {
 
 describe('training properties on the command line', () => {
   it('check: a naive scenario is an expected failure with its minimal configuration as a layer table; its twin passes', () => {
-    const r = run('check', ['--properties', 'properties/training.ts', '--filter', 'data', '--no-db', '--no-repro']);
+    const r = run('check', ['--properties', 'properties/training.ts', '--filter', 'data', '--no-db', '--no-repro', '--reports', path.join(dir, 'reports')]);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/✓ training: one NaN cell in the data — expected failure found: training stays finite: step 1 of 1: the data batch holds NaN/);
