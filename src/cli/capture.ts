@@ -162,7 +162,7 @@ async function shrinkCommand(argv: readonly string[], io: Io): Promise<number> {
   });
   io.out(`shrunk capture: ${shown(minFile)} (npx nanhunt capture replay ${quote(shown(minFile))})`);
   io.out(
-    `repro: node ${quote(shown(repro))} (needs only @tensorflow/tfjs; the weights are in ${path.basename(repro).replace(/\.mjs$/, '')}.weights.bin next to it)`,
+    `repro: node ${quote(shown(repro.script))} (needs only @tensorflow/tfjs${repro.sidecar ? `; the weights are in ${path.basename(repro.sidecar)} next to it` : '; every tensor is written in it'})`,
   );
   if (dbDir !== false) {
     const property = captureProperty(`${CAPTURE_PREFIX}${stem}`, { ...shrunk.case, step: capture.info.step });

@@ -137,7 +137,7 @@ export function writeCapture(file: string, capture: Capture): string {
     environment: capture.environment,
     step: info.step,
     ...(info.epoch !== undefined ? { epoch: info.epoch } : {}),
-    ...(info.batch !== undefined ? { batch: info.batch } : {}),
+    ...(info.batch !== undefined ? { batchInEpoch: info.batch } : {}),
     model: info.model,
     kind: capture.case.kind,
     symptom: symptomJson(info.symptom),
@@ -335,7 +335,7 @@ export function readCapture(file: string): Capture {
     info: {
       step: json.step as number,
       ...(Number.isInteger(json.epoch) ? { epoch: json.epoch as number } : {}),
-      ...(Number.isInteger(json.batch) ? { batch: json.batch as number } : {}),
+      ...(Number.isInteger(json.batchInEpoch) ? { batch: json.batchInEpoch as number } : {}),
       model: typeof json.model === 'string' ? json.model : 'model',
       symptom: readSymptom(json.symptom),
       detected: {

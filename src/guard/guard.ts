@@ -75,7 +75,26 @@ interface Snapshot {
   readonly gradients?: NamedValue<tf.Tensor>[];
 }
 
-const keepClone = (t: tf.Tensor): tf.Tensor => tf.keep(tf.clone(t));
+type SharingEngine = {
+  backend: { incRef?(dataId: object): void };
+  makeTensorFromTensorInfo?(info: { dataId: object; shape: number[]; dtype: string }, backend: unknown): tf.Tensor;
+};
+
+/**
+ * A kept tensor sharing `t`'s data (what tf.clone gives on the cpu backend): the data stays alive
+ * when a variable is assigned new data. Done as tf.clone's cpu kernel does it — one more reference
+ * to the data — on every backend: wasm's clone kernel copies the data, and the engine's kernel
+ * dispatch costs more than the step can spare. Falls back to tf.clone where the engine lacks it.
+ */
+function keepClone(t: tf.Tensor): tf.Tensor {
+  const engine = tf.engine() as unknown as SharingEngine;
+  const backend = engine.backend;
+  if (typeof backend.incRef === 'function' && typeof engine.makeTensorFromTensorInfo === 'function') {
+    backend.incRef(t.dataId);
+    return tf.keep(engine.makeTensorFromTensorInfo({ dataId: t.dataId, shape: t.shape, dtype: t.dtype }, backend));
+  }
+  return tf.keep(tf.clone(t));
+}
 
 function snapshotTensors(s: Snapshot): tf.Tensor[] {
   return [...s.weights, ...stateTensors(s.optimizer), ...s.inputs, ...s.targets, ...s.sampleWeights, ...(s.gradients ?? []).map((g) => g.value)];
@@ -340,7 +359,7 @@ export class NanGuard extends tf.Callback {
       ...(this.batchIndex !== undefined ? { batch: this.batchIndex + 1 } : {}),
       kind,
       weights: this.guarded.weights.map((w) => keepClone(w.read())),
-      optimizer: optimizer ? optimizerState(optimizer) : { numbers: {}, variables: {}, slots: {} },
+      optimizer: optimizer ? optimizerState(optimizer, keepClone) : { numbers: {}, variables: {}, slots: {} },
       inputs: inputs.map(keepClone),
       targets: targets.map(keepClone),
       sampleWeights: sampleWeights.map(keepClone),

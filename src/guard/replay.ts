@@ -10,6 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { VERSION } from '../core/version.ts';
+import { errorText } from '../run/execute.ts';
 import type { Provenance } from '../explain/provenance.ts';
 import { formatProvenance } from '../report/format.ts';
 import { diagnose, type Diagnosis } from '../train/diagnose.ts';
@@ -44,7 +45,8 @@ export function runCase(c: CaseData, options: { record?: boolean; lossesBefore?:
     return { faithful, instrumented, ...(diagnosis ? { diagnosis } : {}) };
   } catch (e) {
     if (e instanceof TopologyError || e instanceof OptimizerStateError || e instanceof LossSourceError) throw new ReplayError(e.message);
-    throw e;
+    // the captured loss or model fails to run here (a loss source that calls code defined elsewhere, a layer this tfjs lacks)
+    throw new ReplayError(`the captured step throws when taken again: ${errorText(e)}`);
   } finally {
     disposeCase(live);
   }
@@ -112,7 +114,7 @@ export function formatReplay(capture: Capture, r: ReplayResult, file: string): s
   lines.push('');
   const f = r.outcome.faithful;
   if (r.reproduces) {
-    lines.push(`✗ reproduces on ${r.backend}: ${describeSymptom(f.symptom!)} (loss ${formatNumber(f.loss)})`);
+    lines.push(`✗ reproduces on ${r.backend}: ${describeSymptom(f.symptom!)}${f.symptom!.what === 'loss' ? '' : ` (loss ${formatNumber(f.loss)})`}`);
   } else if (f.symptom) {
     lines.push(`✗ fails differently on ${r.backend}: ${describeSymptom(f.symptom)}; captured: ${describeSymptom(r.captured)}`);
   } else {

@@ -92,5 +92,5 @@ export function caseLines(c: CaseData, indent = '  '): string[] {
 /** Reports of capture properties print their input (a captured step) as a summary, not as raw JSON. */
 export const captureInputFormatter: InputFormatter = (value, indent) => {
   if (!isCaseData(value)) return undefined;
-  return [`${indent}captured step (${value.kind})${value.step !== undefined ? ` ${value.step}` : ''}:`, ...caseLines(value, `${indent}  `)];
+  return [`${indent}captured step${value.step !== undefined ? ` ${value.step}` : ''} (${value.kind}):`, ...caseLines(value, `${indent}  `)];
 };

@@ -14,6 +14,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { writeAtomic } from '../core/atomic.ts';
 import { formatData, formatNumber, type TensorValue } from '../core/tensor-value.ts';
+import { compactJson } from '../db/record.ts';
 import type { ReproWriter } from '../report/repro.ts';
 import { describeSymptom, isCaseData, type CaseData, type Symptom } from './case.ts';
 
@@ -167,7 +168,8 @@ export function captureReproScript(c: CaseData, options: CaptureReproOptions = {
     '',
     ...loader,
     '// the model: its topology as model.toJSON() wrote it, and every weight from before the step',
-    `const model = await tf.models.modelFromJSON(${JSON.stringify(c.topology)});`,
+    `const topology = ${compactJson(c.topology, 120)};`,
+    'const model = await tf.models.modelFromJSON(topology);',
     'model.setWeights([',
     ...weightLines,
     ']);',
@@ -201,15 +203,19 @@ export function captureReproScript(c: CaseData, options: CaptureReproOptions = {
   return { text, sidecar: options.sidecar ? bin : new Uint8Array(0) };
 }
 
-/** Write the script and its sidecar (`<script>.weights.bin` → named in the script). Returns the script's absolute path. */
-export function writeCaptureRepro(file: string, c: CaseData, options: Omit<CaptureReproOptions, 'sidecar'> = {}): string {
+/**
+ * Write the script and its sidecar (`<script>.weights.bin`, named in the script; none when every
+ * tensor is written in the script). Returns their absolute paths.
+ */
+export function writeCaptureRepro(file: string, c: CaseData, options: Omit<CaptureReproOptions, 'sidecar'> = {}): { script: string; sidecar?: string } {
   const abs = path.resolve(file);
   mkdirSync(path.dirname(abs), { recursive: true });
-  const sidecar = `${path.basename(abs).replace(/\.m?js$/, '')}.weights.bin`;
-  const repro = captureReproScript(c, { ...options, sidecar });
-  if (repro.sidecar.byteLength > 0) writeAtomic(path.join(path.dirname(abs), sidecar), repro.sidecar);
+  const name = `${path.basename(abs).replace(/\.m?js$/, '')}.weights.bin`;
+  const repro = captureReproScript(c, { ...options, sidecar: name });
+  const sidecar = path.join(path.dirname(abs), name);
+  if (repro.sidecar.byteLength > 0) writeAtomic(sidecar, repro.sidecar);
   writeAtomic(abs, repro.text);
-  return abs;
+  return repro.sidecar.byteLength > 0 ? { script: abs, sidecar } : { script: abs };
 }
 
 /**

@@ -21,6 +21,7 @@ import { simplerCandidates } from '../shrink/simplify-number.ts';
 import type { Stage } from '../train/diagnose.ts';
 import { describeSymptom, sameSymptom, type CaseData, type Symptom } from './case.ts';
 import { runCaseIdentity } from './identity.ts';
+import { ReplayError } from './replay.ts';
 
 /** What makes two failures of a step the same (see the module comment). */
 export interface Identity {
@@ -152,7 +153,12 @@ export function shrinkCase(original: CaseData, options: ShrinkOptions = {}): Shr
   const deadline = started + (options.timeLimitMs ?? 120_000);
   const log = options.log ?? (() => {});
   let runs = 1;
-  const target = runCaseIdentity(original);
+  let target: Identity | undefined;
+  try {
+    target = runCaseIdentity(original);
+  } catch (e) {
+    throw new ReplayError(e instanceof Error ? `the captured step throws when taken again: ${e.message.split('\n')[0]}` : String(e));
+  }
   if (!target) throw new NothingToShrinkError('the captured step stays finite on this backend: nothing to shrink');
   let current = original;
   let interrupted = false;

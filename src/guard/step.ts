@@ -16,6 +16,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { recordKernels, type Provenance } from '../explain/provenance.ts';
 import { toTensor } from '../run/execute.ts';
+import { tensorValue, type TensorValue } from '../core/tensor-value.ts';
 import { statOf, type Stat, type StepTrace, type TrainingTrace } from '../train/trace.ts';
 import { mapCase, type CaseData, type NamedValue, type Symptom } from './case.ts';
 import { lossForCompile, type LossFunction } from './loss.ts';
@@ -32,6 +33,8 @@ export interface StepResult {
   readonly symptom?: Symptom;
   /** Instrumented runs: the step as a one-step training trace. */
   readonly trace?: TrainingTrace;
+  /** Every weight after the update (model.weights order), when asked for. */
+  readonly weightsAfter?: readonly NamedValue<TensorValue>[];
 }
 
 /** Tensors for every TensorValue of a case (the caller disposes them: {@link disposeCase}). */
@@ -214,7 +217,7 @@ function weightsAfter(model: tf.LayersModel): { name: string; tensor: tf.Tensor 
  * step's kernels (not the rebuilding of the model) are recorded: where the first non-finite value
  * was born.
  */
-export function faithfulStep(c: LiveCase, options: { record?: boolean } = {}): StepResult & { provenance?: Provenance } {
+export function faithfulStep(c: LiveCase, options: { record?: boolean; weights?: boolean } = {}): StepResult & { provenance?: Provenance } {
   return withCase(c, ({ model, optimizer, lossFns }) => {
     let loss = Number.NaN;
     const run = (): void =>
@@ -235,8 +238,10 @@ export function faithfulStep(c: LiveCase, options: { record?: boolean } = {}): S
     let provenance: Provenance | undefined;
     if (options.record) provenance = recordKernels(run).provenance;
     else run();
-    const symptom = lossSymptom(loss) ?? weightSymptom(weightsAfter(model));
-    return { loss, ...(symptom ? { symptom } : {}), ...(provenance ? { provenance } : {}) };
+    const after = weightsAfter(model);
+    const symptom = lossSymptom(loss) ?? weightSymptom(after);
+    const values = options.weights ? after.map((w) => ({ name: w.name, value: tensorValue(w.tensor.shape, w.tensor.dataSync(), 'float32') })) : undefined;
+    return { loss, ...(symptom ? { symptom } : {}), ...(provenance ? { provenance } : {}), ...(values ? { weightsAfter: values } : {}) };
   });
 }
 
