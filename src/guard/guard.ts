@@ -126,6 +126,13 @@ function quote(s: string): string {
 /** A gradient as a list entry (tfjs's NamedTensor). */
 type NamedTensor = { name: string; tensor: tf.Tensor };
 
+/** Marks a model whose train function a guard wraps. */
+const GUARDED = Symbol.for('nanhunt.guarded');
+
+function scalarValue(x: number | tf.Tensor): number {
+  return typeof x === 'number' ? x : x.dataSync()[0]!;
+}
+
 type TrainFunction = (data: tf.Tensor[]) => tf.Scalar[];
 
 /** A flight recorder for one model's training. Create it with {@link nanGuard}. */
@@ -138,6 +145,11 @@ export class NanGuard extends tf.Callback {
   captureFile: string | undefined;
   /** True once training was stopped (or, in a custom loop, should stop). */
   stopped = false;
+  /**
+   * Time of the steps the guard watched without finding anything, and of its own work around them
+   * (keeping the state, reading and checking the loss, checks): guardMs / stepMs is its overhead.
+   */
+  readonly timing = { steps: 0, stepMs: 0, guardMs: 0 };
 
   private readonly guarded: tf.LayersModel;
   private readonly trainer: tf.LayersModel;
@@ -171,6 +183,8 @@ export class NanGuard extends tf.Callback {
       throw new TypeError(`nanGuard: the model is not built (give its first layer an inputShape, or compile it first): ${(e as Error).message}`);
     }
     this.trainer = trainer;
+    if ((trainer as unknown as Record<symbol, unknown>)[GUARDED]) throw new TypeError('nanGuard: this model is guarded already (detach that guard first)');
+    (trainer as unknown as Record<symbol, unknown>)[GUARDED] = true;
     const own = Object.hasOwn(trainer, 'makeTrainFunction') ? (trainer as unknown as { makeTrainFunction: () => TrainFunction }).makeTrainFunction : undefined;
     this.originalMakeTrainFunction = own;
     const make = (trainer as unknown as { makeTrainFunction: () => TrainFunction }).makeTrainFunction.bind(trainer);
@@ -189,6 +203,10 @@ export class NanGuard extends tf.Callback {
 
   override async onBatchBegin(batch: number): Promise<void> {
     this.batchIndex = batch;
+  }
+
+  override async onTrainBegin(): Promise<void> {
+    this.weightVariables = undefined; // the model may have changed between fits
   }
 
   override async onTrainEnd(): Promise<void> {
@@ -267,6 +285,7 @@ export class NanGuard extends tf.Callback {
     const t = this.trainer as unknown as { makeTrainFunction?: () => TrainFunction };
     if (this.originalMakeTrainFunction) t.makeTrainFunction = this.originalMakeTrainFunction;
     else delete t.makeTrainFunction;
+    delete (this.trainer as unknown as Record<symbol, unknown>)[GUARDED];
     this.clear();
   }
 
@@ -280,6 +299,13 @@ export class NanGuard extends tf.Callback {
   // the step
 
   private pendingGradient: { name: string; value: number } | undefined;
+  private weightVariables: tf.Tensor[] | undefined;
+
+  /** The model's weights as variables, in model.weights order (a variable keeps its identity across updates). */
+  private variables(): tf.Tensor[] {
+    this.weightVariables ??= this.guarded.weights.map((w) => w.read());
+    return this.weightVariables;
+  }
 
   private optimizer(): tf.Optimizer {
     const o = this.options.optimizer ?? this.guarded.optimizer;
@@ -330,7 +356,7 @@ export class NanGuard extends tf.Callback {
     let out: tf.Scalar[] = [];
     this.watch('fit', inputs, targets, sampleWeights, undefined, () => {
       out = f(data);
-      return out[0]!.dataSync()[0]!;
+      return out[0]!; // read by the guard: its cost counts as the guard's
     });
     return out;
   }
@@ -345,20 +371,21 @@ export class NanGuard extends tf.Callback {
     targets: tf.Tensor[],
     sampleWeights: tf.Tensor[],
     gradients: NamedValue<tf.Tensor>[] | undefined,
-    take: () => number,
+    take: () => number | tf.Tensor,
   ): number {
     const step = ++this.steps;
     if (this.captureFile !== undefined || this.detected) {
       tf.dispose((gradients ?? []).map((g) => g.value));
-      return take();
+      return scalarValue(take());
     }
+    const started = performance.now();
     const optimizer = this.options.optimizer ?? this.guarded.optimizer;
     const snap: Snapshot = {
       step,
       ...(this.epoch !== undefined ? { epoch: this.epoch + 1 } : {}),
       ...(this.batchIndex !== undefined ? { batch: this.batchIndex + 1 } : {}),
       kind,
-      weights: this.guarded.weights.map((w) => keepClone(w.read())),
+      weights: this.variables().map(keepClone),
       optimizer: optimizer ? optimizerState(optimizer, keepClone) : { numbers: {}, variables: {}, slots: {} },
       inputs: inputs.map(keepClone),
       targets: targets.map(keepClone),
@@ -374,12 +401,16 @@ export class NanGuard extends tf.Callback {
     let gradient: { name: string; value: number } | undefined;
     let restore: (() => void) | undefined;
     if (full && optimizer && kind !== 'applyGradients') restore = this.inspectGradients(optimizer, (g) => (gradient ??= g));
-    let loss: number;
+    let taken: number | tf.Tensor;
+    const before = performance.now();
+    let after: number;
     try {
-      loss = take();
+      taken = take();
     } finally {
+      after = performance.now();
       restore?.();
     }
+    const loss = scalarValue(taken);
     this.recentLosses.push(loss);
     if (this.recentLosses.length > 7) this.recentLosses.shift();
     gradient ??= this.pendingGradient;
@@ -393,6 +424,12 @@ export class NanGuard extends tf.Callback {
       else if (gradient) detection = { step, what: 'gradient', name: gradient.name, value: gradient.value };
     }
     if (detection) this.onNonFinite(detection);
+    else {
+      const end = performance.now();
+      this.timing.guardMs += before - started + (end - after);
+      this.timing.stepMs += after - before;
+      this.timing.steps++;
+    }
     return loss;
   }
 

@@ -155,6 +155,10 @@ describe('memory and options', () => {
     try {
       expect(() => nanGuard(s.model, { checkEvery: -1 })).toThrow(/checkEvery must be a non-negative integer/);
       expect(() => nanGuard(s.model, { history: 0 })).toThrow(/history must be a positive integer/);
+      const first = nanGuard(s.model, { log: false });
+      expect(() => nanGuard(s.model)).toThrow(/this model is guarded already \(detach that guard first\)/);
+      first.detach();
+      nanGuard(s.model, { log: false }).detach();
       const plain = tf.sequential({ layers: [tf.layers.dense({ units: 1, inputShape: [2] })] });
       const g = nanGuard(plain, { log: false });
       expect(() => g.minimize(tf.zeros([1, 2]), tf.zeros([1, 1]))).toThrow(/no optimizer: compile the model or pass \{ optimizer \}/);
