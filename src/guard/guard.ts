@@ -63,6 +63,8 @@ export interface Detection {
 }
 
 interface Snapshot {
+  /** Every tensor the snapshot holds (freed when it leaves the history). */
+  readonly tensors: tf.Tensor[];
   readonly step: number;
   readonly epoch?: number;
   readonly batch?: number;
@@ -96,9 +98,6 @@ function keepClone(t: tf.Tensor): tf.Tensor {
   return tf.keep(tf.clone(t));
 }
 
-function snapshotTensors(s: Snapshot): tf.Tensor[] {
-  return [...s.weights, ...stateTensors(s.optimizer), ...s.inputs, ...s.targets, ...s.sampleWeights, ...(s.gradients ?? []).map((g) => g.value)];
-}
 
 function tensorValueOf(t: tf.Tensor): TensorValue {
   const dtype = t.dtype === 'int32' ? 'int32' : t.dtype === 'bool' ? 'bool' : 'float32';
@@ -207,6 +206,7 @@ export class NanGuard extends tf.Callback {
 
   override async onTrainBegin(): Promise<void> {
     this.weightVariables = undefined; // the model may have changed between fits
+    this.trainableVariables = undefined;
   }
 
   override async onTrainEnd(): Promise<void> {
@@ -236,7 +236,8 @@ export class NanGuard extends tf.Callback {
     const targets = Array.isArray(y) ? [...y] : [y as tf.Tensor];
     const optimizer = this.optimizer();
     const lossFns = this.lossFns();
-    const vars = this.guarded.trainableWeights.map((w) => w.read() as tf.Variable);
+    this.trainableVariables ??= this.guarded.trainableWeights.map((w) => w.read() as tf.Variable);
+    const vars = this.trainableVariables;
     return this.watch('minimize', inputs, targets, [], undefined, () =>
       tf.tidy(() => {
         const l = optimizer.minimize(() => stepLoss(this.guarded, lossFns, inputs, targets), true, vars);
@@ -291,7 +292,7 @@ export class NanGuard extends tf.Callback {
 
   /** Free the kept steps (the guard keeps watching). */
   clear(): void {
-    for (const s of this.ring) tf.dispose(snapshotTensors(s));
+    for (const s of this.ring) for (const t of s.tensors) t.dispose();
     this.ring.length = 0;
   }
 
@@ -300,6 +301,15 @@ export class NanGuard extends tf.Callback {
 
   private pendingGradient: { name: string; value: number } | undefined;
   private weightVariables: tf.Tensor[] | undefined;
+  /** Where {@link keep} puts the tensors it keeps (the snapshot being made). */
+  private collected: tf.Tensor[] = [];
+  /** keepClone, and the tensor noted in the snapshot being made (one function for the guard's life: no closure per step). */
+  private readonly keep = (t: tf.Tensor): tf.Tensor => {
+    const k = keepClone(t);
+    this.collected.push(k);
+    return k;
+  };
+  private trainableVariables: tf.Variable[] | undefined;
 
   /** The model's weights as variables, in model.weights order (a variable keeps its identity across updates). */
   private variables(): tf.Tensor[] {
@@ -380,20 +390,25 @@ export class NanGuard extends tf.Callback {
     }
     const started = performance.now();
     const optimizer = this.options.optimizer ?? this.guarded.optimizer;
+    const tensors: tf.Tensor[] = [];
+    this.collected = tensors;
+    const keep = this.keep;
+    for (const g of gradients ?? []) tensors.push(g.value);
     const snap: Snapshot = {
+      tensors,
       step,
       ...(this.epoch !== undefined ? { epoch: this.epoch + 1 } : {}),
       ...(this.batchIndex !== undefined ? { batch: this.batchIndex + 1 } : {}),
       kind,
-      weights: this.variables().map(keepClone),
-      optimizer: optimizer ? optimizerState(optimizer, keepClone) : { numbers: {}, variables: {}, slots: {} },
-      inputs: inputs.map(keepClone),
-      targets: targets.map(keepClone),
-      sampleWeights: sampleWeights.map(keepClone),
+      weights: this.variables().map(keep),
+      optimizer: optimizer ? optimizerState(optimizer, keep) : { numbers: {}, variables: {}, slots: {} },
+      inputs: inputs.map(keep),
+      targets: targets.map(keep),
+      sampleWeights: sampleWeights.map(keep),
       ...(gradients ? { gradients } : {}),
     };
     this.ring.push(snap);
-    while (this.ring.length > this.history) tf.dispose(snapshotTensors(this.ring.shift()!));
+    while (this.ring.length > this.history) for (const t of this.ring.shift()!.tensors) t.dispose();
 
     const every = this.options.checkEvery ?? 0;
     const full = this.fullCheckRequested || (every > 0 && step % every === 0);

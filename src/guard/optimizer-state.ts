@@ -62,28 +62,66 @@ export function describeOptimizer(spec: OptimizerSpec): string {
   return `${spec.className}(${args.join(', ')})`;
 }
 
+/** Which fields of an optimizer hold its state (tfjs optimizers create them all in their constructor). */
+interface Layout {
+  /** Own fields when it was made: a field added later (iterations_ appears on the first update) makes a new layout. */
+  readonly fields: number;
+  readonly numbers: readonly string[];
+  readonly variables: readonly string[];
+  readonly slots: readonly string[];
+}
+
+const layouts = new WeakMap<tf.Optimizer, Layout>();
+
+function layoutOf(optimizer: tf.Optimizer): Layout {
+  let layout = layouts.get(optimizer);
+  const fields = Object.keys(optimizer).length;
+  if (!layout || layout.fields !== fields) {
+    const numbers: string[] = [];
+    const variables: string[] = [];
+    const slots: string[] = [];
+    for (const [field, value] of Object.entries(optimizer)) {
+      if (typeof value === 'number') numbers.push(field);
+      else if (value instanceof tf.Variable) variables.push(field);
+      else if (isSlotArray(value)) slots.push(field);
+    }
+    layout = { fields, numbers, variables, slots };
+    layouts.set(optimizer, layout);
+  }
+  return layout;
+}
+
 /**
  * The optimizer's state, each tensor `take`n (by default a kept tf.clone: it shares the variable's
- * current data, which stays alive when the next update assigns new data to the variable).
+ * current data, which stays alive when the next update assigns new data to the variable). The
+ * guard calls this every step: which fields hold state is found once per optimizer.
  */
 export function optimizerState<T>(
   optimizer: tf.Optimizer,
   take: (t: tf.Tensor) => T = ((t: tf.Tensor) => tf.keep(tf.clone(t))) as unknown as (t: tf.Tensor) => T,
 ): OptimizerState<T> {
+  const layout = layoutOf(optimizer);
+  const source = optimizer as unknown as Record<string, unknown>;
   const numbers: Record<string, number> = {};
   const variables: Record<string, T> = {};
   const slots: Record<string, (Slot<T> | null)[]> = {};
-  for (const [field, value] of Object.entries(optimizer)) {
-    if (typeof value === 'number') numbers[field] = value;
-    else if (value instanceof tf.Variable) variables[field] = take(value);
-    else if (isSlotArray(value)) {
-      const list: (Slot<T> | null)[] = [];
-      for (let i = 0; i < value.length; i++) {
-        const e = value[i];
-        list.push(e ? { name: e.originalName, value: take(e.variable) } : null);
-      }
-      slots[field] = list;
+  for (const field of layout.numbers) {
+    const v = source[field];
+    if (typeof v === 'number') numbers[field] = v;
+  }
+  for (const field of layout.variables) {
+    const v = source[field];
+    if (v instanceof tf.Variable) variables[field] = take(v);
+  }
+  for (const field of layout.slots) {
+    const value = source[field] as (SlotEntry | undefined)[] | undefined;
+    if (!Array.isArray(value)) continue;
+    const list: (Slot<T> | null)[] = [];
+    for (let i = 0; i < value.length; i++) {
+      const e = value[i];
+      list.push(e && e.variable instanceof tf.Variable ? { name: e.originalName, value: take(e.variable) } : null);
     }
+    slots[field] = list;
   }
   return { numbers, variables, slots };
 }
