@@ -98,7 +98,6 @@ function keepClone(t: tf.Tensor): tf.Tensor {
   return tf.keep(tf.clone(t));
 }
 
-
 function tensorValueOf(t: tf.Tensor): TensorValue {
   const dtype = t.dtype === 'int32' ? 'int32' : t.dtype === 'bool' ? 'bool' : 'float32';
   return tensorValue(t.shape, t.dataSync() as ArrayLike<number>, dtype);
