@@ -11,7 +11,7 @@
  * Figures: 1 overhead (runs/s, nanhunt vs a hand-written fast-check loop), 2 time to a minimal
  * counterexample, 3 detection power (nanhunt's generators vs fc.float32Array()), 4 leaks and RSS
  * over 10,000 runs, 5 exact-reference cost; then the output of the other scripts of bench/
- * (bench/reference.ts, bench/training.ts), run as they are. See each module for what is measured.
+ * (bench/reference.ts, bench/training.ts, bench/guard.ts), run as they are. See each module for what is measured.
  * The script runs under `node --expose-gc` so memory readings follow a garbage collection.
  */
 import { createRequire } from 'node:module';
@@ -63,7 +63,7 @@ export interface BenchReport {
   detection: DetectionRow[];
   memory: MemoryRow[];
   reference: ReferenceCostRow[];
-  /** The other scripts of bench/ (bench/reference.ts, bench/training.ts), run as they are. */
+  /** The other scripts of bench/ (bench/reference.ts, bench/training.ts, bench/guard.ts), run as they are. */
   scripts: ScriptResult[];
   goals: Goal[];
 }

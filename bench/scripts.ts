@@ -1,8 +1,9 @@
 /**
  * The other benchmark scripts of bench/ (written with their modules, run as they are): the exact
- * references' cost survey (bench/reference.ts) and the training benchmark (bench/training.ts).
- * They export nothing and run at import, so `npm run bench` runs each in a child process and
- * reports its output verbatim.
+ * references' cost survey (bench/reference.ts), the training benchmark (bench/training.ts) and the
+ * guard's overhead per training step (bench/guard.ts).
+ * Each runs when executed as a script, so `npm run bench` runs each in a child process and reports
+ * its output verbatim.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -22,6 +23,7 @@ export interface ScriptSpec {
 export const SCRIPTS: readonly ScriptSpec[] = [
   { script: 'bench/reference.ts', args: [], title: 'exact references: op time vs reference time at 1,024 elements (bench/reference.ts)' },
   { script: 'bench/training.ts', args: [], title: 'training properties: time of 100-run properties and memory across runs (bench/training.ts)' },
+  { script: 'bench/guard.ts', args: [], title: 'the guard (nanhunt/guard): overhead per training step on a small dense model, goal < 5% (bench/guard.ts)' },
 ];
 
 export interface ScriptResult {

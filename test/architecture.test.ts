@@ -26,6 +26,7 @@ const LAYERS = [
   'report',
   'diff',
   'train',
+  'guard',
   'vitest',
   'cli',
 ];

@@ -12,6 +12,7 @@ import { plural } from '../report/format.ts';
 import { parseArgs, seedAndRuns, UsageError } from './args.ts';
 import { loadSelection } from './select.ts';
 import { trainingInputFormatter } from '../train/report.ts';
+import { captureInputFormatter } from '../guard/report.ts';
 import { VERSION } from '../core/version.ts';
 import { failureSessionFromFlags, DB_FLAGS } from './db.ts';
 
@@ -42,7 +43,8 @@ export async function checkCommand(argv: readonly string[], io: Io, options: { u
   const backendName = flags.backend ?? 'cpu';
   const session = CheckSession.open(io, flags, options); // reads the baseline: a corrupt one stops here (exit 2)
   const failures = failureSessionFromFlags(flags, seed, io); // failure database (saved cases run first) and repro scripts
-  const { selected, propertiesArg } = await loadSelection(flags);
+  // captured training steps saved by `nanhunt capture shrink` run first (not with --path: it replays one generated case)
+  const { selected, propertiesArg } = await loadSelection(flags, flags.path === undefined ? failures.captured() : []);
   await useBackend(backendName);
   const header = `nanhunt ${VERSION} · tfjs ${tf.version.tfjs} · backend ${backendName} · seed ${seed} · ${plural(selected.length, 'property', 'properties')}`;
   // with --path the header waits for the replay: a path the property does not generate is bad
@@ -76,7 +78,7 @@ export async function checkCommand(argv: readonly string[], io: Io, options: { u
       globalSeed: seed,
       ...(propertiesArg ? { propertiesArg } : {}),
       notes: (r) => failures.reportLines(r),
-      formatters: [trainingInputFormatter],
+      formatters: [trainingInputFormatter, captureInputFormatter],
     },
     selected.map((l) => l.property),
   );

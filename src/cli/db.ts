@@ -6,11 +6,11 @@ import type { Property } from '../property/property.ts';
 import path from 'node:path';
 import { BackendError, useBackend } from '../run/backend.ts';
 import { DEFAULT_DB_DIR, openFailureDatabase, type SavedFailure } from '../db/database.ts';
-import { loadRecordedProperty } from '../db/origin.ts';
 import { FailureFileError, failureLine } from '../db/record.ts';
 import { replayFailure } from '../db/replay.ts';
 import { openFailureSession, type FailureSession } from './failure-session.ts';
 import { parseArgs, UsageError, type FlagValues } from './args.ts';
+import { propertyOfSaved } from './replay.ts';
 import type { Io } from './check.ts';
 
 /** The default directory of repro scripts, relative to the working directory. */
@@ -124,10 +124,7 @@ async function pruneCommand(argv: readonly string[], io: Io): Promise<number> {
       for (const f of failures) {
         let property: Property;
         try {
-          ({ property } = await loadRecordedProperty(f.record, {
-            failureFile: f.file,
-            ...(flags.properties !== undefined ? { propertiesOverride: flags.properties } : {}),
-          }));
+          ({ property } = await propertyOfSaved(f, flags.properties));
         } catch (e) {
           if (!(e instanceof FailureFileError)) throw e;
           io.out(`kept ${shown(f.file)}: ${e.message} (delete it, or prune --all)`);

@@ -19,6 +19,8 @@ import { replayFailure } from '../db/replay.ts';
 import { VERSION } from '../core/version.ts';
 import { reproCommand, writeRepro } from '../report/repro.ts';
 import { trainingReproWriter } from '../train/repro.ts';
+import { captureReproWriter } from '../guard/repro.ts';
+import { capturePropertyFrom } from '../guard/property.ts';
 import { openFailureDatabase, passedExamples, type FailureDatabase, type SavedFailure } from '../db/database.ts';
 
 export interface FailureSessionOptions {
@@ -48,6 +50,11 @@ interface CrossBackend {
 }
 
 export interface FailureSession {
+  /**
+   * The captured training steps saved in the database (by `nanhunt capture shrink`), each as a
+   * property rebuilt from its saved case: check runs them first, so they fail until fixed.
+   */
+  captured(): LoadedProperty[];
   /** The inputs of the saved failures of `property` on this backend, to pass as runProperty's `examples`. */
   examples(loaded: LoadedProperty): unknown[];
   /** After the property ran: mark saved cases that passed, save the failure, write its repro. */
@@ -87,6 +94,28 @@ export function openFailureSession(options: FailureSessionOptions): FailureSessi
   };
 
   return {
+    captured() {
+      if (!db) return [];
+      const list = guard(`read the failure database ${shown(db.dir, cwd)}`, () => db.list()) ?? [];
+      const out: LoadedProperty[] = [];
+      const seen = new Set<string>();
+      for (const s of list) {
+        const capture = s.record.origin?.capture;
+        if (capture === undefined || seen.has(s.property)) continue;
+        const property = capturePropertyFrom(s.property, s.inputs);
+        if (!property) {
+          options.warn(`nanhunt: skipping '${s.property}' in the failure database: its saved inputs are not a captured step`);
+          continue;
+        }
+        seen.add(s.property);
+        out.push({
+          property: property as LoadedProperty['property'],
+          origin: { file: path.resolve(cwd, capture), exportName: 'capture', capture: path.resolve(cwd, capture) },
+        });
+      }
+      return out;
+    },
+
     examples({ property }) {
       if (!db) return [];
       const list = guard(`read the failure database ${shown(db.dir, cwd)}`, () => db.load(property.name)) ?? [];
@@ -127,7 +156,7 @@ export function openFailureSession(options: FailureSessionOptions): FailureSessi
             property,
             result,
             origin,
-            writers: [trainingReproWriter],
+            writers: [trainingReproWriter, captureReproWriter],
             versions: { tfjs: tf.version.tfjs, nanhunt: VERSION },
             ...(outcome.failureFile ? { failureFile: shown(outcome.failureFile, cwd) } : {}),
           }),

@@ -9,6 +9,8 @@ import * as tf from '@tensorflow/tfjs';
 import { BackendError, useBackend } from '../run/backend.ts';
 import { failureReport } from '../report/format.ts';
 import { trainingInputFormatter } from '../train/report.ts';
+import { captureInputFormatter } from '../guard/report.ts';
+import { capturePropertyFrom } from '../guard/property.ts';
 import { readFailureFile, type SavedFailure } from '../db/database.ts';
 import { describeOrigin, loadRecordedProperty } from '../db/origin.ts';
 import { FailureFileError, failureLine } from '../db/record.ts';
@@ -22,6 +24,23 @@ export const REPLAY_FLAGS = { backend: 'string', properties: 'string' } as const
 export const REPLAY_USAGE = `  <failure-file>      a file of the failure database (.nanhunt/failures/*.json)
   --backend <b>       replay on this backend (default: the one it was recorded on)
   --properties <p>    load the property from this file or directory (default: where it was recorded)`;
+
+/**
+ * The property of a saved failure: a captured training step is rebuilt from its saved case
+ * (src/guard); any other is loaded from where it was recorded (or `propertiesOverride`).
+ * Throws a FailureFileError.
+ */
+export async function propertyOfSaved(saved: SavedFailure, propertiesOverride?: string): Promise<{ property: Property }> {
+  if (saved.record.origin?.capture !== undefined && propertiesOverride === undefined) {
+    const property = capturePropertyFrom(saved.record.property, saved.inputs);
+    if (!property) throw new FailureFileError(`'${saved.record.property}' is recorded as a captured step, but its inputs are not one`);
+    return { property: property as Property };
+  }
+  return loadRecordedProperty(saved.record, {
+    failureFile: saved.file,
+    ...(propertiesOverride !== undefined ? { propertiesOverride } : {}),
+  });
+}
 
 function quote(s: string): string {
   return /^[\w./:=@+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
@@ -41,10 +60,7 @@ export async function replayFailureCommand(argv: readonly string[], io: Io): Pro
   let property: Property;
   try {
     saved = readFailureFile(file);
-    ({ property } = await loadRecordedProperty(saved.record, {
-      failureFile: saved.file,
-      ...(flags.properties !== undefined ? { propertiesOverride: flags.properties } : {}),
-    }));
+    ({ property } = await propertyOfSaved(saved, flags.properties));
   } catch (e) {
     if (e instanceof FailureFileError) return fail(e.message);
     throw e;
@@ -71,7 +87,7 @@ export async function replayFailureCommand(argv: readonly string[], io: Io): Pro
     return 0;
   }
   const on = backend !== r.environment.backend ? ` --backend ${backend}` : '';
-  io.out(failureReport(result, { replay: `npx nanhunt replay ${quote(file)}${on}`, formatters: [trainingInputFormatter] }));
+  io.out(failureReport(result, { replay: `npx nanhunt replay ${quote(file)}${on}`, formatters: [trainingInputFormatter, captureInputFormatter] }));
   io.out('');
   io.out(`✗ still fails: '${r.property}' on backend ${backend}`);
   return 1;

@@ -22,11 +22,15 @@ export interface Selection {
 
 /**
  * The properties a run works on: those of `--properties` (default the catalog) that `--filter`
- * selects. None is a usage error, and `--path` replays exactly one.
+ * selects (after `first`). None is a usage error, and `--path` replays exactly one.
  */
-export async function loadSelection(flags: { readonly properties?: string; readonly filter?: string; readonly path?: string }): Promise<Selection> {
+export async function loadSelection(
+  flags: { readonly properties?: string; readonly filter?: string; readonly path?: string },
+  first: readonly LoadedProperty[] = [],
+): Promise<Selection> {
   const propertiesArg = flags.properties;
-  const all = propertiesArg === undefined ? await loadCatalog() : await loadProperties(propertiesArg);
+  // `first`: properties that run before the others (check: captured training steps of the failure database)
+  const all = [...first, ...(propertiesArg === undefined ? await loadCatalog() : await loadProperties(propertiesArg))];
   const selected = selectProperties(all, flags.filter);
   if (selected.length === 0) {
     throw new UsageError(all.length === 0 ? `no properties found in ${propertiesArg ?? CATALOG_MODULE}` : `no property matches --filter '${flags.filter}'`);

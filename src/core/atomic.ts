@@ -44,17 +44,18 @@ export function isStaleTemp(file: string, now = Date.now()): boolean {
 }
 
 /**
- * Write `text` to `file` atomically (the directory is created when missing).
+ * Write `text` (or bytes) to `file` atomically (the directory is created when missing).
  * `hooks.afterWrite` runs between the write and the rename: tests use it to simulate a crash.
  */
-export function writeAtomic(file: string, text: string, hooks: { afterWrite?: (tempFile: string) => void } = {}): void {
+export function writeAtomic(file: string, text: string | Uint8Array, hooks: { afterWrite?: (tempFile: string) => void } = {}): void {
   const dir = path.dirname(path.resolve(file));
   mkdirSync(dir, { recursive: true });
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     const fd = openSync(tmp, 'w');
     try {
-      writeSync(fd, text);
+      if (typeof text === 'string') writeSync(fd, text);
+      else writeSync(fd, text);
       fsyncSync(fd);
     } finally {
       closeSync(fd);

@@ -22,6 +22,7 @@ function inside(dir: string, file: string): string | undefined {
 
 /** A loaded property's origin as a failure file records it (catalog-relative, or relative to `cwd`). */
 export function originOf(origin: PropertyOrigin, cwd: string = process.cwd()): FailureOrigin {
+  if (origin.capture !== undefined) return { capture: inside(path.resolve(cwd), path.resolve(cwd, origin.capture)) ?? origin.capture };
   const where = origin.index !== undefined ? { export: origin.exportName, index: origin.index } : { export: origin.exportName };
   const catalog = inside(CATALOG_DIR, origin.file);
   if (catalog !== undefined) return { catalog, ...where };
@@ -30,7 +31,7 @@ export function originOf(origin: PropertyOrigin, cwd: string = process.cwd()): F
 
 /** The module file an origin names, or undefined when it cannot be found. */
 export function originModule(origin: FailureOrigin | undefined, options: { cwd?: string; failureFile?: string } = {}): string | undefined {
-  if (!origin || origin.test !== undefined) return undefined;
+  if (!origin || origin.test !== undefined || origin.capture !== undefined) return undefined;
   if (origin.catalog !== undefined) {
     const f = path.resolve(CATALOG_DIR, origin.catalog);
     if (existsSync(f)) return f;
@@ -54,6 +55,7 @@ export function originModule(origin: FailureOrigin | undefined, options: { cwd?:
 export function describeOrigin(origin: FailureOrigin | undefined): string {
   if (!origin) return 'an unknown module';
   if (origin.test !== undefined) return `vitest test '${origin.test}'${origin.file ? ` in ${origin.file}` : ''}`;
+  if (origin.capture !== undefined) return `the captured training step ${origin.capture}`;
   const where = origin.catalog !== undefined ? `nanhunt's catalog properties/${origin.catalog}` : (origin.file ?? 'an unknown module');
   const exp = origin.export !== undefined ? ` (export ${origin.export}${origin.index !== undefined ? `[${origin.index}]` : ''})` : '';
   return where + exp;
@@ -72,6 +74,9 @@ export async function loadRecordedProperty(
     module = path.resolve(options.cwd ?? process.cwd(), options.propertiesOverride);
     if (!existsSync(module)) throw new FailureFileError(`no such file or directory: ${options.propertiesOverride}`);
   } else {
+    if (record.origin?.capture !== undefined) {
+      throw new FailureFileError(`'${record.property}' is a captured training step: it is rebuilt from the saved case (src/guard), not loaded from a module`);
+    }
     if (record.origin?.test !== undefined) {
       throw new FailureFileError(`'${record.property}' was saved by the ${describeOrigin(record.origin)}: run that test again (its saved failures run first)`);
     }

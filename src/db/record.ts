@@ -29,6 +29,8 @@ export interface FailureOrigin {
   readonly index?: number;
   /** A vitest test (the vitest helpers): its full name; `file` is then the test file. */
   readonly test?: string;
+  /** A captured training step (`nanhunt capture shrink`): the capture file; the property is rebuilt from the saved inputs. */
+  readonly capture?: string;
 }
 
 export interface FailureEnvironment {

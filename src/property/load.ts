@@ -31,6 +31,8 @@ export interface PropertyOrigin {
   readonly file: string;
   readonly exportName: string;
   readonly index?: number;
+  /** A captured training step (src/guard): the capture file it was shrunk from; the property is rebuilt from the saved case. */
+  readonly capture?: string;
 }
 
 /** A property and where it was loaded from. */

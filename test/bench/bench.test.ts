@@ -146,7 +146,7 @@ describe('bench pieces', () => {
   });
 
   test('the other scripts of bench/ exist; a missing one is reported, not thrown (they run only in a full bench)', () => {
-    expect(SCRIPTS.map((s) => s.script)).toEqual(['bench/reference.ts', 'bench/training.ts']);
+    expect(SCRIPTS.map((s) => s.script)).toEqual(['bench/reference.ts', 'bench/training.ts', 'bench/guard.ts']);
     const missing = runScript({ script: 'bench/no-such-script.ts', args: [], title: 'missing' });
     expect(missing.exitCode).toBe(-1);
     expect(missing.output).toMatch(/not found/);
