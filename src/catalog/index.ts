@@ -20,3 +20,15 @@ export {
 } from './op-info.ts';
 export { inRange, rowsSumToOne, bound, rowMax, scalesLinearly, equalsInput, movesAgainstGradient } from './checks.ts';
 export { catalogMarkdown } from './docs.ts';
+export {
+  catalogCoverage,
+  coverageReport,
+  measureCoverage,
+  formatCoverage,
+  EXCLUSION_CATEGORIES,
+  type CoverageData,
+  type CoverageReport,
+  type CoverageRow,
+  type Exclusion,
+  type ExclusionCategory,
+} from './coverage.ts';

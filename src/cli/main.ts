@@ -12,6 +12,7 @@ import { diffCommand, DIFF_SUMMARY, DIFF_USAGE } from './diff.ts';
 import { SESSION_USAGE } from './check-session.ts';
 import { InputError } from '../core/errors.ts';
 import { TRAIN_REPRO_COMMAND } from './train-repro.ts';
+import { CATALOG_COMMAND } from './catalog.ts';
 
 export interface Command {
   /** One line for `nanhunt --help`. */
@@ -45,6 +46,7 @@ ${DB_FLAGS_USAGE}`,
   },
   db: { summary: 'list saved failures, or prune those that now pass', usage: DB_USAGE, run: dbCommand },
   'train-repro': TRAIN_REPRO_COMMAND,
+  catalog: CATALOG_COMMAND,
 };
 
 export function usage(): string {
