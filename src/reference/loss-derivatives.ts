@@ -29,8 +29,8 @@
  * one-sided derivatives: any value between them is a valid subgradient.
  */
 import type { Arith, Formula } from './arith.ts';
-import { ETA, evaluate, F64Arith } from './arith.ts';
-import { ExactBuilder } from './exact.ts';
+import { bigArith, bigToDouble, ETA, F64Arith, type Evaluated } from './arith.ts';
+import { ExactBuilder, KIND_FINITE, kindOfValue } from './exact.ts';
 import type { DerivativeTensor, Derivative } from './derivatives.ts';
 import { readInput, type Read, type RefInput } from './input.ts';
 import { resolveOptions, type ResolvedOptions } from './options.ts';
@@ -229,6 +229,29 @@ function withWeights(d: Record<string, DerivativeTensor>, terms: LossTerms, wt: 
 
 const same = (j: number): number => j;
 const f64 = new F64Arith();
+
+/** Relative error bound below which a float64 derivative is accepted (2^-30: a sixty-fourth of a float32 ulp). */
+const DERIVATIVE_RTOL = 2 ** -30;
+
+/**
+ * A derivative element to far better than float32 precision, without certifying its float32
+ * rounding (gradient tolerances are several ulps wide): float64 with its error bound when that
+ * bound is within 2^-30 of the value, else one BigNumber evaluation at the reference precision.
+ * Certifying the rounding could cost a thousand digits where the exact derivative sits on a
+ * float32 midpoint (softmax(0, ..., 0) - smoothed label = 24159191·2^-27 for five classes).
+ */
+function evaluate(formula: Formula, o: ResolvedOptions): Evaluated {
+  f64.uncertain = false;
+  const r = formula(f64);
+  const magnitude = Number.isFinite(r.c) ? r.c : NaN;
+  if (o.mode === 'tiered' && !f64.uncertain && Number.isFinite(r.v) && r.e <= DERIVATIVE_RTOL * Math.abs(r.v)) {
+    return { value: r.v, kind: KIND_FINITE, magnitude, slow: false };
+  }
+  const A = bigArith(o.precision);
+  const b = formula(A);
+  const value = b.v.isFinite() ? bigToDouble(b.v) : b.v.isNaN() ? NaN : b.v.isNeg() ? -Infinity : Infinity;
+  return { value, kind: b.v.isFinite() ? KIND_FINITE : kindOfValue(value), magnitude, slow: true };
+}
 
 function pair(fn: string, a: string, x: RefInput, b: string, y: RefInput, o: ResolvedOptions): [Read, Read] {
   const ra = readInput(fn, a, x, o);
