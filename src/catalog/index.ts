@@ -21,3 +21,15 @@ export {
 export { inRange, rowsSumToOne, bound, rowMax, scalesLinearly, equalsInput, movesAgainstGradient } from './checks.ts';
 export { catalogMarkdown } from './docs.ts';
 export { findingsMarkdown, updateFindings, compactInput, type ReportDocument, type ReportedProperty } from './findings.ts';
+export {
+  catalogCoverage,
+  coverageReport,
+  measureCoverage,
+  formatCoverage,
+  EXCLUSION_CATEGORIES,
+  type CoverageData,
+  type CoverageReport,
+  type CoverageRow,
+  type Exclusion,
+  type ExclusionCategory,
+} from './coverage.ts';

@@ -13,6 +13,7 @@ import { SESSION_USAGE } from './check-session.ts';
 import { InputError } from '../core/errors.ts';
 import { TRAIN_REPRO_COMMAND } from './train-repro.ts';
 import { CAPTURE_COMMAND } from './capture.ts';
+import { CATALOG_COMMAND } from './catalog.ts';
 
 export interface Command {
   /** One line for `nanhunt --help`. */
@@ -52,6 +53,7 @@ ${DB_FLAGS_USAGE}`,
   db: { summary: 'list saved failures, or prune those that now pass', usage: DB_USAGE, synopsis: 'list|prune [options]', run: dbCommand },
   'train-repro': TRAIN_REPRO_COMMAND,
   capture: CAPTURE_COMMAND,
+  catalog: CATALOG_COMMAND,
 };
 
 const EXIT_CODES = 'Exit codes: 0 all passed (known findings in the baseline allowed), 1 a new finding, 2 bad usage or a corrupt baseline.';

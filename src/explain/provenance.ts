@@ -79,6 +79,8 @@ interface Recorder {
   calls: KernelCall[];
   total: number;
   limit: number;
+  /** Told each kernel's name as it runs (see {@link observeKernels}). */
+  observer?: ((kernel: string) => void) | undefined;
 }
 
 const recorder: Recorder = { on: false, calls: [], total: 0, limit: 0 };
@@ -109,6 +111,7 @@ function install(backendName: string): void {
       const result = original(args);
       if (!recorder.on) return result;
       recorder.total++;
+      recorder.observer?.(config.kernelName);
       if (recorder.calls.length < recorder.limit) {
         const backend = args.backend as unknown as Backend;
         const inputs: Record<string, Summary> = {};
@@ -151,6 +154,26 @@ export function recordKernels<T>(fn: () => T, limit = 10_000): { result: T; prov
   } finally {
     recorder.on = false;
     recorder.calls = [];
+  }
+}
+
+/**
+ * Run `fn` with kernel recording on, telling `onKernel` the name of each kernel as it runs
+ * (forward kernels and the ones tf.grad runs). Nothing is read back, so it is cheap enough for
+ * long inputs: the catalog's coverage table measures which kernels its properties run with it.
+ */
+export function observeKernels<T>(fn: () => T, onKernel: (kernel: string) => void): T {
+  install(tf.getBackend());
+  recorder.on = true;
+  recorder.calls = [];
+  recorder.total = 0;
+  recorder.limit = 0;
+  recorder.observer = onKernel;
+  try {
+    return fn();
+  } finally {
+    recorder.on = false;
+    recorder.observer = undefined;
   }
 }
 

@@ -220,3 +220,11 @@ export function confirm<F>(again: Trial<F>, key: FailureKey): { readonly failure
   if (again.kind === 'fail') return { failure: again.failure };
   return { flaky: `the minimal case passed when run again: the subject is not deterministic (first seen: ${describeKey(key)})` };
 }
+
+/**
+ * One generated case of an arbitrary for a seed, without a search (the catalog's coverage table
+ * runs each property once on it).
+ */
+export function firstExample<I>(arbitrary: fc.Arbitrary<I>, seed: number): I {
+  return fc.sample(arbitrary, { numRuns: 1, seed })[0]!;
+}

@@ -21,7 +21,18 @@
  * ```
  */
 import { exp, expm1, log, log1p, logSigmoid, pow, rsqrt, selu, sigmoid, softplus, sqrt, tanh, elu } from './elementwise.ts';
-import { absoluteDifference, cosineDistance, hingeLoss, huberLoss, logLoss, meanSquaredError, sigmoidCrossEntropy, softmaxCrossEntropy } from './losses.ts';
+import {
+  absoluteDifference,
+  computeWeightedLoss,
+  cosineDistance,
+  hingeLoss,
+  huberLoss,
+  logLoss,
+  meanSquaredError,
+  sigmoidCrossEntropy,
+  softmaxCrossEntropy,
+} from './losses.ts';
+import { lossDerivatives } from './loss-derivatives.ts';
 import { train } from './optimizers.ts';
 import { matMul, mean, moments, norm, sum } from './reductions.ts';
 import { logSoftmax, logSumExp, softmax } from './softmax.ts';
@@ -46,6 +57,7 @@ export { exactDecimal, FLOAT32_OVERFLOW_THRESHOLD, roundingInterval32, ulp32 } f
 /** The losses of tf.losses, exactly. */
 export const losses = {
   absoluteDifference,
+  computeWeightedLoss,
   cosineDistance,
   hingeLoss,
   huberLoss,
@@ -55,7 +67,8 @@ export const losses = {
   softmaxCrossEntropy,
 } as const;
 
-export { train, derivatives };
+export { train, derivatives, lossDerivatives };
+export { REDUCTIONS, TF_REDUCTION } from './losses.ts';
 export {
   exp,
   expm1,
