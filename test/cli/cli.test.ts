@@ -115,6 +115,8 @@ describe('nanhunt check (CLI)', () => {
       replay: /^Usage: nanhunt replay <failure-file> \[options\]$/m,
       db: /db prune \[--db <dir>\]/,
       'train-repro': /--filter <name>/,
+      capture: /capture shrink <file>/,
+      catalog: /--json/,
     };
     expect(Object.keys(expected).sort()).toEqual(Object.keys(COMMANDS).sort());
     for (const [name, option] of Object.entries(expected)) {

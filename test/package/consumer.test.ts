@@ -286,7 +286,7 @@ test('matchers', () => {
     const r = run(project, 'npx', ['nanhunt', 'check', '--properties', 'my-props']);
     expect(r.err).toBe('');
     expect(r.code).toBe(1);
-    expect(r.out).toMatch(/^nanhunt 0\.\d+\.\d+ · tfjs 4\.22\.0 · backend cpu · seed 0 · 1 properties\n/);
+    expect(r.out).toMatch(/^nanhunt 0\.\d+\.\d+ · tfjs 4\.22\.0 · backend cpu · seed 0 · 1 property\n/);
     expect(r.out).toContain('✗ my naive BCE');
     expect(r.out).toContain('batch: { x: Tensor float32 [1] [18], y: Tensor float32 [1] [0] }');
     expect(r.out.trimEnd().split('\n').at(-1)).toBe('0 passed, 1 failed');
