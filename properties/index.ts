@@ -12,6 +12,8 @@ import { catalogProperties, type OpInfo } from '../src/catalog/op-info.ts';
 import { isProperty, type Property } from '../src/index.ts';
 import { unaryTable } from './unary.ts';
 import { activationTable } from './activations.ts';
+import { binaryTable } from './binary.ts';
+import { compositionTable } from './compositions.ts';
 import { reductionTable } from './reductions.ts';
 import { linalgTable } from './linalg.ts';
 import { lossTable } from './losses.ts';
@@ -20,7 +22,16 @@ import * as examples from './examples.ts';
 import * as training from './training.ts';
 
 /** Every OpInfo entry of the catalog, in the order of the catalog table (docs/catalog.md). */
-export const OP_TABLE: readonly OpInfo[] = [...unaryTable, ...activationTable, ...reductionTable, ...linalgTable, ...lossTable, ...optimizerTable];
+export const OP_TABLE: readonly OpInfo[] = [
+  ...unaryTable,
+  ...binaryTable,
+  ...compositionTable,
+  ...activationTable,
+  ...reductionTable,
+  ...linalgTable,
+  ...lossTable,
+  ...optimizerTable,
+];
 
 /** Every property of the catalog: the entries' properties, the examples of bugs, the training runs. */
 export const catalog: readonly Property[] = [

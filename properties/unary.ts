@@ -1,36 +1,25 @@
 /**
- * Catalog: elementwise math. Each domain is where the exact answer is finite in float32, so a
- * non-finite output there is a finding; gradient domains exclude points where the exact
- * derivative is infinite (sqrt at 0, acos at ±1).
+ * Catalog: elementwise math of one tensor. Every entry has an exact reference (src/reference:
+ * elementwise.ts, math.ts) and is judged on every float32 input, huge arguments of sin/cos/tan
+ * included: a correctly rounded overflow (exp(100), cosh(100) = Infinity) passes, a finite wrong
+ * answer fails. `<name> special values` runs the same reference on ±Infinity, NaN, ±0 and
+ * subnormals (IEEE 754 / C99 Annex F: sin(Infinity) = NaN, atanh(1) = Infinity, erf(-Infinity)
+ * = -1, sign(NaN) = NaN...). Gradients are judged against the exact derivative on every input
+ * too, and at special and boundary points (sqrt'(0) = Infinity, asin'(±1) = Infinity,
+ * atan'(±Infinity) = 0); where the derivative does not exist (log' below 0, floor' at integers)
+ * the element is not checked.
  */
 import * as tf from '@tensorflow/tfjs';
-import {
-  EXP_OVERFLOW_EDGE,
-  MAX_FLOAT32,
-  MIN_NORMAL,
-  MIN_SUBNORMAL,
-  SQUARE_OVERFLOW_EDGE,
-  float32,
-  integers,
-  specialValues,
-  nextUp,
-  tensor,
-  tensors,
-  type Float32Options,
-  type TensorValue,
-} from '../src/index.ts';
+import { float32, specialValues, tensor, type Float32Options, type TensorValue } from '../src/index.ts';
 import { opInfo, tfCall, type OpInfo, type TfUnaryName } from '../src/catalog/op-info.ts';
 import * as ref from '../src/reference/index.ts';
-import { TOLERANCES, type Derivative, type ExactTensor, type OpTolerance, type UnaryOpName } from '../src/reference/index.ts';
+import { TOLERANCES, type Derivative, type ExactTensor, type MathOpName, type OpTolerance, type UnaryOpName } from '../src/reference/index.ts';
 
 type X = { x: TensorValue };
 const SHAPE = { maxRank: 2, maxSize: 64 } as const;
 const x = (o: Float32Options = {}) => ({ x: tensor({ shape: SHAPE, elements: float32(o) }) });
 /** Inputs mixing ±Infinity, NaN, ±0 and subnormals with ordinary values. */
 const special = () => ({ x: tensor({ shape: { maxRank: 2, maxSize: 16 }, elements: specialValues() }) });
-/** ln(2 · MAX_FLOAT32): sinh and cosh overflow beyond it. */
-const SINH_EDGE = Math.fround(89.41598);
-const openUnit = { min: -1, max: 1, exclude: [-1, 1] };
 
 /** What src/reference knows exactly of an op of one input `x`: its value (and tolerance), and its derivative. */
 export interface Exact {
@@ -39,9 +28,16 @@ export interface Exact {
   readonly derivative?: (x: TensorValue) => Derivative;
 }
 
-/** The exact value and derivative of an elementwise op src/reference implements. */
+/** The exact value and derivative of an elementwise op of elementwise.ts. */
 export function elementwise(name: UnaryOpName): Exact {
   return { value: ref[name], tolerance: TOLERANCES[name], derivative: ref.derivatives[name] };
+}
+
+/** The exact value and derivative of an op of math.ts, judged with the tolerance row `tolerance`. */
+export function mathExact(name: MathOpName, tolerance: OpTolerance): Exact {
+  const value = (v: TensorValue) => ref.applyMath(ref.MATH_OPS[name], v);
+  const d = (ref.mathDerivatives as Partial<Record<MathOpName, (v: TensorValue) => Derivative>>)[name];
+  return { value, tolerance, ...(d ? { derivative: d } : {}) };
 }
 
 /** The entry's checks for an op of one input x: the reference (with its tolerance) and the gradient against the derivative. */
@@ -52,114 +48,65 @@ export function exactChecks(exact: Exact | undefined) {
   };
 }
 
-function unary(name: TfUnaryName, domain: Float32Options, promise: string, gradient: Float32Options | false = domain, exact?: Exact): OpInfo<X> {
+interface UnaryOptions {
+  /** Generators of the gradient's inputs (default: every float32), or false for no gradient (bool outputs). */
+  readonly gradient?: Float32Options | false;
+  /** Runs per property (default the catalog's). */
+  readonly runs?: number;
+}
+
+function unary(name: TfUnaryName, promise: string, exact: Exact, options: UnaryOptions = {}): OpInfo<X> {
   const { reference, derivative } = exactChecks(exact);
   const f: (x: tf.Tensor) => tf.Tensor = tf[name];
+  const gradient = options.gradient ?? {};
   return opInfo<X>({
     name,
     family: 'unary',
-    promise: reference ? `${promise}; elsewhere, the correctly rounded exact answer (Infinity, NaN by definition included)` : promise,
-    // with a reference, every finite input has a verdict: Infinity where the exact answer overflows is correct
-    inputs: x(reference ? {} : domain),
+    promise: `${promise}; the correctly rounded exact answer on every float32 (Infinity, NaN by definition included)`,
+    inputs: x(),
     ...(reference ? { reference, special: special() } : {}),
     op: ({ x }) => f(x),
     source: tfCall(name, '{ x }', 'x'),
-    ...(gradient ? { gradient: { inputs: x(gradient), ...(derivative ? { derivative } : {}) } } : {}),
+    ...(gradient
+      ? { gradient: { inputs: x(gradient), ...(derivative ? { derivative, special: special(), tolerance: TOLERANCES.elementwiseGradient } : {}) } }
+      : {}),
+    ...(options.runs ? { runs: options.runs } : {}),
   });
 }
 
+const T = TOLERANCES;
+/** Ops whose exact answer is a float32 and whose properties are cheap to falsify: fewer runs. */
+const CHEAP = { runs: 300 } as const;
+
 export const unaryTable: OpInfo[] = [
-  unary('exp', { max: EXP_OVERFLOW_EDGE }, 'within 1 ULP of exp(x), finite for x <= 88.72', undefined, elementwise('exp')),
-  unary('expm1', { max: EXP_OVERFLOW_EDGE }, 'within 1 ULP of expm1(x), finite for x <= 88.72', undefined, elementwise('expm1')),
-  unary('log', { min: MIN_SUBNORMAL }, 'within 1 ULP of log(x), finite for x > 0 (subnormals included)', { min: MIN_NORMAL }, elementwise('log')),
-  unary('log1p', { min: nextUp(-1) }, 'within 1 ULP of log1p(x), finite for x > -1', { min: nextUp(-1) }, elementwise('log1p')),
-  unary('sqrt', { min: 0 }, 'within 1 ULP of sqrt(x), finite for x >= 0; gradient finite for x > 0', { min: MIN_SUBNORMAL }, elementwise('sqrt')),
-  unary('rsqrt', { min: MIN_SUBNORMAL }, 'within 1 ULP of 1/sqrt(x), finite for x > 0; gradient finite for x >= 1e-25', { min: 1e-25 }, elementwise('rsqrt')),
-  unary('reciprocal', { exclude: (v) => Math.abs(v) < 1 / MAX_FLOAT32 }, 'finite for |x| >= 2.9e-39; gradient finite for |x| >= 1e-19', {
-    exclude: (v) => Math.abs(v) < 1e-19,
-  }),
-  unary('square', { min: -SQUARE_OVERFLOW_EDGE, max: SQUARE_OVERFLOW_EDGE }, 'finite for |x| <= 1.84e19'),
-  unary('abs', {}, 'finite for every finite x'),
-  unary('sin', {}, 'finite for every finite x'),
-  unary('cos', {}, 'finite for every finite x'),
-  unary('tan', {}, 'finite for every finite x (no float32 is exactly pi/2)'),
-  unary('asin', { min: -1, max: 1 }, 'finite on [-1, 1]; gradient finite on (-1, 1)', openUnit),
-  unary('acos', { min: -1, max: 1 }, 'finite on [-1, 1]; gradient finite on (-1, 1)', openUnit),
-  unary('atan', {}, 'finite for every finite x'),
-  unary('sinh', { min: -SINH_EDGE, max: SINH_EDGE }, 'finite for |x| <= 89.41'),
-  unary('cosh', { min: -SINH_EDGE, max: SINH_EDGE }, 'finite for |x| <= 89.41'),
-  unary('tanh', {}, 'within 1 ULP of tanh(x) for every finite x', {}, elementwise('tanh')),
-  unary('asinh', {}, 'finite for every finite x (asinh(3.4e38) = 89.4)'),
-  unary('acosh', { min: 1 }, 'finite for x >= 1; gradient finite for x > 1', { min: nextUp(1) }),
-  unary('atanh', openUnit, 'finite on (-1, 1)'),
-  unary('erf', {}, 'finite for every finite x'),
-  opInfo<{ p: { base: TensorValue; exponent: TensorValue } }>({
-    name: 'pow',
-    family: 'binary',
-    promise: 'within 1 ULP of base^exponent, finite, for base in [1e-3, 1e3] and exponent in [-10, 10]',
-    inputs: {
-      p: tensors({
-        dims: { n: { min: 1, max: 16 } },
-        tensors: {
-          base: { shape: ['n'], elements: float32({ min: 1e-3, max: 1e3 }) },
-          exponent: { shape: ['n'], elements: float32({ min: -10, max: 10 }) },
-        },
-      }),
-    },
-    op: ({ p }) => tf.pow(p.base, p.exponent),
-    reference: { exact: ({ p }) => ref.pow(p.base, p.exponent), tolerance: TOLERANCES.pow },
-    gradient: {
-      inputs: {
-        p: tensors({
-          dims: { n: { min: 1, max: 16 } },
-          tensors: {
-            base: { shape: ['n'], elements: float32({ min: 1e-3, max: 1e3 }) },
-            exponent: { shape: ['n'], elements: float32({ min: -10, max: 10 }) },
-          },
-        }),
-      },
-      promise: 'the gradient matches the exact derivatives of base^exponent',
-      derivative: ({ p }) => {
-        const d = ref.derivatives.pow(p.base, p.exponent);
-        return { 'p.base': d.base!, 'p.exponent': d.exp! };
-      },
-      wrt: 'base, exponent',
-    },
-  }),
-  opInfo<{ p: { base: TensorValue; exponent: TensorValue } }>({
-    name: 'pow integer exponent',
-    family: 'binary',
-    promise: 'finite for any sign of base with 1e-3 <= |base| <= 1e3 and integer exponents in [-5, 5]',
-    inputs: {
-      p: tensors({
-        dims: { n: { min: 1, max: 16 } },
-        tensors: {
-          base: { shape: ['n'], elements: float32({ min: -1e3, max: 1e3, exclude: (v) => Math.abs(v) < 1e-3 }) },
-          exponent: { shape: ['n'], elements: integers(-5, 5) },
-        },
-      }),
-    },
-    op: ({ p }) => tf.pow(p.base, p.exponent),
-  }),
-  opInfo<{ p: { a: TensorValue; b: TensorValue } }>({
-    name: 'atan2',
-    family: 'binary',
-    promise: 'finite for all finite a, b',
-    inputs: {
-      p: tensors({ dims: { n: { min: 1, max: 16 } }, tensors: { a: { shape: ['n'] }, b: { shape: ['n'] } } }),
-    },
-    op: ({ p }) => tf.atan2(p.a, p.b),
-    gradient: {
-      inputs: {
-        p: tensors({
-          dims: { n: { min: 1, max: 16 } },
-          tensors: {
-            a: { shape: ['n'], elements: float32({ exclude: (v) => Math.abs(v) < 1e-19 }) },
-            b: { shape: ['n'], elements: float32({ exclude: (v) => Math.abs(v) < 1e-19 }) },
-          },
-        }),
-      },
-      promise: 'the gradient b/(a²+b²), -a/(a²+b²) is finite for |a|, |b| >= 1e-19 (closer to the origin the exact derivative can exceed float32)',
-    },
-  }),
+  unary('exp', 'within 1 ULP of exp(x)', elementwise('exp')),
+  unary('expm1', 'within 1 ULP of expm1(x)', elementwise('expm1')),
+  unary('log', 'within 1 ULP of log(x)', elementwise('log')),
+  unary('log1p', 'within 1 ULP of log1p(x)', elementwise('log1p')),
+  unary('sqrt', 'within 1 ULP of sqrt(x)', elementwise('sqrt')),
+  unary('rsqrt', 'within 1 ULP of 1/sqrt(x)', elementwise('rsqrt')),
+  unary('reciprocal', 'within 1 ULP of 1/x; reciprocal(±0) = ±Infinity', mathExact('reciprocal', T.reciprocal)),
+  unary('square', 'x² correctly rounded; Infinity above 1.8e19', mathExact('square', T.arithmetic)),
+  unary('abs', '|x| exactly', mathExact('abs', T.exactOp), CHEAP),
+  unary('neg', '-x exactly', mathExact('neg', T.exactOp), CHEAP),
+  unary('sign', '-1, 0 or 1; sign(NaN) = NaN', mathExact('sign', T.exactOp), CHEAP),
+  unary('sin', 'within 1 ULP of sin(x), huge arguments included; NaN at ±Infinity', mathExact('sin', T.sin)),
+  unary('cos', 'within 1 ULP of cos(x), huge arguments included; NaN at ±Infinity', mathExact('cos', T.cos)),
+  unary('tan', 'within 1 ULP of tan(x), huge arguments included; NaN at ±Infinity', mathExact('tan', T.tan)),
+  unary('asin', 'within 1 ULP of asin(x) on [-1, 1], NaN outside', mathExact('asin', T.asin)),
+  unary('acos', 'within 1 ULP of acos(x) on [-1, 1], NaN outside', mathExact('acos', T.acos)),
+  unary('atan', 'within 1 ULP of atan(x); atan(±Infinity) = ±pi/2', mathExact('atan', T.atan)),
+  unary('sinh', 'within 1 ULP of sinh(x); ±Infinity beyond ±89.4', mathExact('sinh', T.sinh)),
+  unary('cosh', 'within 1 ULP of cosh(x); Infinity beyond ±89.4', mathExact('cosh', T.cosh)),
+  unary('tanh', 'within 1 ULP of tanh(x)', elementwise('tanh')),
+  unary('asinh', 'within 1 ULP of asinh(x) (asinh(3.4e38) = 89.4)', mathExact('asinh', T.asinh)),
+  unary('acosh', 'within 1 ULP of acosh(x) for x >= 1, NaN below', mathExact('acosh', T.acosh)),
+  unary('atanh', 'within 1 ULP of atanh(x) on (-1, 1); ±Infinity at ±1, NaN outside', mathExact('atanh', T.atanh)),
+  unary('erf', 'within 1 ULP of erf(x); erf(±Infinity) = ±1', mathExact('erf', T.erf)),
+  unary('round', 'round half to even exactly (tfjs documents banker’s rounding)', mathExact('round', T.exactOp), CHEAP),
+  unary('floor', 'floor(x) exactly', mathExact('floor', T.exactOp), CHEAP),
+  unary('ceil', 'ceil(x) exactly', mathExact('ceil', T.exactOp), CHEAP),
+  unary('isNaN', 'true exactly where x is NaN', mathExact('isNaN', T.exactOp), { ...CHEAP, gradient: false }),
+  unary('isInf', 'true exactly where x is ±Infinity', mathExact('isInf', T.exactOp), { ...CHEAP, gradient: false }),
+  unary('isFinite', 'true exactly where x is finite', mathExact('isFinite', T.exactOp), { ...CHEAP, gradient: false }),
 ];

@@ -60,12 +60,14 @@ const nanOr = (x: number, f: (x: number) => number | undefined): number | undefi
 
 const UNARY_DERIVATIVES: Record<UnaryOpName, UnaryDerivative> = {
   exp: {
-    special: (x) => nanOr(x, (v) => (v === Infinity ? Infinity : v === -Infinity ? 0 : undefined)),
+    // beyond 710, e^x exceeds float64 (and float32 by far): no BigNumber exp of a huge argument
+    special: (x) => nanOr(x, (v) => (v > 710 ? Infinity : v === -Infinity ? 0 : undefined)),
     formula: (A, x) => A.exp(A.num(x)),
     magnitude: (_x, v) => 2 * Math.abs(v) + ETA, // dy * y
   },
   expm1: {
-    special: (x) => nanOr(x, (v) => (v === Infinity ? Infinity : v === -Infinity ? 0 : undefined)),
+    // beyond 710, e^x exceeds float64 (and float32 by far): no BigNumber exp of a huge argument
+    special: (x) => nanOr(x, (v) => (v > 710 ? Infinity : v === -Infinity ? 0 : undefined)),
     formula: (A, x) => A.exp(A.num(x)),
     magnitude: (_x, v) => 2 * Math.abs(v) + ETA, // dy * exp(x)
   },
@@ -187,7 +189,8 @@ export function powDerivative(base: RefInput, exponent: RefInput, options?: Refe
   const dBase = mapFormula(
     "pow'",
     inputs,
-    (A, [x, y]) => A.mul(A.num(y!), A.pow(A.num(x!), A.num(y! - 1))),
+    // y - 1 as a rounded operation: tfjs's float32 exp - 1 errs by 2^-24·|y - 1|, which |log x| magnifies (magnitude)
+    (A, [x, y]) => A.mul(A.num(y!), A.pow(A.num(x!), A.sub(A.num(y!), A.num(1)))),
     { ...options, inputs: 'float64' },
     ([x, y]) => {
       if (Number.isNaN(x!) || Number.isNaN(y!)) return NaN;

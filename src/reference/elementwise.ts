@@ -338,9 +338,18 @@ export function mapFormula(
 // ---------------------------------------------------------------------------------------------
 // pow
 
-/** True when x < 0 and y is not an integer, or other inputs Math.pow defines specially. */
+/**
+ * pow's answers fixed by definition, C99 Annex F (F.9.4.4): pow(x, ±0) = 1 for every x, even NaN;
+ * pow(+1, y) = 1 for every y, even NaN; pow(-1, ±Infinity) = 1; NaN otherwise propagates; a
+ * negative finite base with a finite non-integer exponent is NaN. ECMAScript's Math.pow agrees on
+ * the remaining zeros and infinities (pow(±0, -3) = ±Infinity, pow(0.5, -Infinity) = +Infinity...)
+ * but not on those three: Math.pow(1, NaN), Math.pow(1, Infinity) and Math.pow(-1, Infinity) are NaN.
+ */
 function powSpecial(x: number, y: number): number | undefined {
-  if (!Number.isFinite(x) || !Number.isFinite(y) || x === 0 || y === 0) return Math.pow(x, y);
+  if (y === 0 || x === 1) return 1;
+  if (Number.isNaN(x) || Number.isNaN(y)) return NaN;
+  if (x === -1 && !Number.isFinite(y)) return 1;
+  if (!Number.isFinite(x) || !Number.isFinite(y) || x === 0) return Math.pow(x, y);
   if (x < 0 && !Number.isInteger(y)) return NaN;
   return undefined;
 }
@@ -353,8 +362,9 @@ function powOverflow(x: number, y: number): number | undefined {
 
 /**
  * pow(x, y) with broadcasting. Special inputs (zeros, infinities, NaN, negative base with a
- * non-integer exponent) follow ECMAScript's Math.pow, which tfjs's cpu kernel uses: so
- * pow(0, -1) = +Infinity (kind +inf), pow(-8, 1/3) = NaN, pow(1, Infinity) = NaN.
+ * non-integer exponent) follow C99 Annex F (see powSpecial): pow(0, -1) = +Infinity (kind +inf),
+ * pow(-8, 1/3) = NaN, pow(1, NaN) = pow(1, Infinity) = pow(-1, Infinity) = pow(NaN, 0) = 1.
+ * (tfjs's cpu kernel uses Math.pow, which gives NaN for the last four.)
  */
 export function pow(base: RefInput, exponent: RefInput, options?: ReferenceOptions): ExactTensor {
   const o = resolveOptions(options);

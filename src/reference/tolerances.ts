@@ -129,6 +129,120 @@ export const TOLERANCES = {
     default: { ulps: 4 },
     measured: 'cpu: as elu (scaleAlpha * (exp(x) - 1)): 6.2e8 ulps at x = -5.4e-17',
   },
+  // Elementwise math and binary ops (src/reference/math.ts, binary.ts). Measured with
+  // `npx tsx bench/elementwise-errors.ts [--backend wasm] --samples 2000` (the entries' own
+  // generators: every float32, special values, gradients; 10,000-30,000 elements per property).
+  // tfjs's cpu kernels evaluate in float64 and round once; wasm computes in float32 and flushes
+  // subnormals (atol 2^-126). The node backend (TensorFlow 2.21, oneDNN) flushes subnormal inputs
+  // and results to zero in nearly every kernel (log(1e-45) = -Infinity, floor(-1e-45) = -0,
+  // 4·1e-45 = 0): no node rows, those are findings.
+  sin: {
+    cpu: { ulps: 1 },
+    wasm: { ulps: 2, atol: 2 ** -126 },
+    default: { ulps: 4 },
+    measured:
+      'cpu: 0 ulps; wasm: sin is wrong everywhere but near 0: 17 ulps at x = 22, 2e9 ulps (wrong sign) above 1e10, 0 for 2e-38 (a finding, not noise; a float32 sinf is within 1 ulp) (2,000 cases per property, seed 1, 2026-12-01)',
+  },
+  cos: {
+    cpu: { ulps: 1 },
+    wasm: { ulps: 2, atol: 2 ** -126 },
+    default: { ulps: 4 },
+    measured: 'cpu: 0 ulps; wasm: 8 ulps at 2e10, 3 ulps at x = -1, wrong sign above 1e10 (a finding) (2,000 cases per property, seed 1, 2026-12-01)',
+  },
+  tan: {
+    cpu: { ulps: 1 },
+    wasm: { ulps: 2, atol: 2 ** -126 },
+    default: { ulps: 4 },
+    measured: 'cpu: 0 ulps, huge arguments included; wasm: 1 ulp (2,000 cases per property, seed 1, 2026-12-01)',
+  },
+  asin: {
+    cpu: { ulps: 1 },
+    wasm: { ulps: 2, atol: 2 ** -126 },
+    default: { ulps: 4 },
+    measured: 'cpu: 0 ulps; wasm: 1 ulp (2,000 cases per property, seed 1, 2026-12-01)',
+  },
+  acos: {
+    cpu: { ulps: 1 },
+    wasm: { ulps: 2, atol: 2 ** -126 },
+    default: { ulps: 4 },
+    measured: 'cpu: 0 ulps; wasm: 1 ulp (2,000 cases per property, seed 1, 2026-12-01)',
+  },
+  atan: {
+    cpu: { ulps: 1 },
+    wasm: { ulps: 2, atol: 2 ** -126 },
+    default: { ulps: 4 },
+    measured: 'cpu: 0 ulps; wasm: 1 ulp (2,000 cases per property, seed 1, 2026-12-01)',
+  },
+  sinh: {
+    cpu: { ulps: 1 },
+    wasm: { ulps: 2, atol: 2 ** -126 },
+    default: { ulps: 4 },
+    measured: 'cpu: 0 ulps (Infinity beyond 89.4 is the correctly rounded answer); wasm: 1 ulp (2,000 cases per property, seed 1, 2026-12-01)',
+  },
+  cosh: {
+    cpu: { ulps: 1 },
+    wasm: { ulps: 2, atol: 2 ** -126 },
+    default: { ulps: 4 },
+    measured: 'cpu: 0 ulps (Infinity beyond 89.4 is the correctly rounded answer); wasm: 1 ulp (2,000 cases per property, seed 1, 2026-12-01)',
+  },
+  asinh: {
+    cpu: { ulps: 1 },
+    wasm: { ulps: 2, atol: 2 ** -126 },
+    default: { ulps: 4 },
+    measured: 'cpu: 0 ulps; wasm: 1 ulp (2,000 cases per property, seed 1, 2026-12-01)',
+  },
+  acosh: {
+    cpu: { ulps: 1 },
+    wasm: { ulps: 2, atol: 2 ** -126 },
+    default: { ulps: 4 },
+    measured: 'cpu: 0 ulps; wasm: 1 ulp (2,000 cases per property, seed 1, 2026-12-01)',
+  },
+  atanh: {
+    cpu: { ulps: 1 },
+    wasm: { ulps: 2, atol: 2 ** -126 },
+    default: { ulps: 4 },
+    measured: 'cpu: 0 ulps; wasm: 1 ulp (2,000 cases per property, seed 1, 2026-12-01)',
+  },
+  erf: {
+    cpu: { ulps: 1 },
+    wasm: { ulps: 2, atol: 2 ** -126 },
+    default: { ulps: 4 },
+    measured:
+      'cpu: tfjs uses Abramowitz-Stegun 7.1.26 (absolute error 1.5e-7): 2 ulps at x = 1, erf(-1.6e-45) = -1e-9, 5,340 of 13,742 elements out (a finding); wasm: 1 ulp (a real erf) (2,000 cases per property, seed 1, 2026-12-01)',
+  },
+  reciprocal: {
+    cpu: { ulps: 1 },
+    wasm: { ulps: 2, atol: 2 ** -126 },
+    default: { ulps: 4 },
+    measured: 'cpu: 0 ulps; wasm: 0 ulps (2,000 cases per property, seed 1, 2026-12-01)',
+  },
+  atan2: {
+    cpu: { ulps: 2 },
+    wasm: { ulps: 2, atol: 2 ** -126 },
+    default: { ulps: 4 },
+    measured: 'cpu: 1 ulp (subnormal results: Math.atan2 rounded to float64, then to float32); wasm: 1 ulp (2,000 cases per property, seed 1, 2026-12-01)',
+  },
+  arithmetic: {
+    cpu: { ulps: 2 },
+    wasm: { ulps: 4, atol: 2 ** -126 },
+    default: { ulps: 4 },
+    measured:
+      'add, sub, mul, div, divNoNan, square, leakyRelu: 0 ulps on cpu and wasm; squaredDifference 1 ulp on cpu (double rounding of (a - b)² near 2^-150), 2 ulps on wasm; mod: off by the whole divisor where a + b rounds (mod(-1, 1e16) = 0 on cpu and wasm: a finding) (2,000 cases per property, seed 1, 2026-12-01)',
+  },
+  exactOp: {
+    cpu: { ulps: 0 },
+    wasm: { ulps: 0 },
+    default: { ulps: 1 },
+    measured:
+      'abs, neg, sign, round, floor, ceil, isNaN, isInf, isFinite, relu, relu6, step, prelu, maximum, minimum, comparisons, logical ops, where, clipByValue, floorDiv: 0 ulps on cpu (findings aside: sign(NaN) = 0, floorDiv returns int32, clipByValue(NaN, c, c) = c); wasm flushes subnormal inputs (sign(1e-45) = 0) and drops NaN in maximum, minimum, relu6 and clipByValue (findings) (2,000 cases per property, seed 1, 2026-12-01)',
+  },
+  elementwiseGradient: {
+    cpu: { ulps: 2, ctol: 2, ...ACCUMULATION },
+    wasm: { ulps: 2, ctol: 2, atol: 2 ** -126, ...ACCUMULATION },
+    default: { ulps: 16, ctol: 16, ...ACCUMULATION },
+    measured:
+      "gradients of the elementwise entries against their exact derivatives: every element within ctol 1 on cpu and wasm (1,000 cases per property; tfjs's formulas lose up to 512 ulps where they cancel: atanh' = 1/(1 - x²), asin' 190, erf' 61, which the magnitude covers); outside: intermediate overflow (atan', asinh', acosh', reciprocal', div' and atan2' square x above 1.8e19 and return 0), underflow (a² = 0 gives NaN or Infinity) and the NaN of where's untaken branch: findings",
+  },
   // Reductions: cpu accumulates in float64; ctol 2^-20 is far above float64 accumulation and far below float32's.
   // Sums: a good float32 sum (pairwise, or blocked as BLAS libraries do) is within twice the
   // standard bound of a sum in blocks of 256 (ACCUMULATION); a naive left-to-right float32 sum of
