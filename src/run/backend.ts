@@ -50,8 +50,25 @@ export function missingPackageMessage(name: BackendName): string {
   return (
     `backend '${name}' needs the optional package ${pkg}, which is not installed. ` +
     `Install it with: npm install ${pkg}@${tf.version.tfjs} ` +
-    `(its install script downloads libtensorflow, so it needs network access to storage.googleapis.com).`
+    `(its install script downloads libtensorflow, so it needs network access; offline, build it from the TensorFlow wheel: see nanhunt's docs/backends-and-diff.md).`
   );
+}
+
+/**
+ * One line for an optional backend package that is installed but does not load: the first line of
+ * the loader's error, and for node-gpu what the GPU build needs when a CUDA library is missing.
+ */
+export function loadFailureMessage(name: BackendName, pkg: string, e: unknown): string {
+  const first = String((e as Error)?.message ?? e)
+    .split('\n')
+    .map((l) => l.trim())
+    .find((l) => l !== '') ?? 'unknown error';
+  const cuda = /\b(libcu\w*|libcudnn\w*|cuda\w*|nvcuda|cudart)\b/i.test(first);
+  const hint =
+    name === 'node-gpu' && cuda
+      ? ' — @tensorflow/tfjs-node-gpu needs an NVIDIA GPU with the CUDA and cuDNN libraries its TensorFlow build was made for on the library path; without them use --backend node'
+      : '';
+  return `backend '${name}': loading ${pkg} failed: ${first}${hint}`;
 }
 
 let wasmReady = false;
@@ -87,7 +104,7 @@ export async function useBackend(name: string, importer: Importer = defaultImpor
       await importer(peer);
     } catch (e) {
       if (isModuleNotFound(e, peer)) throw new BackendError(missingPackageMessage(name));
-      throw new BackendError(`backend '${name}': loading ${peer} failed: ${(e as Error).message}`);
+      throw new BackendError(loadFailureMessage(name, peer, e));
     }
   } else if (name === 'wasm') {
     await loadWasm(importer);

@@ -5,6 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -96,5 +98,37 @@ describe.skipIf(!installed && !onCi)("the node backend: @tensorflow/tfjs-node, T
     expect(verbose.code, verbose.err).toBe(0);
     expect(verbose.out).toBe('tensorflow 0 2.7183 7.3891\n');
     expect(verbose.err).toMatch(/cpu_feature_guard\.cc:\d+\] This TensorFlow binary is optimized/);
+  });
+
+  it('runs vitest properties on TensorFlow with NANHUNT_BACKEND=node, its info lines out of the test output', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'nanhunt-node-vitest-'));
+    try {
+      const json = path.join(dir, 'report.json');
+      const r = spawnSync(
+        process.execPath,
+        [
+          path.join(ROOT, 'node_modules/vitest/vitest.mjs'),
+          'run',
+          '--config',
+          'test/fixtures/vitest/vitest.config.ts',
+          '--reporter=json',
+          `--outputFile.json=${json}`,
+          'pass.spec',
+          '-t',
+          'stays finite|stable BCE|toStayFinite',
+        ],
+        { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NANHUNT_BACKEND: 'node', TF_CPP_MIN_LOG_LEVEL: undefined }, timeout: 120_000 },
+      );
+      expect(r.status, r.stdout + r.stderr).toBe(0);
+      const report = JSON.parse(readFileSync(json, 'utf8')) as {
+        testResults: { assertionResults: { title: string; status: string; meta?: { nanhunt?: { backend: string } } }[] }[];
+      };
+      const props = report.testResults.flatMap((f) => f.assertionResults).filter((a) => a.meta?.nanhunt);
+      expect(props.length).toBeGreaterThan(0);
+      for (const a of props) expect([a.title, a.status, a.meta!.nanhunt!.backend]).toEqual([a.title, 'passed', 'node']);
+      expect(tfLines(r.stdout)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
