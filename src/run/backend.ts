@@ -59,10 +59,11 @@ export function missingPackageMessage(name: BackendName): string {
  * the loader's error, and for node-gpu what the GPU build needs when a CUDA library is missing.
  */
 export function loadFailureMessage(name: BackendName, pkg: string, e: unknown): string {
-  const first = String((e as Error)?.message ?? e)
-    .split('\n')
-    .map((l) => l.trim())
-    .find((l) => l !== '') ?? 'unknown error';
+  const first =
+    String((e as Error)?.message ?? e)
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l !== '') ?? 'unknown error';
   const cuda = /\b(libcu\w*|libcudnn\w*|cuda\w*|nvcuda|cudart)\b/i.test(first);
   const hint =
     name === 'node-gpu' && cuda

@@ -40,19 +40,25 @@ describe('backend selection', () => {
 
   it('says in one line what node-gpu needs when a CUDA library is missing', async () => {
     const dlopen = async () => {
-      throw new Error('libcudart.so.11.0: cannot open shared object file: No such file or directory\n    at Module._extensions..node (node:internal/modules/cjs/loader:1460:18)');
+      throw new Error(
+        'libcudart.so.11.0: cannot open shared object file: No such file or directory\n    at Module._extensions..node (node:internal/modules/cjs/loader:1460:18)',
+      );
     };
     const err = await useBackend('node-gpu', dlopen).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BackendError);
     const message = (err as Error).message;
     expect(message).not.toContain('\n');
-    expect(message).toMatch(/^backend 'node-gpu': loading @tensorflow\/tfjs-node-gpu failed: libcudart\.so\.11\.0: cannot open shared object file: No such file or directory — .*CUDA and cuDNN.*--backend node$/);
+    expect(message).toMatch(
+      /^backend 'node-gpu': loading @tensorflow\/tfjs-node-gpu failed: libcudart\.so\.11\.0: cannot open shared object file: No such file or directory — .*CUDA and cuDNN.*--backend node$/,
+    );
     expect(tf.getBackend()).toBe('cpu');
     // through the CLI: one line, exit 2
     const { main } = await import('../../src/cli/main.ts');
     const out: string[] = [];
     const errs: string[] = [];
-    expect(await main(['check', '--backend', 'node-gpu', '--filter', 'exp', '--no-db', '--no-repro'], { out: (l) => out.push(l), err: (l) => errs.push(l) })).toBe(2);
+    expect(
+      await main(['check', '--backend', 'node-gpu', '--filter', 'exp', '--no-db', '--no-repro'], { out: (l) => out.push(l), err: (l) => errs.push(l) }),
+    ).toBe(2);
     expect(errs[0]).toMatch(/^nanhunt: backend 'node-gpu' needs the optional package @tensorflow\/tfjs-node-gpu/);
   });
 
