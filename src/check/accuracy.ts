@@ -13,7 +13,7 @@
  * finite is the worst possible error.
  */
 import type { ErrorSample, Invariant, Observation, ReadTensor, Standalone, Violation } from './invariant.ts';
-import { U32_ROUNDOFF } from '../core/float32.ts';
+import { flushedToZero, U32_ROUNDOFF } from '../core/float32.ts';
 import { isTensorValue, sizeOf, type TensorValue } from '../core/tensor-value.ts';
 import { locate } from './invariant.ts';
 import { measureError, type ErrorMeasure } from './error.ts';
@@ -168,7 +168,8 @@ export function describeElementError(e: ElementError, coords: readonly number[])
   }
   if (e.kind === 'nan') return `${where} is ${fmt(e.got)} where the exact answer is undefined (NaN)`;
   const ulps = e.ulps === Infinity ? 'Infinity' : String(e.ulps);
-  return `${where} is ${fmt(e.got)}; exact ${exactText}: ${ulps} ulps, ${e.bits.toFixed(1)} bits of error`;
+  const ftz = e.kind === 'finite' && flushedToZero(e.got, e.exact) ? ': a subnormal result flushed to zero' : '';
+  return `${where} is ${fmt(e.got)}; exact ${exactText}: ${ulps} ulps, ${e.bits.toFixed(1)} bits of error${ftz}`;
 }
 
 export interface MatchesReferenceOptions {

@@ -22,6 +22,7 @@
  * is the same before and after); `gradientMatches` is the Invariant form, reading the gradients
  * the runner put in observation.gradients as `grad(<input name>)`.
  */
+import { flushedToZero } from '../core/float32.ts';
 import * as tf from '@tensorflow/tfjs';
 import type { Invariant, Observation, ReadTensor, Standalone, Violation } from './invariant.ts';
 import { locate } from './invariant.ts';
@@ -421,7 +422,8 @@ export function describeGradientError(e: GradientElement, coords: readonly numbe
   const exact = e.interval ? `any value in [${fmt(e.interval[0])}, ${fmt(e.interval[1])}] (a kink)` : fmt(e.expected);
   if (e.nonFinite) return `${where} is ${fmt(e.got)} where the exact derivative is finite: ${exact}`;
   const ulps = e.ulps === Infinity ? 'Infinity' : String(e.ulps);
-  return `${where} is ${fmt(e.got)}; exact ${exact}: ${ulps} ulps, relative error ${e.relError.toExponential(2)}`;
+  const ftz = !e.interval && flushedToZero(e.got, e.expected) ? ': a subnormal result flushed to zero' : '';
+  return `${where} is ${fmt(e.got)}; exact ${exact}: ${ulps} ulps, relative error ${e.relError.toExponential(2)}${ftz}`;
 }
 
 /**

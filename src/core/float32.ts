@@ -64,6 +64,16 @@ export function isFloat32(x: number): boolean {
   return Number.isNaN(x) || Object.is(Math.fround(x), x);
 }
 
+/**
+ * The verdict of a result that is ±0 where the exact answer, rounded to float32, is a nonzero
+ * subnormal: flush-to-zero (of the result or of a subnormal intermediate) — an accuracy deviation
+ * of its own kind, as backends that compute with FTZ/DAZ (TensorFlow's kernels, wasm) produce.
+ */
+export function flushedToZero(got: number, exact: number): boolean {
+  const e = Math.fround(exact);
+  return got === 0 && e !== 0 && Math.abs(e) < MIN_NORMAL;
+}
+
 /** True when x is a nonzero float32 subnormal. */
 export function isSubnormal(x: number): boolean {
   return x !== 0 && Math.abs(x) < MIN_NORMAL;
