@@ -14,13 +14,24 @@ import { unaryTable } from './unary.ts';
 import { activationTable } from './activations.ts';
 import { reductionTable } from './reductions.ts';
 import { linalgTable } from './linalg.ts';
+import { layerTable } from './layers.ts';
+import { shapeTable } from './shapes.ts';
 import { lossTable } from './losses.ts';
 import { optimizerTable } from './optimizers.ts';
 import * as examples from './examples.ts';
 import * as training from './training.ts';
 
 /** Every OpInfo entry of the catalog, in the order of the catalog table (docs/catalog.md). */
-export const OP_TABLE: readonly OpInfo[] = [...unaryTable, ...activationTable, ...reductionTable, ...linalgTable, ...lossTable, ...optimizerTable];
+export const OP_TABLE: readonly OpInfo[] = [
+  ...unaryTable,
+  ...activationTable,
+  ...reductionTable,
+  ...linalgTable,
+  ...layerTable,
+  ...shapeTable,
+  ...lossTable,
+  ...optimizerTable,
+];
 
 /** Every property of the catalog: the entries' properties, the examples of bugs, the training runs. */
 export const catalog: readonly Property[] = [

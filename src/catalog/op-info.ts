@@ -29,7 +29,7 @@ import type { OpTolerance } from '../reference/tolerances.ts';
 import type { Subject } from '../run/execute.ts';
 import { property, type InputArbitraries, type Property, type PropertyReference } from '../property/property.ts';
 
-export const FAMILIES = ['unary', 'binary', 'activation', 'reduction', 'linalg', 'layer', 'loss', 'optimizer'] as const;
+export const FAMILIES = ['unary', 'binary', 'activation', 'reduction', 'linalg', 'layer', 'loss', 'optimizer', 'shape'] as const;
 export type Family = (typeof FAMILIES)[number];
 
 /** The exact answer of an entry's outputs and the tolerance (per backend) it is judged with. */
@@ -52,6 +52,8 @@ export interface GradientInfo<I> {
   readonly tolerance?: OpTolerance;
   /** Inputs with special values for `<name> gradient special values` (needs `derivative`). */
   readonly special?: InputArbitraries<I>;
+  /** Runs of the gradient properties (default: the entry's runs); tf.grads is the costly part of a catalog run. */
+  readonly runs?: number;
 }
 
 export interface OpInfo<I = any> {
@@ -203,7 +205,7 @@ export function entryProperties<I>(info: OpInfo<I>): Property<I>[] {
         subject: info.op,
         ...source,
         invariants: [check()],
-        runs,
+        runs: g.runs ?? runs,
         tags: [info.family, 'gradient'],
       }),
     );
@@ -217,7 +219,7 @@ export function entryProperties<I>(info: OpInfo<I>): Property<I>[] {
           subject: info.op,
           ...source,
           invariants: [check()],
-          runs,
+          runs: g.runs ?? runs,
           tags: [info.family, 'gradient', 'special'],
         }),
       );
