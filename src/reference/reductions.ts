@@ -218,6 +218,7 @@ export function norm(
     if (ord === 1) {
       const sc = scan(vals);
       out.magnitude![g] = sc.run + n * ETA;
+      out.accumulation(g, sc.abs, n);
       if (!sc.finite) {
         out.definitional(g, Infinity);
       } else if (o.mode === 'tiered' && certifies32(sc.sum, inflate(U * sc.run))) {
