@@ -447,7 +447,16 @@ export const layerTable: OpInfo[] = [
     source:
       '({ t }) => { const { mean, variance } = tf.moments(t.x, -1, true); return tf.add(tf.mul(tf.div(tf.sub(t.x, mean), tf.sqrt(tf.add(variance, 1e-5))), t.gamma), t.beta); }',
     reference: { exact: ({ t }) => layers.layerNorm(t.x, t.gamma, t.beta), tolerance: TOLERANCES.layerNorm },
-    gradient: true,
+    gradient: {
+      inputs: lnInputs(float32({ min: -1e15, max: 1e15 }), float32({ min: -1e15, max: 1e15 })),
+      promise: 'the gradients through tf.moments match the exact derivatives (sums over the row within ACCUMULATION)',
+      runs: 500,
+      derivative: ({ t }) => {
+        const d = layers.layerNormDerivative(t.x, t.gamma, t.beta);
+        return { 't.x': d.x, 't.gamma': d.gamma, 't.beta': d.beta };
+      },
+      wrt: 'x, gamma, beta',
+    },
   }) as OpInfo,
 ];
 

@@ -26,6 +26,7 @@ import { convGeometry, ProductSums, TermSums, type ConvOptions } from './linalg.
 import { resolveOptions, type ReferenceOptions, type ResolvedOptions } from './options.ts';
 import { logSoftmax, softmax } from './softmax.ts';
 import { logSoftmaxDerivative, softmaxDerivative } from './derivatives.ts';
+import * as red from './reductions.ts';
 
 // ---------------------------------------------------------------------------------------------
 // pooling
@@ -536,6 +537,87 @@ export function layerNorm(x: RefInput, gamma: RefInput, beta: RefInput, eps = LA
     }
   }
   return out.build();
+}
+
+/**
+ * d/d(x, gamma, beta) of sum(layerNorm(x, gamma, beta)): with d = x - mean and s = sqrt(variance + eps)
+ * of each row, d/dx_i = gamma_i/s - Σ_j gamma_j/(n·s) - d_i·Σ_j gamma_j·d_j/(n·s³), d/dgamma_j = Σ_rows d_j/s,
+ * d/dbeta_j = the number of rows. Each is settled as an exact sum of its float64 terms (accumulation
+ * marked): the terms cancel exactly when gamma is constant, and float32 backward passes leave
+ * rounding noise there. Rows with NaN or ±Infinity have no derivative (kind nan).
+ */
+export function layerNormDerivative(
+  x: RefInput,
+  gamma: RefInput,
+  beta: RefInput,
+  eps = LAYER_NORM_EPSILON,
+  refOptions?: ReferenceOptions,
+): { x: ExactTensor; gamma: ExactTensor; beta: ExactTensor } {
+  const o = resolveOptions(refOptions);
+  const X = readInput("layerNorm'", 'x', x, o);
+  const G = readInput("layerNorm'", 'gamma', gamma, o);
+  const Bt = readInput("layerNorm'", 'beta', beta, o);
+  const n = X.shape[X.shape.length - 1] ?? 1;
+  const dX = new TermSums(X.shape);
+  const dG = new TermSums(G.shape);
+  const dB = new TermSums(Bt.shape);
+  const nan = new Uint8Array(X.size);
+  // gradual underflow: a float32 backward pass whose partial products fall below 2^-126 errs by
+  // 2^-150 times the factors applied after them; per element, ETA · Σ over terms of Π max(1, |factor|)
+  const underX = new Float64Array(X.size);
+  const underG = new Float64Array(G.size);
+  const sens = new Float64Array(X.size);
+  const sensG = new Float64Array(G.size);
+  const big = (v: number): number => Math.max(1, Math.abs(v));
+  for (let r = 0; r * n < X.size; r++) {
+    const row = X.data.subarray(r * n, r * n + n);
+    if (!row.every(Number.isFinite)) {
+      nan.fill(1, r * n, r * n + n);
+      continue;
+    }
+    const mu = red.mean(row, null, false, { ...refOptions, inputs: 'float64' }).values[0]!;
+    const variance = red.moments(row, null, false, { ...refOptions, inputs: 'float64' }).variance.values[0]!;
+    const sd = Math.sqrt(variance + eps);
+    const inv = big(1 / sd);
+    const d = Float64Array.from(row, (v) => v - mu);
+    // first-order sensitivity of a float32 backward pass (in units of 2^-24): the mean's error
+    // carries into every x - mean (A + |x|), the variance's into s (relS, relative)
+    let A = Math.abs(mu);
+    let relS = 1;
+    let gd = 0;
+    let gsum = 0;
+    for (let k = 0; k < n; k++) {
+      A += Math.abs(row[k]!) / n;
+      relS += (Math.abs(d[k]!) * (Math.abs(row[k]!) + Math.abs(mu))) / (n * sd * sd);
+      gd += Math.abs(G.data[k]! * d[k]!);
+      gsum += Math.abs(G.data[k]!);
+    }
+    for (let j = 0; j < n; j++) {
+      const i = r * n + j;
+      const ej = A + Math.abs(row[j]!);
+      dX.add(i, G.data[j]! / sd);
+      underX[i]! += big(G.data[j]!) * inv;
+      sens[i]! +=
+        (Math.abs(G.data[j]!) / sd + gsum / (n * sd)) * relS + (ej * (gd + Math.abs(d[j]!) * gsum) + 3 * relS * gd * Math.abs(d[j]!)) / (n * sd * sd * sd);
+      for (let k = 0; k < n; k++) {
+        dX.add(i, -G.data[k]! / (n * sd));
+        dX.add(i, -(d[j]! * G.data[k]! * d[k]!) / (n * sd * sd * sd));
+        underX[i]! += big(G.data[k]!) * inv * (1 + big(d[j]!) * big(d[k]!) * inv * inv);
+      }
+      dG.add(j, d[j]! / sd);
+      underG[j]! += big(d[j]!) * inv + big(mu) * inv;
+      sensG[j]! += (ej + Math.abs(d[j]!) * relS) / sd;
+      dB.add(j, 1);
+    }
+  }
+  const gx = dX.build(refOptions);
+  for (let i = 0; i < X.size; i++) {
+    if (nan[i]) gx.kinds[i] = KIND_NAN;
+    gx.magnitude![i]! += 4 * ETA * underX[i]! + sens[i]!;
+  }
+  const gg = dG.build(refOptions);
+  for (let j = 0; j < G.size; j++) gg.magnitude![j]! += 4 * ETA * underG[j]! + sensG[j]!;
+  return { x: gx, gamma: gg, beta: dB.build(refOptions) };
 }
 
 /** How a masked-softmax composition masks its logits. */
