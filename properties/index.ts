@@ -16,6 +16,8 @@ import { binaryTable } from './binary.ts';
 import { compositionTable } from './compositions.ts';
 import { reductionTable } from './reductions.ts';
 import { linalgTable } from './linalg.ts';
+import { layerTable } from './layers.ts';
+import { shapeTable } from './shapes.ts';
 import { lossTable } from './losses.ts';
 import { optimizerTable } from './optimizers.ts';
 import * as examples from './examples.ts';
@@ -29,6 +31,8 @@ export const OP_TABLE: readonly OpInfo[] = [
   ...activationTable,
   ...reductionTable,
   ...linalgTable,
+  ...layerTable,
+  ...shapeTable,
   ...lossTable,
   ...optimizerTable,
 ];

@@ -1,107 +1,132 @@
 /**
- * Catalog: linear algebra and the ops layers are built from. Element bounds keep every exact
- * product and sum inside float32.
+ * Catalog: linear algebra. Every output element is an exact sum of products, judged on every
+ * float32 input within the error of a good float32 accumulation (ACCUMULATION): exact
+ * cancellation is never a finding, a naive float32 accumulation over thousands of terms is (the
+ * `large` properties multiply one long row by one long column).
  */
 import * as tf from '@tensorflow/tfjs';
-import { float32, structured, tensors, type TensorValue } from '../src/index.ts';
+import { float32, specialValues, structured, tensors, type TensorValue } from '../src/index.ts';
+import type { Elements } from '../src/generate/elements.ts';
 import { opInfo, type OpInfo } from '../src/catalog/op-info.ts';
 import * as ref from '../src/reference/index.ts';
+import * as linalg from '../src/reference/linalg.ts';
 import { TOLERANCES } from '../src/reference/index.ts';
 
-const big = (m: number) => float32({ min: -m, max: m });
 const dim = (max: number) => ({ min: 1, max });
 
 type T<K extends string> = { t: Record<K, TensorValue> };
 
-export const linalgTable: OpInfo[] = [
-  opInfo<T<'a' | 'b'>>({
-    name: 'matMul',
-    family: 'linalg',
-    promise: 'the exact product within its tolerance, finite, for |a|, |b| <= 1e18 (products <= 1e36, at most 8 terms per sum)',
-    inputs: {
-      t: tensors({
-        dims: { m: dim(6), k: dim(8), n: dim(6) },
-        tensors: { a: { shape: ['m', 'k'], elements: big(1e18) }, b: { shape: ['k', 'n'], elements: big(1e18) } },
-      }),
-    },
-    op: ({ t }) => tf.matMul(t.a, t.b),
-    reference: { exact: ({ t }) => ref.matMul(t.a, t.b), tolerance: TOLERANCES.matMul },
-    // one long dot product: a row times a column
-    large: { inputs: { t: structured(['a', 'b'], { shapes: { a: (n) => [1, n], b: (n) => [n, 1] } }) } },
-    gradient: {
-      inputs: {
-        t: tensors({
-          dims: { m: dim(6), k: dim(8), n: dim(6) },
-          tensors: { a: { shape: ['m', 'k'], elements: big(1e18) }, b: { shape: ['k', 'n'], elements: big(1e18) } },
-        }),
+/** a [..., m, k] and b [..., k, n] (shapes with transposes and batch dimensions as asked). */
+function matmulInputs(elements: Elements, o: { transposeA?: boolean; transposeB?: boolean; batch?: boolean } = {}) {
+  const aShape = o.transposeA ? ['k', 'm'] : ['m', 'k'];
+  const bShape = o.transposeB ? ['n', 'k'] : ['k', 'n'];
+  return {
+    t: tensors({
+      dims: { m: dim(5), k: dim(8), n: dim(5), batch: { min: 1, max: 3 } },
+      tensors: {
+        // batched: a has the batch dimension, b is broadcast over it
+        a: { shape: o.batch ? ['batch', ...aShape] : aShape, elements },
+        b: { shape: o.batch ? [1, ...bShape] : bShape, elements },
       },
-      promise: 'the gradients match the exact derivatives (row sums of b, column sums of a)',
+    }),
+  };
+}
+
+function matMulEntry(name: string, transposeA: boolean, transposeB: boolean, batch: boolean, large: boolean): OpInfo {
+  const shape = { transposeA, transposeB, batch };
+  return opInfo<T<'a' | 'b'>>({
+    name,
+    family: 'linalg',
+    promise: `the exact product${batch ? ' (b broadcast over the batch)' : ''}${transposeA || transposeB ? ` with ${[transposeA ? 'transposeA' : '', transposeB ? 'transposeB' : ''].filter(Boolean).join(' and ')}` : ''} within ACCUMULATION, for every float32 a and b (Infinity only where the exact sum overflows)`,
+    inputs: matmulInputs(float32(), shape),
+    special: matmulInputs(specialValues(), shape),
+    op: ({ t }) => tf.matMul(t.a, t.b, transposeA, transposeB),
+    source: `({ t }) => tf.matMul(t.a, t.b, ${transposeA}, ${transposeB})`,
+    reference: { exact: ({ t }) => ref.matMul(t.a, t.b, transposeA, transposeB), tolerance: TOLERANCES.matMul },
+    // one long dot product: a row times a column
+    ...(large ? { large: { inputs: { t: structured(['a', 'b'], { shapes: { a: (n) => [1, n], b: (n) => [n, 1] } }) } } } : {}),
+    gradient: {
+      inputs: matmulInputs(float32({ min: -1e18, max: 1e18 }), shape),
+      promise: 'the gradients match the exact derivatives (row sums of b, column sums of a) within ACCUMULATION',
       derivative: ({ t }) => {
-        const d = ref.derivatives.matMul(t.a, t.b);
-        return { 't.a': d.a!, 't.b': d.b! };
+        const d = linalg.batchMatMulDerivative(t.a, t.b, transposeA, transposeB);
+        return { 't.a': d.a, 't.b': d.b };
       },
       wrt: 'a, b',
     },
-  }),
+  }) as OpInfo;
+}
+
+const dotInputs = (elements: Elements) => ({
+  t: tensors({ dims: { m: dim(4), k: dim(16) }, tensors: { a: { shape: ['m', 'k'], elements }, b: { shape: ['k'], elements } } }),
+});
+
+export const linalgTable: OpInfo[] = [
+  matMulEntry('matMul', false, false, false, true),
+  matMulEntry('matMul transposeA transposeB', true, true, false, false),
+  matMulEntry('matMul batched', false, true, true, false),
   opInfo<T<'a' | 'b'>>({
     name: 'dot',
     family: 'linalg',
-    promise: 'finite for vectors with |a|, |b| <= 1e18 (at most 16 terms)',
-    inputs: { t: tensors({ dims: { k: dim(16) }, tensors: { a: { shape: ['k'], elements: big(1e18) }, b: { shape: ['k'], elements: big(1e18) } } }) },
+    promise: 'matrix times vector, exact within ACCUMULATION for every float32 a and b',
+    inputs: dotInputs(float32()),
+    special: dotInputs(specialValues()),
     op: ({ t }) => tf.dot(t.a, t.b),
-    gradient: true,
-  }),
-  opInfo<T<'x' | 'f'>>({
-    name: 'conv1d',
-    family: 'layer',
-    promise: 'finite for |x|, |filter| <= 1e18 (at most 3·4 terms per output)',
+    source: '({ t }) => tf.dot(t.a, t.b)',
+    reference: { exact: ({ t }) => linalg.dot(t.a, t.b), tolerance: TOLERANCES.matMul },
+    large: { inputs: { t: structured(['a', 'b'], { shapes: { a: (n) => [1, n], b: (n) => [n] } }) } },
+    gradient: {
+      inputs: dotInputs(float32({ min: -1e18, max: 1e18 })),
+      promise: 'the gradients are the exact sums of the other operand within ACCUMULATION',
+      derivative: ({ t }) => {
+        const d = linalg.dotDerivative(t.a, t.b);
+        return { 't.a': d.a, 't.b': d.b };
+      },
+      wrt: 'a, b',
+    },
+  }) as OpInfo,
+  opInfo<T<'a' | 'b'>>({
+    name: 'einsum ij,jk->ik',
+    family: 'linalg',
+    promise: 'the exact matrix product within ACCUMULATION for every float32 a and b (tfjs registers no gradient for Einsum)',
+    inputs: matmulInputs(float32()),
+    special: matmulInputs(specialValues()),
+    op: ({ t }) => tf.einsum('ij,jk->ik', t.a, t.b),
+    source: "({ t }) => tf.einsum('ij,jk->ik', t.a, t.b)",
+    reference: { exact: ({ t }) => ref.matMul(t.a, t.b), tolerance: TOLERANCES.matMul },
+    runs: 300,
+  }) as OpInfo,
+  opInfo<T<'a' | 'b' | 'bias'>>({
+    name: 'fused.matMul bias relu',
+    family: 'linalg',
+    promise: 'relu(a·b + bias), the exact sum of products and bias within ACCUMULATION, for every float32 input',
     inputs: {
       t: tensors({
-        dims: { b: dim(2), w: { min: 3, max: 8 }, cin: dim(4), cout: dim(3) },
-        tensors: { x: { shape: ['b', 'w', 'cin'], elements: big(1e18) }, f: { shape: [3, 'cin', 'cout'], elements: big(1e18) } },
+        dims: { m: dim(5), k: dim(8), n: dim(5) },
+        tensors: { a: { shape: ['m', 'k'] }, b: { shape: ['k', 'n'] }, bias: { shape: ['n'] } },
       }),
     },
-    op: ({ t }) => tf.conv1d(t.x as tf.Tensor3D, t.f as tf.Tensor3D, 1, 'same'),
-    gradient: true,
-  }),
-  opInfo<T<'x' | 'f'>>({
-    name: 'conv2d',
-    family: 'layer',
-    promise: 'finite for |x|, |filter| <= 1e18 (at most 2·2·3 terms per output)',
-    inputs: {
-      t: tensors({
-        dims: { b: dim(2), h: { min: 2, max: 5 }, w: { min: 2, max: 5 }, cin: dim(3), cout: dim(3) },
-        tensors: { x: { shape: ['b', 'h', 'w', 'cin'], elements: big(1e18) }, f: { shape: [2, 2, 'cin', 'cout'], elements: big(1e18) } },
-      }),
+    op: ({ t }) => tf.fused.matMul({ a: t.a, b: t.b, bias: t.bias, activation: 'relu' }),
+    source: "({ t }) => tf.fused.matMul({ a: t.a, b: t.b, bias: t.bias, activation: 'relu' })",
+    reference: {
+      exact: ({ t }) => {
+        // a·b with the bias as one more term of each sum: [a | 1] · [b ; bias]
+        const [m, k] = t.a.shape as [number, number];
+        const n = t.b.shape[1]!;
+        const a1 = new Float32Array(m * (k + 1));
+        for (let i = 0; i < m; i++) {
+          a1.set(t.a.data.subarray(i * k, i * k + k) as Float32Array, i * (k + 1));
+          a1[i * (k + 1) + k] = 1;
+        }
+        const b1 = new Float32Array((k + 1) * n);
+        b1.set(t.b.data as Float32Array);
+        b1.set(t.bias.data as Float32Array, k * n);
+        const s = ref.matMul({ shape: [m, k + 1], data: a1 }, { shape: [k + 1, n], data: b1 });
+        // relu of the exact value (max(0, ·) commutes with rounding); NaN stays NaN
+        return { ...s, values: s.values.map((v) => (v < 0 ? 0 : v)), kinds: s.kinds.map((kd, i) => (s.values[i] === -Infinity ? 0 : kd)) };
+      },
+      tolerance: TOLERANCES.matMul,
     },
-    op: ({ t }) => tf.conv2d(t.x as tf.Tensor4D, t.f as tf.Tensor4D, 1, 'valid'),
-    gradient: true,
-  }),
-  opInfo<T<'x' | 'mean' | 'variance' | 'offset' | 'scale'>>({
-    name: 'batchNorm',
-    family: 'layer',
-    promise: 'finite for |x|, |mean|, |offset|, |scale| <= 1e15 and variance in [0, 1e30] (epsilon 0.001)',
-    inputs: {
-      t: tensors({
-        dims: { n: dim(4), c: dim(6) },
-        tensors: {
-          x: { shape: ['n', 'c'], elements: big(1e15) },
-          mean: { shape: ['c'], elements: big(1e15) },
-          variance: { shape: ['c'], elements: float32({ min: 0, max: 1e30 }) },
-          offset: { shape: ['c'], elements: big(1e15) },
-          scale: { shape: ['c'], elements: big(1e15) },
-        },
-      }),
-    },
-    op: ({ t }) => tf.batchNorm(t.x, t.mean, t.variance, t.offset, t.scale, 0.001),
-    gradient: true,
-  }),
-  opInfo<T<'x'>>({
-    name: 'localResponseNormalization',
-    family: 'layer',
-    promise: 'finite for |x| <= 1e15 (depth radius 2, bias 1, alpha 1, beta 0.5)',
-    inputs: { t: tensors({ dims: { h: dim(3), w: dim(3), c: dim(6) }, tensors: { x: { shape: [1, 'h', 'w', 'c'], elements: big(1e15) } } }) },
-    op: ({ t }) => tf.localResponseNormalization(t.x as tf.Tensor4D, 2, 1, 1, 0.5),
-    gradient: true,
-  }),
+    runs: 300,
+  }) as OpInfo,
 ];

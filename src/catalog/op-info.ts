@@ -30,7 +30,7 @@ import type { OpTolerance } from '../reference/tolerances.ts';
 import type { Subject } from '../run/execute.ts';
 import { property, type InputArbitraries, type Property, type PropertyReference } from '../property/property.ts';
 
-export const FAMILIES = ['unary', 'binary', 'activation', 'reduction', 'linalg', 'layer', 'loss', 'optimizer'] as const;
+export const FAMILIES = ['unary', 'binary', 'activation', 'reduction', 'linalg', 'layer', 'loss', 'optimizer', 'shape'] as const;
 export type Family = (typeof FAMILIES)[number];
 
 /** The exact answer of an entry's outputs and the tolerance (per backend) it is judged with. */
@@ -55,6 +55,8 @@ export interface GradientInfo<I> {
   readonly tolerance?: OpTolerance;
   /** Inputs with special values for `<name> gradient special values` (needs `derivative`). */
   readonly special?: InputArbitraries<I>;
+  /** Runs of the gradient properties (default: the entry's runs); tf.grads is the costly part of a catalog run. */
+  readonly runs?: number;
 }
 
 export interface OpInfo<I = any> {
@@ -217,7 +219,7 @@ export function entryProperties<I>(info: OpInfo<I>): Property<I>[] {
         ...source,
         ...withGradientReference,
         invariants: [check()],
-        runs,
+        runs: g.runs ?? runs,
         tags: [info.family, 'gradient'],
       }),
     );
@@ -232,7 +234,7 @@ export function entryProperties<I>(info: OpInfo<I>): Property<I>[] {
           ...source,
           ...withGradientReference,
           invariants: [check()],
-          runs,
+          runs: g.runs ?? runs,
           tags: [info.family, 'gradient', 'special'],
         }),
       );

@@ -15,12 +15,13 @@
  * the sum of |partial sums|; for variance, the two-pass formula plus the square of the mean's
  * own error.
  */
-import { ExactBuilder, KIND_FINITE, type ExactTensor } from './exact.ts';
-import { certifies32, U32_ROUNDOFF } from '../core/float32.ts';
+import { ExactBuilder, KIND_FINITE, KIND_NAN, type ExactTensor } from './exact.ts';
+import { certifies32, decompose, U32_ROUNDOFF } from '../core/float32.ts';
 import { ETA, inflate } from './arith.ts';
 import { formatShape, parseAxes, planReduction, readInput, sizeOfShape, type Read, type RefInput } from './input.ts';
 import { resolveOptions, type ReferenceOptions } from './options.ts';
 import { commonScale, ratioToDouble, scaled, sqrtToDouble } from './rational.ts';
+import { TermSums } from './linalg.ts';
 
 const U = 2 ** -53;
 
@@ -174,7 +175,9 @@ export function moments(x: RefInput, axis: Axis = null, keepDims = false, option
 
 /**
  * tf.norm(x, ord, axis, keepDims) for the vector norms: 'euclidean' (also 2 and 'fro', which
- * over one or two axes is the same sqrt of the sum of squares), 1, Infinity and -Infinity.
+ * over one or two axes is the same sqrt of the sum of squares), 1, Infinity and -Infinity; over
+ * two axes [a0, a1] (a0 < a1), ord 1 is the largest column sum of |x| (summed along a0),
+ * Infinity the largest row sum (along a1) and -Infinity the smallest, as tfjs defines them.
  * The exact euclidean norm never overflows for float32 inputs: norm([1e20]) is 1e20.
  */
 export function norm(
@@ -191,9 +194,7 @@ export function norm(
   if (!euclid && ord !== 1 && ord !== Infinity && ord !== -Infinity) {
     throw new RangeError(`norm: parameter 'ord' must be 'euclidean', 'fro', 2, 1, Infinity or -Infinity; got ${String(ord)}`);
   }
-  if (!euclid && axis !== null && axes.length > 1) {
-    throw new RangeError(`norm: matrix norms of ord ${String(ord)} (over two axes) have no reference; use 'euclidean'`);
-  }
+  if (!euclid && axis !== null && axes.length > 1) return matrixNorm(t, ord as number, axes, keepDims, o);
   const plan = planReduction(t.shape, axes);
   const n = plan.groupSize;
   const out = new ExactBuilder(reduceShape(plan.outShape, plan.keepShape, keepDims), plan.groups, true);
@@ -217,6 +218,7 @@ export function norm(
     if (ord === 1) {
       const sc = scan(vals);
       out.magnitude![g] = sc.run + n * ETA;
+      out.accumulation(g, sc.abs, n);
       if (!sc.finite) {
         out.definitional(g, Infinity);
       } else if (o.mode === 'tiered' && certifies32(sc.sum, inflate(U * sc.run))) {
@@ -363,6 +365,449 @@ export function matMul(a: RefInput, b: RefInput, transposeA = false, transposeB 
         out.set(idx, ratioToDouble(total, 1n, scaleA + scaleB), KIND_FINITE);
       }
     }
+  }
+  return out.build();
+}
+
+// ---------------------------------------------------------------------------------------------
+// products, extrema, arg-extrema, logical reductions, scans, segment sums, bincount
+
+/**
+ * A running product of float32 values, settled exactly: float64 while its relative error bound
+ * k·u settles the float32 rounding and the running value stays clear of float64's overflow and
+ * underflow, else the exact product of the mantissas (BigInt) times the sum of the exponents,
+ * rounded once. Zeros, infinities and NaN follow IEEE 754 (0·Infinity = NaN; the sign is the
+ * product of the signs). `magnitude` is the first-order error factor of the same product taken
+ * step by step in float32 in any order: k roundings of the product and, with gradual underflow,
+ * k errors of at most 2^-150 each, amplified by at most the product of the factors larger than 1.
+ */
+export class ProductScan {
+  private p = 1;
+  private k = 0;
+  private big = 1;
+  private mant = 1n;
+  private exp = 0;
+  private exactOk = true;
+  private nan = false;
+  private inf = false;
+  private zero = false;
+  private negative = false;
+
+  push(v: number): void {
+    this.k++;
+    if (Number.isNaN(v)) this.nan = true;
+    else if (!Number.isFinite(v)) this.inf = true;
+    else if (v === 0) this.zero = true;
+    if (v < 0 || Object.is(v, -0)) this.negative = !this.negative;
+    this.p *= v;
+    this.big *= Math.max(1, Math.abs(v));
+    if (this.exactOk && Number.isFinite(v) && v !== 0) {
+      const d = decompose(v);
+      this.mant *= BigInt(d.mantissa);
+      this.exp += d.exponent;
+    }
+  }
+
+  /** Store the current product as element `i` of `out`. */
+  settle(out: ExactBuilder, i: number, o: { mode: 'tiered' | 'exact' }): void {
+    // k roundings of the product, and k underflows of at most 2^-150 each, amplified by the larger factors whatever the order
+    out.magnitude![i] = this.k * (Math.abs(this.p) + ETA * this.big);
+    if (this.nan || (this.inf && this.zero)) out.definitional(i, NaN);
+    else if (this.inf) out.definitional(i, this.negative ? -Infinity : Infinity);
+    else if (this.zero) out.definitional(i, this.negative ? -0 : 0);
+    else if (
+      o.mode === 'tiered' &&
+      Math.abs(this.p) > 2 ** -1000 &&
+      Math.abs(this.p) < 2 ** 1000 &&
+      certifies32(this.p, inflate(this.k * U * Math.abs(this.p)))
+    ) {
+      out.finite(i, this.p);
+    } else this.exactly(out, i);
+  }
+
+  private exactly(out: ExactBuilder, i: number): void {
+    out.slow++;
+    const m = this.mant < 0n ? -this.mant : this.mant;
+    const sign = this.negative ? -1 : 1;
+    out.finite(i, sign * ratioToDouble(m, 1n, -this.exp));
+  }
+}
+
+/** tf.prod(x, axis, keepDims): the exact product, correctly rounded (a product beyond float32 rounds to ±Infinity). */
+export function prod(x: RefInput, axis: Axis = null, keepDims = false, options?: ReferenceOptions): ExactTensor {
+  const o = resolveOptions(options);
+  const t = readInput('prod', 'x', x, o);
+  const plan = planReduction(t.shape, parseAxes('prod', axis, t.shape.length));
+  const n = plan.groupSize;
+  const out = new ExactBuilder(reduceShape(plan.outShape, plan.keepShape, keepDims), plan.groups, true);
+  for (let g = 0; g < plan.groups; g++) {
+    const scanP = new ProductScan();
+    for (let j = 0; j < n; j++) scanP.push(t.data[plan.order[g * n + j]!]!);
+    scanP.settle(out, g, o);
+  }
+  return out.build();
+}
+
+/** d/dx of sum(prod(x, axis)): the product of the other elements of each group (exact, zeros included). */
+export function prodDerivative(x: RefInput, axis: Axis = null, options?: ReferenceOptions): ExactTensor {
+  const o = resolveOptions(options);
+  const t = readInput("prod'", 'x', x, o);
+  const plan = planReduction(t.shape, parseAxes("prod'", axis, t.shape.length));
+  const n = plan.groupSize;
+  const out = new ExactBuilder(t.shape, t.size, true);
+  for (let g = 0; g < plan.groups; g++) {
+    for (let i = 0; i < n; i++) {
+      const scanP = new ProductScan();
+      for (let j = 0; j < n; j++) if (j !== i) scanP.push(t.data[plan.order[g * n + j]!]!);
+      scanP.settle(out, plan.order[g * n + i]!, o);
+    }
+  }
+  return out.build();
+}
+
+/**
+ * tf.max / tf.min(x, axis, keepDims): the largest (smallest) element; NaN propagates (IEEE 754
+ * maximum / minimum). Exact by definition.
+ */
+export function extremum(which: 'max' | 'min', x: RefInput, axis: Axis = null, keepDims = false, options?: ReferenceOptions): ExactTensor {
+  const o = resolveOptions(options);
+  const t = readInput(which, 'x', x, o);
+  const plan = planReduction(t.shape, parseAxes(which, axis, t.shape.length));
+  const n = plan.groupSize;
+  const out = new ExactBuilder(reduceShape(plan.outShape, plan.keepShape, keepDims), plan.groups);
+  for (let g = 0; g < plan.groups; g++) {
+    let m = which === 'max' ? -Infinity : Infinity;
+    for (let j = 0; j < n; j++) {
+      const v = t.data[plan.order[g * n + j]!]!;
+      m = which === 'max' ? Math.max(m, v) : Math.min(m, v);
+    }
+    out.definitional(g, m);
+  }
+  return out.build();
+}
+
+/**
+ * d/dx of sum(max(x, axis)) (or min): 1 at the extremum of each group. Where several elements tie
+ * the derivative is set-valued (any split of the 1): each accepts [0, 1] and `values` holds the
+ * even split. Groups holding NaN have no derivative (kind nan).
+ */
+export function extremumDerivative(
+  which: 'max' | 'min',
+  x: RefInput,
+  axis: Axis = null,
+  options?: ReferenceOptions,
+): ExactTensor & { lower?: Float64Array; upper?: Float64Array } {
+  const o = resolveOptions(options);
+  const t = readInput(`${which}'`, 'x', x, o);
+  const plan = planReduction(t.shape, parseAxes(`${which}'`, axis, t.shape.length));
+  const n = plan.groupSize;
+  const out = new ExactBuilder(t.shape, t.size);
+  const lower = new Float64Array(t.size).fill(NaN);
+  const upper = new Float64Array(t.size).fill(NaN);
+  let ties = false;
+  for (let g = 0; g < plan.groups; g++) {
+    let m = which === 'max' ? -Infinity : Infinity;
+    for (let j = 0; j < n; j++) {
+      const v = t.data[plan.order[g * n + j]!]!;
+      m = which === 'max' ? Math.max(m, v) : Math.min(m, v);
+    }
+    let count = 0;
+    for (let j = 0; j < n; j++) if (t.data[plan.order[g * n + j]!] === m) count++;
+    for (let j = 0; j < n; j++) {
+      const i = plan.order[g * n + j]!;
+      if (Number.isNaN(m)) out.set(i, NaN, KIND_NAN);
+      else if (t.data[i] !== m) out.definitional(i, 0);
+      else {
+        out.definitional(i, 1 / count);
+        if (count > 1) {
+          ties = true;
+          lower[i] = 0;
+          upper[i] = 1;
+        }
+      }
+    }
+  }
+  const r = out.build();
+  return ties ? { ...r, lower, upper } : r;
+}
+
+/**
+ * tf.argMax / tf.argMin(x, axis): the index of the first largest (smallest) element along the
+ * axis (ties: the first, as tfjs and TensorFlow return). NaN has no place in the order: groups
+ * holding NaN are NaN here (no promise), so inputs for these ops leave NaN out.
+ */
+export function argExtremum(which: 'max' | 'min', x: RefInput, axis = 0, options?: ReferenceOptions): ExactTensor {
+  const o = resolveOptions(options);
+  const fn = which === 'max' ? 'argMax' : 'argMin';
+  const t = readInput(fn, 'x', x, o);
+  const plan = planReduction(t.shape, parseAxes(fn, axis, t.shape.length));
+  const n = plan.groupSize;
+  const out = new ExactBuilder(plan.outShape, plan.groups);
+  for (let g = 0; g < plan.groups; g++) {
+    let best = 0;
+    let nan = false;
+    for (let j = 0; j < n; j++) {
+      const v = t.data[plan.order[g * n + j]!]!;
+      if (Number.isNaN(v)) nan = true;
+      const b = t.data[plan.order[g * n + best]!]!;
+      if (which === 'max' ? v > b : v < b) best = j;
+    }
+    out.definitional(g, nan ? NaN : best);
+  }
+  return out.build();
+}
+
+/** tf.all / tf.any(x, axis, keepDims) of a bool tensor (read as 0/1): 1 or 0. */
+export function logicalReduce(which: 'all' | 'any', x: RefInput, axis: Axis = null, keepDims = false, options?: ReferenceOptions): ExactTensor {
+  const o = resolveOptions(options);
+  const t = readInput(which, 'x', x, o);
+  const plan = planReduction(t.shape, parseAxes(which, axis, t.shape.length));
+  const n = plan.groupSize;
+  const out = new ExactBuilder(reduceShape(plan.outShape, plan.keepShape, keepDims), plan.groups);
+  for (let g = 0; g < plan.groups; g++) {
+    let r = which === 'all';
+    for (let j = 0; j < n; j++) {
+      const v = t.data[plan.order[g * n + j]!] !== 0;
+      r = which === 'all' ? r && v : r || v;
+    }
+    out.definitional(g, r ? 1 : 0);
+  }
+  return out.build();
+}
+
+/** The indices of each line along `axis`, in scan order (reversed for `reverse`). */
+function lines(t: Read, axis: number, reverse: boolean): { plan: ReductionPlanLike; at: (g: number, j: number) => number } {
+  const plan = planReduction(t.shape, parseAxes('cumsum', axis, t.shape.length));
+  const n = plan.groupSize;
+  return { plan, at: (g, j) => plan.order[g * n + (reverse ? n - 1 - j : j)]! };
+}
+type ReductionPlanLike = ReturnType<typeof planReduction>;
+
+/**
+ * tf.cumsum(x, axis, exclusive, reverse): running sums along the axis, each exact. float64 with
+ * compensated (Neumaier) summation and its bound u·|s| + γ_k²·Σ|x| first; the exact BigInt
+ * running sum, advanced lazily, only for elements that bound does not settle. Each element is an
+ * accumulation of the terms before it.
+ */
+export function cumsum(x: RefInput, axis = 0, exclusive = false, reverse = false, options?: ReferenceOptions): ExactTensor {
+  const o = resolveOptions(options);
+  const t = readInput('cumsum', 'x', x, o);
+  if (t.shape.length === 0) throw new RangeError('cumsum: x must have rank >= 1');
+  const { plan, at } = lines(t, axis, reverse);
+  const n = plan.groupSize;
+  const out = new ExactBuilder(t.shape, t.size, true);
+  const line = new Float64Array(n);
+  for (let g = 0; g < plan.groups; g++) {
+    for (let j = 0; j < n; j++) line[j] = t.data[at(g, j)]!;
+    let s = 0;
+    let comp = 0;
+    let abs = 0;
+    let run = 0;
+    let plain = 0;
+    let scale = -1;
+    let exactUpTo = 0;
+    let total = 0n;
+    for (let j = 0; j < n; j++) {
+      const idx = at(g, j);
+      const count = exclusive ? j : j + 1;
+      // the terms of element j are line[0 .. count)
+      if (count > 0 && (!exclusive || j > 0)) {
+        const v = line[count - 1]!;
+        const u = s + v;
+        comp += Math.abs(s) >= Math.abs(v) ? s - u + v : v - u + s;
+        s = u;
+        plain += v;
+        abs += Math.abs(v);
+        run += Math.abs(plain);
+      }
+      out.magnitude![idx] = run + count * ETA;
+      out.accumulation(idx, abs, count);
+      const value = s + comp;
+      if (!Number.isFinite(plain)) {
+        out.definitional(idx, plain);
+        continue;
+      }
+      const gamma = (count * U) / (1 - count * U);
+      if (o.mode === 'tiered' && certifies32(value, inflate(U * Math.abs(value) + gamma * gamma * abs))) {
+        out.finite(idx, value);
+        continue;
+      }
+      out.slow++;
+      if (scale < 0) scale = commonScale(line);
+      while (exactUpTo < count) total += scaled(line[exactUpTo++]!, scale);
+      out.finite(idx, ratioToDouble(total, 1n, scale));
+    }
+  }
+  return out.build();
+}
+
+/** d/dx of sum(cumsum(x, axis, exclusive, reverse)): how many running sums hold each element (an exact count). */
+export function cumsumDerivative(x: RefInput, axis = 0, exclusive = false, reverse = false, options?: ReferenceOptions): ExactTensor {
+  const t = readInput("cumsum'", 'x', x, resolveOptions(options));
+  const { plan, at } = lines(t, axis, reverse);
+  const n = plan.groupSize;
+  const out = new ExactBuilder(t.shape, t.size);
+  for (let g = 0; g < plan.groups; g++) {
+    for (let j = 0; j < n; j++) {
+      const c = exclusive ? n - 1 - j : n - j;
+      out.definitional(at(g, j), c);
+      out.accumulation(at(g, j), c, c);
+    }
+  }
+  return out.build();
+}
+
+/** tf.cumprod(x, axis, exclusive, reverse): running products, each exact (see ProductScan). */
+export function cumprod(x: RefInput, axis = 0, exclusive = false, reverse = false, options?: ReferenceOptions): ExactTensor {
+  const o = resolveOptions(options);
+  const t = readInput('cumprod', 'x', x, o);
+  if (t.shape.length === 0) throw new RangeError('cumprod: x must have rank >= 1');
+  const { plan, at } = lines(t, axis, reverse);
+  const n = plan.groupSize;
+  const out = new ExactBuilder(t.shape, t.size, true);
+  for (let g = 0; g < plan.groups; g++) {
+    const p = new ProductScan();
+    for (let j = 0; j < n; j++) {
+      if (!exclusive) p.push(t.data[at(g, j)]!);
+      p.settle(out, at(g, j), o);
+      if (exclusive) p.push(t.data[at(g, j)]!);
+    }
+  }
+  return out.build();
+}
+
+/**
+ * tf.unsortedSegmentSum(x, segmentIds, numSegments): out[s] = the sum of the rows x[i] with
+ * segmentIds[i] = s (rows along the first axis; ids outside [0, numSegments) are dropped).
+ */
+export function unsortedSegmentSum(x: RefInput, segmentIds: RefInput, numSegments: number, options?: ReferenceOptions): ExactTensor {
+  const o = resolveOptions(options);
+  const X = readInput('unsortedSegmentSum', 'x', x, o);
+  const ids = readInput('unsortedSegmentSum', 'segmentIds', segmentIds, o);
+  const inner = X.size / Math.max(1, ids.size);
+  const sums = new TermSums([numSegments, ...X.shape.slice(ids.shape.length)]);
+  for (let i = 0; i < ids.size; i++) {
+    const s = ids.data[i]!;
+    if (!(s >= 0 && s < numSegments)) continue;
+    for (let q = 0; q < inner; q++) sums.add(s * inner + q, X.data[i * inner + q]!);
+  }
+  return sums.build(options);
+}
+
+/**
+ * tf.bincount(x, weights, size) and tf.denseBincount(x, weights, size, binaryOutput) (x of
+ * rank 1, or 2 for denseBincount: one histogram per row): out[v] is the sum of the weights of
+ * the elements equal to v (their count without weights; 1 or 0 with binaryOutput). Values
+ * outside [0, size) are ignored.
+ */
+export function bincount(x: RefInput, weights: RefInput | undefined, size: number, binaryOutput = false, options?: ReferenceOptions): ExactTensor {
+  const o = resolveOptions(options);
+  const X = readInput('bincount', 'x', x, o);
+  const W = weights === undefined ? undefined : readInput('bincount', 'weights', weights, o);
+  const rows = X.shape.length === 2 ? X.shape[0]! : 1;
+  const cols = X.shape.length === 2 ? X.shape[1]! : X.size;
+  const sums = new TermSums(X.shape.length === 2 ? [rows, size] : [size]);
+  const seen = new Uint8Array(rows * size);
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < cols; j++) {
+      const v = X.data[r * cols + j]!;
+      if (!(v >= 0 && v < size)) continue;
+      const bin = r * size + v;
+      if (binaryOutput) {
+        if (!seen[bin]) sums.add(bin, 1);
+        seen[bin] = 1;
+      } else sums.add(bin, W === undefined || W.size === 0 ? 1 : W.data[r * cols + j]!);
+    }
+  }
+  return sums.build(options);
+}
+
+/**
+ * d/dx of sum(mean) + sum(variance) of tf.moments(x, axis): 1/n + 2(x_i - mean)/n per element,
+ * exact (a rational function of the group). Marked as an accumulation over the group (the
+ * backward pass sums through the mean).
+ */
+export function momentsDerivative(x: RefInput, axis: Axis = null, options?: ReferenceOptions): ExactTensor {
+  const o = resolveOptions(options);
+  const t = readInput("moments'", 'x', x, o);
+  const plan = planReduction(t.shape, parseAxes("moments'", axis, t.shape.length));
+  const n = plan.groupSize;
+  const out = new ExactBuilder(t.shape, t.size, true);
+  const vals = new Float64Array(n);
+  for (let g = 0; g < plan.groups; g++) {
+    gather(t, plan.order, g, n, vals);
+    const sc = scan(vals);
+    const mu = sc.sum / n;
+    const muErr = (U * sc.run) / n + U * Math.abs(mu);
+    let scale = -1;
+    let S = 0n;
+    for (let j = 0; j < n; j++) {
+      const i = plan.order[g * n + j]!;
+      const xi = vals[j]!;
+      const d = xi - mu;
+      const v = 1 / n + (2 * d) / n;
+      out.magnitude![i] = Math.abs(v) + (8 * (Math.abs(xi) + Math.abs(mu))) / n + ETA;
+      out.accumulation(i, (2 * ((2 * sc.abs) / n + Math.abs(xi))) / n + 1 / n, n);
+      if (!sc.finite) {
+        out.set(i, NaN, KIND_NAN);
+        continue;
+      }
+      const err = (2 * (muErr + U * Math.abs(d))) / n + 2 * U * Math.abs(v) + U / n;
+      if (o.mode === 'tiered' && certifies32(v, inflate(err))) {
+        out.finite(i, v);
+        continue;
+      }
+      out.slow++;
+      if (scale < 0) {
+        scale = commonScale(vals);
+        S = 0n;
+        for (let k = 0; k < n; k++) S += scaled(vals[k]!, scale);
+      }
+      // (n·2^s + 2(n·X_i - S)) / (n²·2^s)
+      const N = BigInt(n);
+      out.finite(i, ratioToDouble((N << BigInt(scale)) + 2n * (N * scaled(xi, scale) - S), N * N, scale));
+    }
+  }
+  return out.build();
+}
+
+/** Matrix norms of ord 1, Infinity, -Infinity over two axes: extremes of exact line sums of |x|. */
+function matrixNorm(t: Read, ord: number, axes: number[], keepDims: boolean, o: { mode: 'tiered' | 'exact' }): ExactTensor {
+  if (ord !== 1 && ord !== Infinity && ord !== -Infinity) throw new RangeError(`norm: no matrix norm of ord ${ord}`);
+  const plan = planReduction(t.shape, axes);
+  const [d0, d1] = [t.shape[axes[0]!]!, t.shape[axes[1]!]!];
+  // ord 1 sums along a0 (columns), ±Infinity along a1 (rows)
+  const [lines, len] = ord === 1 ? [d1, d0] : [d0, d1];
+  const out = new ExactBuilder(reduceShape(plan.outShape, plan.keepShape, keepDims), plan.groups, true);
+  const vals = new Float64Array(len);
+  const n = plan.groupSize;
+  for (let g = 0; g < plan.groups; g++) {
+    let best = ord === -Infinity ? Infinity : -Infinity;
+    let bestAbs = 0;
+    let nan = false;
+    let mag = 0;
+    for (let l = 0; l < lines; l++) {
+      for (let q = 0; q < len; q++) {
+        const [i, j] = ord === 1 ? [q, l] : [l, q];
+        vals[q] = Math.abs(t.data[plan.order[g * n + i * d1 + j]!]!);
+      }
+      const sc = scan(vals);
+      if (vals.some(Number.isNaN)) nan = true;
+      let v = sc.sum;
+      if (sc.finite && !(o.mode === 'tiered' && certifies32(v, inflate(U * sc.run)))) {
+        const ex = exactSum(vals);
+        v = ratioToDouble(ex.num, 1n, ex.scale);
+      }
+      if (ord === -Infinity ? v < best : v > best) best = v;
+      bestAbs = Math.max(bestAbs, sc.abs);
+      mag = Math.max(mag, sc.run);
+    }
+    out.magnitude![g] = mag + len * ETA;
+    // the computed extreme may come from another line within its own error: bound by the largest line
+    out.accumulation(g, ord === -Infinity ? 2 * best : bestAbs, len);
+    if (nan) out.definitional(g, NaN);
+    else if (best === Infinity || lines === 0) out.definitional(g, lines === 0 ? 0 : best);
+    else out.finite(g, best);
   }
   return out.build();
 }
