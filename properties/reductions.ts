@@ -29,6 +29,8 @@ const large = () => ({ inputs: { x: structured(['x']).map((t) => t.x) } });
 interface Reduction {
   readonly name: string;
   readonly f: (x: tf.Tensor) => SubjectOutput;
+  /** Standalone source of the subject when `f` closes over other variables (default: `f`'s own text). */
+  readonly source?: string;
   readonly promise: string;
   readonly exact: (x: TensorValue) => ExactTensor | readonly ExactTensor[];
   readonly tolerance: OpTolerance;
@@ -59,7 +61,7 @@ function reduction(r: Reduction): OpInfo<X> {
     ...(r.special === false ? {} : { special: r.special ?? special() }),
     ...(r.large ? { large: large() } : {}),
     op: ({ x }) => r.f(x),
-    source: tfCall(r.f, '{ x }', 'x'),
+    source: r.source ?? tfCall(r.f, '{ x }', 'x'),
     ...(r.checks ? { checks: r.checks } : {}),
     ...(gradient ? { gradient } : {}),
     ...(r.runs ? { runs: r.runs } : {}),
@@ -232,6 +234,7 @@ export const reductionTable: OpInfo[] = [
     reduction({
       name: `norm matrix ord=${ord}`,
       f: (v) => tf.norm(v.rank === 1 ? tf.reshape(v, [1, -1]) : v, ord, [0, 1]),
+      source: `({ x }) => tf.norm(x.rank === 1 ? tf.reshape(x, [1, -1]) : x, ${ord === 'fro' ? "'fro'" : String(ord)}, [0, 1])`,
       promise:
         ord === 'fro'
           ? 'the exact Frobenius norm over axes [0, 1] within ACCUMULATION, for every x (rank 1 is read as one row)'
@@ -257,6 +260,7 @@ export const reductionTable: OpInfo[] = [
     reduction({
       name,
       f: (v) => tf.cumsum(v, 0, exclusive, reverse),
+      source: `({ x }) => tf.cumsum(x, 0, ${exclusive}, ${reverse})`,
       promise: `running sums along axis 0${exclusive ? ' (exclusive, from the end)' : ''}, each exact within ACCUMULATION for every x`,
       exact: (v) => red.cumsum(v, 0, exclusive, reverse),
       tolerance: TOLERANCES.sum,
@@ -273,6 +277,7 @@ export const reductionTable: OpInfo[] = [
     reduction({
       name,
       f: (v) => tf.cumprod(v, 0, exclusive, reverse),
+      source: `({ x }) => tf.cumprod(x, 0, ${exclusive}, ${reverse})`,
       promise: `running products along axis 0${exclusive ? ' (exclusive, from the end)' : ''}, each the exact product correctly rounded within the error of a float32 product (tfjs registers no gradient for Cumprod)`,
       exact: (v) => red.cumprod(v, 0, exclusive, reverse),
       tolerance: TOLERANCES.prod,

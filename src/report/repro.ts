@@ -129,6 +129,16 @@ interface Resolved {
 }
 
 /**
+ * Whether a property's source runs on its own (only `tf` in scope) and reproduces its subject's
+ * outcome on `inputs` exactly: the source text a repro script would embed, or why there is none.
+ */
+export function standaloneSource(property: Property<any>, inputs: unknown): { readonly code: string } | { readonly reason: string } {
+  const reference = execute(property.subject as Subject<unknown>, inputs, { gradients: property.gradients });
+  const { resolved, reason } = resolveSource(property, inputs, reference);
+  return resolved ? { code: resolved.code } : { reason };
+}
+
+/**
  * Find a text of the subject that runs on its own and reproduces it: the source as is, then with
  * bundler namespaces read as `tf`; a name it cannot resolve is tried as another name for `tf`.
  */
