@@ -231,6 +231,7 @@ export function matchesReference<I = any>(
           exact,
           kind: kindName(ex.kinds[index]!),
           magnitude: ex.magnitude?.[index] ?? Math.abs(exact),
+          ...(ex.absSum && ex.terms ? { absSum: ex.absSum[index]!, terms: ex.terms[index]! } : {}),
         }));
         return { name: out.name, shape: [...ex.shape], peak, elements };
       });

@@ -461,6 +461,7 @@ export function gradientMatches<I = any>(options: GradientCheckOptions<I>): Inva
               kind: kindName(exp.kinds[index]!),
               magnitude: exp.magnitude[index]!,
               ...(!Number.isNaN(lo) && !Number.isNaN(hi) ? { interval: [lo, hi] as const } : {}),
+              ...(exp.absSum && exp.terms ? { absSum: exp.absSum[index]!, terms: exp.terms[index]! } : {}),
             };
           });
           return { name: g.name, shape: [...g.shape], peak, elements };

@@ -87,6 +87,9 @@ export interface StandaloneTensor {
     readonly kind: 'finite' | '+inf' | '-inf' | 'nan';
     readonly magnitude: number;
     readonly interval?: readonly [number, number];
+    /** For a sum: the sum of |terms| and their number (the tolerance's `acc`). */
+    readonly absSum?: number;
+    readonly terms?: number;
   }[];
 }
 

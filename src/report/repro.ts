@@ -14,6 +14,9 @@
  * elsewhere (a helper, a closure variable) gets no script: the result says why, and the report
  * points at the replay command instead.
  */
+import { measureError } from '../check/error.ts';
+import { withinTolerance } from '../check/accuracy.ts';
+import type { Tolerance } from '../reference/tolerances.ts';
 import { rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -318,8 +321,24 @@ function judgeable(property: Property<any>, f: Failure, reference: Outcome): { v
     const tensors = rest.tensors.map((t) => {
       if (t.elements.length <= MAX_EMBEDDED) return t;
       const data = got(t.name);
-      const keep = t.elements.filter((e, i) => i < 16 || (data !== undefined && !sameBits(data[e.index]!, Math.fround(e.exact))));
-      return { ...t, elements: keep.slice(0, MAX_EMBEDDED) };
+      // the elements out of tolerance first (the ones nanhunt reported), then the first few, then those that differ at all
+      const out = (e: (typeof t.elements)[number]): boolean => {
+        if (data === undefined) return false;
+        const m = measureError(data[e.index]!, e.exact, e.kind);
+        const acc = e.absSum !== undefined && e.terms !== undefined ? { absSum: e.absSum, terms: e.terms } : undefined;
+        return !withinTolerance(m, rest.tolerance as Tolerance, e.exact, e.magnitude, t.peak, acc);
+      };
+      const ulps = (e: (typeof t.elements)[number]): number => (data === undefined ? 0 : measureError(data[e.index]!, e.exact, e.kind).ulps);
+      // the worst out of tolerance first, so the element nanhunt reported is always in the script
+      const failing = t.elements.filter(out).sort((a, b) => ulps(b) - ulps(a));
+      const first = t.elements.slice(0, 16);
+      const differing = t.elements.filter((e) => data !== undefined && !sameBits(data[e.index]!, Math.fround(e.exact)));
+      const keep = new Map<number, (typeof t.elements)[number]>();
+      for (const e of [...failing, ...first, ...differing]) {
+        if (keep.size >= MAX_EMBEDDED) break;
+        if (!keep.has(e.index)) keep.set(e.index, e);
+      }
+      return { ...t, elements: [...keep.values()].sort((a, b) => a.index - b.index) };
     });
     return { verdict: { kind: 'accuracy', invariant: v.invariant, ...rest, tensors }, reason: '' };
   }
@@ -468,16 +487,23 @@ function measure(got, exact, kind) {
   return { ulps, abs: Math.abs(got - expected) };
 }
 /** Whether an error is within at least one allowance of the tolerance. */
-function within(m, tol, exact, magnitude, peak) {
+function within(m, tol, exact, magnitude, peak, absSum, terms) {
   if (m.ulps === 0) return true;
   if (tol.ulps !== undefined && m.ulps <= tol.ulps) return true;
   if (tol.bits !== undefined && (m.ulps < Infinity ? Math.min(32, Math.log2(1 + m.ulps)) : 32) <= tol.bits) return true;
-  if (tol.atol === undefined && tol.rtol === undefined && tol.ctol === undefined && tol.ptol === undefined) return false;
+  const acc = tol.acc !== undefined && absSum !== undefined;
+  if (tol.atol === undefined && tol.rtol === undefined && tol.ctol === undefined && tol.ptol === undefined && !acc) return false;
   if (!Number.isFinite(m.abs)) return false;
   let allow = tol.atol ?? 0;
   if (tol.rtol !== undefined && Number.isFinite(exact)) allow += tol.rtol * Math.abs(exact);
   if (tol.ctol !== undefined && Number.isFinite(magnitude)) allow += tol.ctol * 2 ** -24 * magnitude;
   if (tol.ptol !== undefined && Number.isFinite(peak)) allow += tol.ptol * peak;
+  if (acc && Number.isFinite(absSum)) {
+    // the bound of a float32 sum of n terms in blocks, combined pairwise (nanhunt's accumulationFactor)
+    const b = Math.max(1, Math.min(terms, tol.accBlock ?? 1));
+    const factor = terms > 1 ? b - 1 + Math.ceil(Math.log2(Math.ceil(terms / b))) + 1 : 1;
+    allow += tol.acc * factor * 2 ** -24 * absSum;
+  }
   return m.abs <= allow;
 }
 /** Judge one element: its error and whether it is within tolerance (an accepted interval at a kink counts as exact). */
@@ -488,10 +514,10 @@ function judgeElement(got, e, tol, peak, gradient) {
     const hi = e.interval?.[1];
     const target = e.interval && Number.isFinite(got) ? Math.min(Math.max(got, lo), hi) : e.exact;
     const m = e.interval && Number.isFinite(got) && got >= lo && got <= hi ? EXACT : measure(got, target, e.kind);
-    return { m, ok: within(m, tol, target, e.magnitude, peak) };
+    return { m, ok: within(m, tol, target, e.magnitude, peak, e.absSum, e.terms) };
   }
   const m = measure(got, e.exact, e.kind);
-  return { m, ok: within(m, tol, e.exact, e.magnitude, peak) };
+  return { m, ok: within(m, tol, e.exact, e.magnitude, peak, e.absSum, e.terms) };
 }`;
 
 /** The reserved names of the script (its helpers), never used for an input's variable. */
@@ -596,10 +622,12 @@ function judgeLines(verdict: Verdict, differentiated: readonly TensorVar[], inpu
     '      checked++;',
     '      if (!j.ok) out++;',
     "      const ex = e.interval ? `any value in [${e.interval[0]}, ${e.interval[1]}] (a kink)` : e.kind === 'finite' ? `${e.exact} (${fmt(Math.fround(e.exact))} in float32)` : e.kind === 'nan' ? 'NaN (undefined)' : e.kind === '+inf' ? 'Infinity' : '-Infinity';",
-    "      if (!j.ok || exact.elements.length <= 8) lines.push(`${exact.name}[${e.index}] = ${fmt(got)}; exact ${ex}: ${j.m.ulps === Infinity ? 'not finite where the exact answer is (Infinity ulps)' : `${j.m.ulps} ulps`}${j.ok ? '' : ' — OUT OF TOLERANCE'}`);",
+    "      if (!j.ok || exact.elements.length <= 8) lines.push({ ulps: j.ok ? -1 : j.m.ulps, text: `${exact.name}[${e.index}] = ${fmt(got)}; exact ${ex}: ${j.m.ulps === Infinity ? 'not finite where the exact answer is (Infinity ulps)' : `${j.m.ulps} ulps`}${j.ok ? '' : ' — OUT OF TOLERANCE'}` });",
     '    }',
     '  }',
-    '  for (const l of lines.slice(0, 32)) console.log(l);',
+    '  // the worst first (the element nanhunt reported), the rest in order',
+    '  lines.sort((a, b) => b.ulps - a.ulps);',
+    '  for (const l of lines.slice(0, 32)) console.log(l.text);',
     '  if (lines.length > 32) console.log(`… ${lines.length - 32} more`);',
     '  console.log(`nanhunt found: ${VERDICT.found}`);',
     '  console.log(out > 0 ? `Reproduced: ${out} of ${checked} elements out of tolerance (${VERDICT.toleranceText}).` : `Not reproduced: all ${checked} elements within tolerance (${VERDICT.toleranceText}) here (fixed).`);',

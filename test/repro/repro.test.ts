@@ -133,7 +133,7 @@ describe('repro script text', () => {
 describe("the script's judge is nanhunt's, in plain JavaScript", () => {
   const rt = new Function('tf', `${REPRO_RUNTIME}\nreturn { measure, within, ulpsBetween };`)(tf) as {
     measure(got: number, exact: number, kind: string): { ulps: number; abs: number };
-    within(m: { ulps: number; abs: number }, tol: Tolerance, exact: number, magnitude: number, peak: number): boolean;
+    within(m: { ulps: number; abs: number }, tol: Tolerance, exact: number, magnitude: number, peak: number, absSum?: number, terms?: number): boolean;
     ulpsBetween(a: number, b: number): number;
   };
   const kinds = ['finite', '+inf', '-inf', 'nan'] as const;
@@ -146,19 +146,26 @@ describe("the script's judge is nanhunt's, in plain JavaScript", () => {
       rtol: fc.double({ min: 0, max: 1e-3, noNaN: true }),
       ctol: fc.integer({ min: 0, max: 64 }),
       ptol: fc.double({ min: 0, max: 1e-3, noNaN: true }),
+      acc: fc.integer({ min: 0, max: 4 }),
+      accBlock: fc.integer({ min: 1, max: 512 }),
     },
     { requiredKeys: [] },
   );
+  const accumulation = fc.option(fc.record({ absSum: fc.double({ min: 0, max: 1e40, noNaN: true }), terms: fc.integer({ min: 0, max: 1e7 }) }), {
+    nil: undefined,
+  });
 
   it('measures ULPs and judges tolerances exactly as src/check does', () => {
     fc.assert(
-      fc.property(value, value, fc.constantFrom(...kinds), tolerance, value, value, (got32, exact, kind, tol, magnitude, peak) => {
+      fc.property(value, value, fc.constantFrom(...kinds), tolerance, value, value, accumulation, (got32, exact, kind, tol, magnitude, peak, acc) => {
         const got = Math.fround(got32);
         const mine = rt.measure(got, exact, kind);
         const theirs = measureError(got, exact, kind);
         expect(mine.ulps).toBe(theirs.ulps);
         expect(mine.abs).toBe(theirs.absError);
-        expect(rt.within(mine, tol, exact, Math.abs(magnitude), Math.abs(peak))).toBe(withinTolerance(theirs, tol, exact, Math.abs(magnitude), Math.abs(peak)));
+        expect(rt.within(mine, tol, exact, Math.abs(magnitude), Math.abs(peak), acc?.absSum, acc?.terms)).toBe(
+          withinTolerance(theirs, tol, exact, Math.abs(magnitude), Math.abs(peak), acc),
+        );
         expect(rt.ulpsBetween(got, Math.fround(exact))).toBe(ulpDistance(got, Math.fround(exact)));
       }),
       { seed: 42, numRuns: 3000 },
