@@ -24,6 +24,8 @@ export interface PageApi {
   run(name: string, options: string): Promise<string>;
   replay(name: string, entries: string): string;
   diff(name: string, options: string): string;
+  /** Call an exported function of the bundled module at `index` (bench/ runs measurements in the page with it). */
+  call(index: number, exportName: string, args: string): Promise<string>;
 }
 
 interface Setup {
@@ -75,6 +77,11 @@ export function install(modules: readonly Record<string, unknown>[]): void {
     },
     diff(name, options) {
       return encode(diffProperty(find(name), decode<DiffOptions>(options)));
+    },
+    async call(index, exportName, args) {
+      const fn = modules[index]?.[exportName];
+      if (typeof fn !== 'function') throw new Error(`the page's module ${index} exports no function '${exportName}'`);
+      return encode(await (fn as (...a: unknown[]) => unknown)(...decode<unknown[]>(args)));
     },
   };
   (globalThis as { __nanhunt?: PageApi }).__nanhunt = api;

@@ -122,6 +122,8 @@ async function loadPlaywright(backend: string): Promise<PwChromium> {
 declare const __nanhunt: import('./page.ts').PageApi;
 
 export class BrowserSession {
+  /** Chromium launches in this process (bench/ and tests: one per run, not per property). */
+  static launches = 0;
   private closed = false;
   private readonly errors: string[] = [];
 
@@ -154,6 +156,7 @@ export class BrowserSession {
     } catch (e) {
       throw new BackendError(`backend '${backend}': Chromium (${executablePath}) failed to start: ${firstLine(e)}`);
     }
+    BrowserSession.launches++;
     const launchMs = performance.now() - t0;
     const t1 = performance.now();
     try {
@@ -197,7 +200,7 @@ export class BrowserSession {
     }
   }
 
-  private async call(what: string, fn: () => Promise<string>): Promise<string> {
+  private async guarded(what: string, fn: () => Promise<string>): Promise<string> {
     if (this.closed) throw new Error('the browser session is closed');
     try {
       return await fn();
@@ -208,20 +211,28 @@ export class BrowserSession {
 
   /** Run one property in the page (its whole search) and return its result. */
   async run(name: string, options: RunOptions): Promise<PropertyResult> {
-    const text = await this.call(`'${name}'`, () => this.page.evaluate(([n, o]) => __nanhunt.run(n, o), [name, encode(options)] as const));
+    const text = await this.guarded(`'${name}'`, () => this.page.evaluate(([n, o]) => __nanhunt.run(n, o), [name, encode(options)] as const));
     return decode<PropertyResult>(text);
   }
 
   /** Replay baseline entries' saved cases on the page's backend (gate/replay.ts's replayEntry, in the page). */
   async replay(name: string, entries: readonly BaselineEntry[]): Promise<CaseReplay[]> {
-    const text = await this.call(`replaying '${name}'`, () => this.page.evaluate(([n, e]) => __nanhunt.replay(n, e), [name, encode(entries)] as const));
+    const text = await this.guarded(`replaying '${name}'`, () => this.page.evaluate(([n, e]) => __nanhunt.replay(n, e), [name, encode(entries)] as const));
     return decode<CaseReplay[]>(text);
   }
 
   /** Differential-test one property across the page's backends. */
   async diff(name: string, options: DiffOptions): Promise<DiffResult> {
-    const text = await this.call(`'${name}'`, () => this.page.evaluate(([n, o]) => __nanhunt.diff(n, o), [name, encode(options)] as const));
+    const text = await this.guarded(`'${name}'`, () => this.page.evaluate(([n, o]) => __nanhunt.diff(n, o), [name, encode(options)] as const));
     return decode<DiffResult>(text);
+  }
+
+  /** Call `exportName` of the bundled module `files[index]` in the page with `args` (both ways through the wire codec). */
+  async call<T>(index: number, exportName: string, ...args: unknown[]): Promise<T> {
+    const text = await this.guarded(`${exportName}()`, () =>
+      this.page.evaluate(([i, n, a]) => __nanhunt.call(i, n, a), [index, exportName, encode(args)] as const),
+    );
+    return decode<T>(text);
   }
 
   async close(): Promise<void> {

@@ -4,8 +4,11 @@
  * TensorValues travel in their saved form (`serializeTensor`: -0, NaN and ±Infinity kept), other
  * typed arrays and non-finite numbers are tagged, functions and undefined fields are dropped. Text
  * goes through `page.evaluate` untouched, so nothing depends on Playwright's own serializer.
+ * Tags are objects with a `$wire` key, so data that merely looks like a saved tensor (a baseline
+ * entry's case, `{ $tensor: true, ... }`) arrives as it left; an object of the caller's with a
+ * `$wire` key of its own is wrapped.
  */
-import { deserializeValue, formatNumber, isTensorValue, serializeTensor } from '../core/tensor-value.ts';
+import { deserializeTensor, formatNumber, isTensorValue, serializeTensor, type SerializedTensor } from '../core/tensor-value.ts';
 
 type TypedName =
   | 'Float32Array'
@@ -31,17 +34,21 @@ const TYPED: Record<TypedName, { from(values: ArrayLike<number>): ArrayLike<numb
 };
 
 function number(x: number): unknown {
-  return Number.isFinite(x) && !Object.is(x, -0) ? x : { $number: formatNumber(x) };
+  return Number.isFinite(x) && !Object.is(x, -0) ? x : { $wire: 'number', value: formatNumber(x) };
+}
+
+function parseNumber(v: string): number {
+  return v === '-0' ? -0 : Number(v);
 }
 
 function toPlain(value: unknown): unknown {
-  if (isTensorValue(value)) return serializeTensor(value);
+  if (isTensorValue(value)) return { $wire: 'tensor', value: serializeTensor(value) };
   if (typeof value === 'number') return number(value);
-  if (typeof value === 'bigint') return { $bigint: String(value) };
+  if (typeof value === 'bigint') return { $wire: 'bigint', value: String(value) };
   if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
     const name = value.constructor.name as TypedName;
     if (!(name in TYPED)) throw new TypeError(`cannot send a ${name} across the page boundary`);
-    return { $typed: name, values: Array.from(value as unknown as ArrayLike<number>, number) };
+    return { $wire: 'typed', type: name, value: Array.from(value as unknown as ArrayLike<number>, number) };
   }
   if (Array.isArray(value)) return value.map(toPlain);
   if (value !== null && typeof value === 'object') {
@@ -50,25 +57,35 @@ function toPlain(value: unknown): unknown {
       if (v === undefined || typeof v === 'function') continue;
       out[k] = toPlain(v);
     }
-    return out;
+    return '$wire' in out ? { $wire: 'object', value: out } : out;
   }
   return typeof value === 'function' ? undefined : value;
 }
 
 function fromPlain(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(fromPlain);
-  if (value !== null && typeof value === 'object') {
-    const o = value as Record<string, unknown>;
-    if (o.$tensor === true || (typeof o.$number === 'string' && Object.keys(o).length === 1)) return deserializeValue(o);
-    if (typeof o.$bigint === 'string' && Object.keys(o).length === 1) return BigInt(o.$bigint);
-    if (typeof o.$typed === 'string' && Array.isArray(o.values) && Object.keys(o).length === 2) {
-      const make = TYPED[o.$typed as TypedName];
-      if (!make) throw new TypeError(`unknown typed array ${o.$typed}`);
-      return make.from(o.values.map((v) => fromPlain(v) as number));
+  if (value === null || typeof value !== 'object') return value;
+  const o = value as Record<string, unknown>;
+  const fields = (x: unknown) => Object.fromEntries(Object.entries(x as Record<string, unknown>).map(([k, v]) => [k, fromPlain(v)]));
+  switch (o.$wire) {
+    case undefined:
+      return fields(o);
+    case 'object':
+      return fields(o.value);
+    case 'tensor':
+      return deserializeTensor(o.value as SerializedTensor);
+    case 'number':
+      return parseNumber(o.value as string);
+    case 'bigint':
+      return BigInt(o.value as string);
+    case 'typed': {
+      const make = TYPED[o.type as TypedName];
+      if (!make) throw new TypeError(`unknown typed array ${String(o.type)}`);
+      return make.from((o.value as unknown[]).map((v) => fromPlain(v) as number));
     }
-    return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, fromPlain(v)]));
+    default:
+      throw new TypeError(`unknown wire tag ${String(o.$wire)}`);
   }
-  return value;
 }
 
 /** Encode a value for the page boundary. */
