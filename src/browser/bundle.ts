@@ -5,13 +5,15 @@
  * nanhunt's modules that the properties import may import Node's built-in modules (loading,
  * package paths); in the page they are stand-ins: `path` and `url` work on plain paths, `module`'s
  * createRequire loads mathjs's browser bundle (the BigNumber references need it), and any other
- * built-in function throws "not available in the browser" if a property calls it.
+ * built-in function throws "not available in the browser" if a property calls it. nanhunt's version
+ * (core/version.ts reads package.json) is written into the bundle.
  */
 import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FROM_SOURCE, MODULE_EXTENSION } from '../core/package.ts';
 import { BackendError } from '../run/backend.ts';
+import { VERSION } from '../core/version.ts';
 
 /** page.ts as it runs here (`.ts` from source, `.js` compiled). */
 export const PAGE_MODULE = path.join(path.dirname(fileURLToPath(import.meta.url)), `page${MODULE_EXTENSION}`);
@@ -124,6 +126,8 @@ export async function bundlePage(files: readonly string[], options: { readonly w
         {
           name: 'nanhunt-node-builtins',
           setup(build) {
+            // nanhunt's version is read from package.json in Node; the page gets it written in
+            build.onLoad({ filter: /[\\/]core[\\/]version\.[jt]s$/ }, () => ({ contents: `export const VERSION = ${JSON.stringify(VERSION)};`, loader: 'js' }));
             build.onResolve({ filter: BUILTIN }, (args) => ({ path: args.path.replace(/^node:/, ''), namespace: 'node-builtin' }));
             build.onResolve({ filter: NODE_ONLY }, (args) => ({ path: args.path, namespace: 'node-builtin' }));
             build.onLoad({ filter: /.*/, namespace: 'node-builtin' }, async (args) => {

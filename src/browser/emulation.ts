@@ -42,3 +42,8 @@ export function emulationFlags(e: Emulation): Record<string, boolean> {
 export function emulationText(e: Emulation): string {
   return [`webgl-f16 ${e.webglF16 ? 'on' : 'off'}`, `webgl-pack ${e.webglPack === undefined ? 'default' : e.webglPack ? 'on' : 'off'}`].join(' · ');
 }
+
+/** The command-line flags of the emulation (for replay commands): `--webgl-f16`, `--webgl-pack off`. */
+export function emulationArgs(e: Emulation): string[] {
+  return [...(e.webglF16 ? ['--webgl-f16'] : []), ...(e.webglPack !== undefined ? ['--webgl-pack', e.webglPack ? 'on' : 'off'] : [])];
+}

@@ -9,7 +9,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { isProperty, type Property } from '../property/property.ts';
-import { runProperty, runPropertyAsync, type RunOptions } from '../property/runner.ts';
+import { checkOnceAsync, runProperty, runPropertyAsync, type PropertyResult, type RunOptions } from '../property/runner.ts';
+import { replayFailure } from '../db/replay.ts';
+import type { SavedFailure } from '../db/database.ts';
 import { replayEntry } from '../gate/replay.ts';
 import type { BaselineEntry } from '../gate/baseline.ts';
 import { diffProperty, type DiffOptions } from '../diff/differential.ts';
@@ -24,6 +26,8 @@ export interface PageApi {
   run(name: string, options: string): Promise<string>;
   replay(name: string, entries: string): string;
   diff(name: string, options: string): string;
+  /** `nanhunt replay` of a saved failure on the page's backend. */
+  replayFailure(name: string, saved: string): Promise<string>;
   /** Call an exported function of the bundled module at `index` (bench/ runs measurements in the page with it). */
   call(index: number, exportName: string, args: string): Promise<string>;
 }
@@ -77,6 +81,30 @@ export function install(modules: readonly Record<string, unknown>[]): void {
     },
     diff(name, options) {
       return encode(diffProperty(find(name), decode<DiffOptions>(options)));
+    },
+    async replayFailure(name, saved) {
+      const p = find(name);
+      const s = decode<Pick<SavedFailure, 'inputs' | 'record'>>(saved);
+      if (tf.getBackend() !== 'webgpu') return encode(replayFailure(p, s));
+      // webgpu reads back asynchronously: the case once, without kernel recording
+      const started = performance.now();
+      const { failure } = await checkOnceAsync(p, s.inputs);
+      const isError = failure?.kind === 'error';
+      const result: PropertyResult = {
+        name: p.name,
+        backend: 'webgpu',
+        runs: 1,
+        seed: s.record.seed,
+        ...(s.record.path ? { path: s.record.path } : {}),
+        shrinks: 0,
+        interrupted: false,
+        counterexample: s.inputs,
+        status: failure ? (isError ? 'errored' : 'failed') : 'passed',
+        expectedFailure: failure !== undefined && !isError && p.expectFailure !== undefined,
+        durationMs: performance.now() - started,
+        ...(failure ? { failure } : {}),
+      };
+      return encode(result);
     },
     async call(index, exportName, args) {
       const fn = modules[index]?.[exportName];

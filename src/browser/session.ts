@@ -21,6 +21,7 @@ import type { PropertyResult, RunOptions } from '../property/runner.ts';
 import type { CaseReplay } from '../gate/replay.ts';
 import type { BaselineEntry } from '../gate/baseline.ts';
 import type { DiffOptions, DiffResult } from '../diff/differential.ts';
+import type { SavedFailure } from '../db/database.ts';
 import { BackendError, type BrowserBackendName } from '../run/backend.ts';
 import { bundlePage } from './bundle.ts';
 import { decode, encode } from './wire.ts';
@@ -225,6 +226,14 @@ export class BrowserSession {
   async diff(name: string, options: DiffOptions): Promise<DiffResult> {
     const text = await this.guarded(`'${name}'`, () => this.page.evaluate(([n, o]) => __nanhunt.diff(n, o), [name, encode(options)] as const));
     return decode<DiffResult>(text);
+  }
+
+  /** Replay a saved failure (the failure database's case) on the page's backend, as `nanhunt replay` does in Node. */
+  async replayFailure(name: string, saved: Pick<SavedFailure, 'inputs' | 'record'>): Promise<PropertyResult> {
+    const text = await this.guarded(`replaying '${name}'`, () =>
+      this.page.evaluate(([n, s]) => __nanhunt.replayFailure(n, s), [name, encode({ inputs: saved.inputs, record: saved.record })] as const),
+    );
+    return decode<PropertyResult>(text);
   }
 
   /** Call `exportName` of the bundled module `files[index]` in the page with `args` (both ways through the wire codec). */

@@ -16,7 +16,8 @@ import { captureInputFormatter } from '../guard/report.ts';
 import { VERSION } from '../core/version.ts';
 import { failureSessionFromFlags, DB_FLAGS } from './db.ts';
 import { BrowserSession } from '../browser/session.ts';
-import { emulationText, type Emulation } from '../browser/emulation.ts';
+import { emulationArgs, emulationText } from '../browser/emulation.ts';
+import { emulationFrom } from './emulation-flags.ts';
 import { browserRunInfo, browserRuns, replaysInBrowser, selectionFiles } from '../browser/check.ts';
 
 export const CHECK_FLAGS = {
@@ -50,7 +51,12 @@ export async function checkCommand(argv: readonly string[], io: Io, options: { u
   const inBrowser = isBrowserBackend(backendName);
   const session = CheckSession.open(io, flags, options); // reads the baseline: a corrupt one stops here (exit 2)
   // failure database (saved cases run first) and repro scripts; a browser run replays no other backend's cases in Node
-  const failures = failureSessionFromFlags(flags, seed, io, inBrowser ? { backend: backendName, otherBackends: false } : {});
+  const failures = failureSessionFromFlags(
+    flags,
+    seed,
+    io,
+    inBrowser ? { backend: backendName, otherBackends: false, replayArgs: emulationArgs(emulation) } : {},
+  );
   // captured training steps saved by `nanhunt capture shrink` run first (not with --path: it replays one generated case;
   // nor in the browser: they are rebuilt from the database, in Node)
   const { selected, propertiesArg } = await loadSelection(flags, flags.path === undefined && !inBrowser ? failures.captured() : []);
@@ -114,14 +120,4 @@ export async function checkCommand(argv: readonly string[], io: Io, options: { u
       replay,
     );
   }
-}
-
-/** `--webgl-f16` and `--webgl-pack on|off` (webgl only). */
-export function emulationFrom(flags: { readonly 'webgl-f16'?: boolean; readonly 'webgl-pack'?: string }, backend: string): Emulation {
-  const pack = flags['webgl-pack'];
-  if ((flags['webgl-f16'] || pack !== undefined) && backend !== 'webgl') {
-    throw new UsageError(`--webgl-f16 and --webgl-pack apply to --backend webgl, not ${backend}`);
-  }
-  if (pack !== undefined && pack !== 'on' && pack !== 'off') throw new UsageError(`--webgl-pack must be on or off, got '${pack}'`);
-  return { webglF16: flags['webgl-f16'] ?? false, ...(pack !== undefined ? { webglPack: pack === 'on' } : {}) };
 }

@@ -45,7 +45,7 @@ export function failureSessionFromFlags(
   flags: FlagValues<typeof DB_FLAGS> & { readonly reports?: string },
   globalSeed: number,
   io: Io,
-  where: { readonly backend?: string; readonly otherBackends?: boolean } = {},
+  where: { readonly backend?: string; readonly otherBackends?: boolean; readonly replayArgs?: readonly string[] } = {},
 ): FailureSession {
   if (flags.repro !== undefined && flags['no-repro']) throw new UsageError('--repro and --no-repro cannot be used together');
   if (flags.repro === '') throw new UsageError('--repro needs a directory');

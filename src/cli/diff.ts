@@ -19,7 +19,7 @@ import { isBrowserBackend, BackendError, type BrowserBackendName } from '../run/
 import { propertySeed } from '../property/runner.ts';
 import { BrowserSession } from '../browser/session.ts';
 import { browserRunInfo, selectionFiles } from '../browser/check.ts';
-import { emulationFrom } from './check.ts';
+import { emulationFrom } from './emulation-flags.ts';
 
 export const DIFF_FLAGS = {
   backends: 'string',

@@ -40,6 +40,8 @@ export interface FailureSessionOptions {
    * this process, so a run whose backend is elsewhere (a browser backend) turns it off.
    */
   readonly otherBackends?: boolean;
+  /** Flags the replay command needs besides the file (a browser run's emulation: `--webgl-f16`). */
+  readonly replayArgs?: readonly string[];
 }
 
 interface Outcome {
@@ -179,7 +181,7 @@ export function openFailureSession(options: FailureSessionOptions): FailureSessi
       if (result.example !== undefined) lines.push('  a saved failure, run first: it still fails');
       if (o?.failureFile) {
         const f = quote(shown(o.failureFile, cwd));
-        lines.push(`  saved: ${f} (replay: npx nanhunt replay ${f})`);
+        lines.push(`  saved: ${f} (replay: npx nanhunt replay ${f}${(options.replayArgs ?? []).map((a) => ` ${a}`).join('')})`);
       }
       if (o?.reproFile) lines.push(`  repro: ${reproCommand(o.reproFile)}`);
       else if (o?.noRepro) lines.push(`  repro: no standalone script: ${o.noRepro}; use the replay command above`);

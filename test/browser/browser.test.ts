@@ -252,6 +252,25 @@ describe.skipIf(!probe.ok)(`browser backends${probe.ok ? '' : ` — skipped: Chr
     expect(third.out.join('\n')).toMatch(/fixed: .*browser sum of squares is finite/);
   });
 
+  it('a failure saved by a webgl-f16 run replays in the page: with --webgl-f16 it still fails, without it passes', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'nanhunt-browser-db-'));
+    const db = path.join(dir, 'db');
+    const a = io();
+    const args = ['check', '--backend', 'webgl', '--webgl-f16', '--properties', FIXTURE, '--filter', 'browser sum of squares', '--runs', '30', '--seed', '5'];
+    expect(await main([...args, '--db', db, '--no-repro', '--reports', path.join(dir, 'r')], a.io)).toBe(1);
+    const saved = /saved: (\S+) \(replay: npx nanhunt replay \S+ --webgl-f16\)/.exec(a.out.join('\n'));
+    expect(saved).not.toBeNull();
+    const file = path.resolve(saved![1]!);
+    const b = io();
+    expect(await main(['replay', file, '--webgl-f16'], b.io)).toBe(1);
+    expect(b.out[0]).toMatch(/· backend webgl · replaying /);
+    expect(b.out.join('\n')).toMatch(/✗ still fails: 'browser sum of squares is finite' on backend webgl/);
+    expect(b.out.join('\n')).toMatch(/replay: npx nanhunt replay \S+ --webgl-f16/);
+    const c = io();
+    expect(await main(['replay', file], c.io)).toBe(0);
+    expect(c.out.join('\n')).toMatch(/✓ fixed: 'browser sum of squares is finite' passes on the saved case on backend webgl/);
+  });
+
   it('nanhunt diff --backends cpu,webgl runs both in the page and writes its report; float16 textures disagree with cpu', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'nanhunt-browser-diff-'));
     const json = path.join(dir, 'diff.json');
