@@ -185,17 +185,20 @@ function entries(spec: OptimizerSpec): OpInfo<Inputs>[] {
       );
     }
   }
-  out.push(
-    opInfo<Inputs>({
-      name: `train.${spec.name} zero gradient`,
-      family: 'optimizer',
-      promise: `${spec.note}: a step with a zero gradient leaves the parameters unchanged`,
-      inputs: inputs(spec, 1, false),
-      op: train(spec, 1, false, true),
-      source: trainSource(spec, 1, false, true),
-      checks: [equalsInput('params')],
-    }),
-  );
+  // with a user-set epsilon too: 1e-8 is 0 in float16 (phones' WebGL textures), where m / (sqrt(v) + eps) is 0/0
+  for (const userEps of spec.takesEpsilon ? [false, true] : [false]) {
+    out.push(
+      opInfo<Inputs>({
+        name: `train.${spec.name} zero gradient${userEps ? ' eps=user' : ''}`,
+        family: 'optimizer',
+        promise: `${spec.note}${userEps ? ', epsilon 1e-10..0.1' : ''}: a step with a zero gradient leaves the parameters unchanged`,
+        inputs: inputs(spec, 1, userEps),
+        op: train(spec, 1, userEps, true),
+        source: trainSource(spec, 1, userEps, true),
+        checks: [equalsInput('params')],
+      }),
+    );
+  }
   return out;
 }
 

@@ -91,7 +91,7 @@ export type { ExactTensor, Tolerance, OpTolerance, ToleranceName, ReferenceOptio
 
 // properties and running them
 export { property, isProperty, type Property, type PropertyDefinition } from './property/property.ts';
-export { runProperty, propertySeed, checkOnce, type PropertyResult, type RunOptions, type Status } from './property/runner.ts';
+export { runProperty, runPropertyAsync, propertySeed, checkOnce, type PropertyResult, type RunOptions, type Status } from './property/runner.ts';
 export { sameFailure, failureKey, type Failure, type FailureKey, type ErrorStage } from './property/failure.ts';
 export { loadProperties, type LoadedProperty, type PropertyOrigin } from './property/load.ts';
 export { execute, materialize, type Subject, type SubjectOutput, type Materialized, type Outcome } from './run/execute.ts';

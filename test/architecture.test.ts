@@ -27,6 +27,7 @@ const LAYERS = [
   'diff',
   'train',
   'guard',
+  'browser',
   'vitest',
   'cli',
 ];

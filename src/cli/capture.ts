@@ -15,7 +15,7 @@ import { formatReplay, replayCapture, ReplayError } from '../guard/replay.ts';
 import { writeCaptureRepro } from '../guard/repro.ts';
 import { describeIdentity, NothingToShrinkError, shrinkCase } from '../guard/shrink.ts';
 import { runProperty } from '../property/runner.ts';
-import { BackendError, isBackendName, useBackend } from '../run/backend.ts';
+import { BackendError, isBackendName, isBrowserBackend, useBackend } from '../run/backend.ts';
 import { parseArgs, UsageError } from './args.ts';
 import type { Io } from './check.ts';
 import { databaseDir, DEFAULT_REPRO_DIR } from './db.ts';
@@ -50,7 +50,8 @@ function quote(s: string): string {
 function chooseBackend(capture: Capture, flag: string | undefined): { backend: string; note?: string } {
   if (flag !== undefined) return { backend: flag };
   const b = capture.environment.backend === 'tensorflow' ? 'node' : capture.environment.backend;
-  if (isBackendName(b)) return { backend: b };
+  // a captured step replays in this process: a browser backend (webgl, webgpu) runs only in Chromium's page
+  if (isBackendName(b) && !isBrowserBackend(b)) return { backend: b };
   return { backend: 'cpu', note: `captured on backend ${capture.environment.backend}, which nanhunt does not run: replaying on cpu (--backend to choose)` };
 }
 

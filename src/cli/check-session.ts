@@ -110,6 +110,11 @@ export class CheckSession {
     return new CheckSession(io, f, options, baseline, file);
   }
 
+  /** The baseline's entries (none without a baseline). */
+  baselineEntries(): readonly BaselineEntry[] {
+    return this.baseline?.entries ?? [];
+  }
+
   /** The header line (not in --quiet). */
   header(text: string): void {
     this.progress.info(text);
@@ -128,12 +133,19 @@ export class CheckSession {
 
   /**
    * Print the closing report, write the report files, return the exit code. `properties` (those
-   * that ran) replay the saved case of each baseline entry their results do not decide.
+   * that ran) replay the saved case of each baseline entry their results do not decide (`replay`:
+   * how, when not in this process — a browser backend replays them in its page).
    */
-  finish(results: readonly PropertyResult[], info: RunInfo, context: ReportContext = {}, properties: readonly Property<any>[] = []): number {
+  finish(
+    results: readonly PropertyResult[],
+    info: RunInfo,
+    context: ReportContext = {},
+    properties: readonly Property<any>[] = [],
+    replay?: (property: Property<any>, entry: BaselineEntry) => CaseReplay,
+  ): number {
     const p = this.progress;
     p.stop();
-    const replays = replayBaseline(this.baseline, results, properties);
+    const replays = replayBaseline(this.baseline, results, properties, replay);
     let gate = evaluateGate(results, this.options.updateBaseline ? undefined : this.baseline, { strict: this.flags.strict ?? false, replays });
 
     // failure reports: what fails the check always; known findings and expected failures unless --quiet
@@ -150,7 +162,7 @@ export class CheckSession {
       p.line(text);
     });
 
-    if (this.options.updateBaseline) gate = this.writeBaseline(results, replays, properties);
+    if (this.options.updateBaseline) gate = this.writeBaseline(results, replays, properties, replay);
     else this.baselineLines(gate);
 
     const written = this.writeReports(results, gate, info, context);
@@ -192,7 +204,12 @@ export class CheckSession {
     if (notRun > 0) p.detail(`${notRun} baseline entr${notRun === 1 ? 'y' : 'ies'} not run (other properties or backends)`);
   }
 
-  private writeBaseline(results: readonly PropertyResult[], replays: ReadonlyMap<BaselineEntry, CaseReplay>, properties: readonly Property<any>[]): GateResult {
+  private writeBaseline(
+    results: readonly PropertyResult[],
+    replays: ReadonlyMap<BaselineEntry, CaseReplay>,
+    properties: readonly Property<any>[],
+    replay?: (property: Property<any>, entry: BaselineEntry) => CaseReplay,
+  ): GateResult {
     const p = this.progress;
     const update = updateBaseline(results, this.baseline, replays);
     const file = path.resolve(this.cwd, this.baselineFile);
@@ -207,7 +224,7 @@ export class CheckSession {
     for (const e of update.recorded) p.info(`  = ${describeEntry(e)}: its minimal case recorded from this run`);
     for (const { entry, reason } of update.inconclusive) p.info(`  ? ${describeEntry(entry)}: inconclusive, kept: ${reason}`);
     const written = readBaseline(file, this.baselineFile);
-    return evaluateGate(results, written, { replays: replayBaseline(written, results, properties) });
+    return evaluateGate(results, written, { replays: replayBaseline(written, results, properties, replay) });
   }
 
   /** Write nanhunt.json, junit.xml and index.html (and --json); 0, or 2 when a file cannot be written. */

@@ -3,7 +3,7 @@
  * and a closing `N passed, N failed` line. Exit 0 when nothing unexpected failed, 1 otherwise.
  */
 import * as tf from '@tensorflow/tfjs';
-import { useBackend } from '../run/backend.ts';
+import { isBrowserBackend, useBackend } from '../run/backend.ts';
 import { runProperty, propertySeed, type PropertyResult } from '../property/runner.ts';
 import { qualify } from '../property/engine.ts';
 import { CheckSession, SESSION_FLAGS } from './check-session.ts';
@@ -15,6 +15,10 @@ import { trainingInputFormatter } from '../train/report.ts';
 import { captureInputFormatter } from '../guard/report.ts';
 import { VERSION } from '../core/version.ts';
 import { failureSessionFromFlags, DB_FLAGS } from './db.ts';
+import { BrowserSession } from '../browser/session.ts';
+import { emulationArgs, emulationText } from '../browser/emulation.ts';
+import { emulationFrom } from './emulation-flags.ts';
+import { browserRunInfo, browserRuns, replaysInBrowser, selectionFiles } from '../browser/check.ts';
 
 export const CHECK_FLAGS = {
   backend: 'string',
@@ -24,6 +28,8 @@ export const CHECK_FLAGS = {
   json: 'string',
   path: 'string',
   properties: 'string',
+  'webgl-f16': 'boolean',
+  'webgl-pack': 'string',
   ...SESSION_FLAGS,
   ...DB_FLAGS,
 } as const;
@@ -41,45 +47,77 @@ export async function checkCommand(argv: readonly string[], io: Io, options: { u
   const { seed, runs } = seedAndRuns(flags);
   if (flags.path !== undefined) qualify({ seed, runs: runs ?? 1, path: flags.path }); // a malformed --path: exit 2 before anything runs
   const backendName = flags.backend ?? 'cpu';
+  const emulation = emulationFrom(flags, backendName);
+  const inBrowser = isBrowserBackend(backendName);
   const session = CheckSession.open(io, flags, options); // reads the baseline: a corrupt one stops here (exit 2)
-  const failures = failureSessionFromFlags(flags, seed, io); // failure database (saved cases run first) and repro scripts
-  // captured training steps saved by `nanhunt capture shrink` run first (not with --path: it replays one generated case)
-  const { selected, propertiesArg } = await loadSelection(flags, flags.path === undefined ? failures.captured() : []);
-  await useBackend(backendName);
-  const header = `nanhunt ${VERSION} · tfjs ${tf.version.tfjs} · backend ${backendName} · seed ${seed} · ${plural(selected.length, 'property', 'properties')}`;
-  // with --path the header waits for the replay: a path the property does not generate is bad
-  // usage (one line, exit 2, nothing written), not a finding
-  if (flags.path === undefined) session.header(header);
-  const results: PropertyResult[] = [];
-  for (const [i, loaded] of selected.entries()) {
-    const p = loaded.property;
-    let r: PropertyResult;
-    try {
-      r = runProperty(session.start(p, i, selected.length), {
-        seed: propertySeed(seed, p.name),
-        ...(runs !== undefined ? { runs } : {}),
-        ...(flags.path !== undefined ? { path: flags.path } : { examples: failures.examples(loaded) }),
-      });
-    } catch (e) {
-      session.progress.stop();
-      throw e;
-    }
-    if (flags.path !== undefined && i === 0) session.header(header);
-    results.push(r);
-    failures.record(loaded, r);
-    session.done(r);
-  }
-  for (const line of failures.closingLines()) session.progress.info(line);
-  const info = { nanhunt: VERSION, tfjs: tf.version.tfjs, backend: backendName, seed, ...(runs ? { runs } : {}) };
-  return session.finish(
-    results,
-    info,
-    {
-      globalSeed: seed,
-      ...(propertiesArg ? { propertiesArg } : {}),
-      notes: (r) => failures.reportLines(r),
-      formatters: [trainingInputFormatter, captureInputFormatter],
-    },
-    selected.map((l) => l.property),
+  // failure database (saved cases run first) and repro scripts; a browser run replays no other backend's cases in Node
+  const failures = failureSessionFromFlags(
+    flags,
+    seed,
+    io,
+    inBrowser ? { backend: backendName, otherBackends: false, replayArgs: emulationArgs(emulation) } : {},
   );
+  // captured training steps saved by `nanhunt capture shrink` run first (not with --path: it replays one generated case;
+  // nor in the browser: they are rebuilt from the database, in Node)
+  const { selected, propertiesArg } = await loadSelection(flags, flags.path === undefined && !inBrowser ? failures.captured() : []);
+  let browser: BrowserSession | undefined;
+  if (inBrowser) browser = await BrowserSession.open({ backend: backendName, backends: [backendName], emulation, files: selectionFiles(selected) });
+  else await useBackend(backendName);
+  try {
+    return await runChecks();
+  } finally {
+    await browser?.close();
+  }
+
+  async function runChecks(): Promise<number> {
+    const where = browser ? ` (Chromium ${browser.info.chromium}${backendName === 'webgl' ? ` · ${emulationText(emulation)}` : ''})` : '';
+    const header = `nanhunt ${VERSION} · tfjs ${tf.version.tfjs} · backend ${backendName}${where} · seed ${seed} · ${plural(selected.length, 'property', 'properties')}`;
+    // with --path the header waits for the replay: a path the property does not generate is bad
+    // usage (one line, exit 2, nothing written), not a finding
+    if (flags.path === undefined) session.header(header);
+    const results: PropertyResult[] = [];
+    for (const [i, loaded] of selected.entries()) {
+      const p = loaded.property;
+      let r: PropertyResult;
+      try {
+        const watched = session.start(p, i, selected.length);
+        const runOptions = {
+          seed: propertySeed(seed, p.name),
+          ...(runs !== undefined ? { runs } : browser ? { runs: browserRuns(p) } : {}),
+          ...(flags.path !== undefined ? { path: flags.path } : { examples: failures.examples(loaded) }),
+        };
+        r = browser ? await browser.run(p.name, runOptions) : runProperty(watched, runOptions);
+      } catch (e) {
+        session.progress.stop();
+        throw e;
+      }
+      if (flags.path !== undefined && i === 0) session.header(header);
+      results.push(r);
+      failures.record(loaded, r);
+      session.done(r);
+    }
+    for (const line of failures.closingLines()) session.progress.info(line);
+    const info = {
+      nanhunt: VERSION,
+      tfjs: tf.version.tfjs,
+      backend: backendName,
+      seed,
+      ...(runs ? { runs } : {}),
+      ...(browser ? browserRunInfo(browser, emulation) : {}),
+    };
+    // baseline entries' saved cases replay on the run's backend: in the page for a browser run
+    const replay = browser ? await replaysInBrowser(browser, session.baselineEntries(), results) : undefined;
+    return session.finish(
+      results,
+      info,
+      {
+        globalSeed: seed,
+        ...(propertiesArg ? { propertiesArg } : {}),
+        notes: (r) => failures.reportLines(r),
+        formatters: [trainingInputFormatter, captureInputFormatter],
+      },
+      selected.map((l) => l.property),
+      replay,
+    );
+  }
 }

@@ -41,12 +41,17 @@ export function databaseDir(flags: { readonly db?: string; readonly 'no-db'?: tr
 }
 
 /** The failure database and repro scripts of a `check`, from its parsed flags (repro scripts go under `--reports` unless `--repro` says). */
-export function failureSessionFromFlags(flags: FlagValues<typeof DB_FLAGS> & { readonly reports?: string }, globalSeed: number, io: Io): FailureSession {
+export function failureSessionFromFlags(
+  flags: FlagValues<typeof DB_FLAGS> & { readonly reports?: string },
+  globalSeed: number,
+  io: Io,
+  where: { readonly backend?: string; readonly otherBackends?: boolean; readonly replayArgs?: readonly string[] } = {},
+): FailureSession {
   if (flags.repro !== undefined && flags['no-repro']) throw new UsageError('--repro and --no-repro cannot be used together');
   if (flags.repro === '') throw new UsageError('--repro needs a directory');
   const fallback = flags.reports !== undefined ? path.join(flags.reports, 'repro') : DEFAULT_REPRO_DIR;
   const repro = flags['no-repro'] ? false : typeof flags.repro === 'string' ? flags.repro : fallback;
-  return openFailureSession({ db: databaseDir(flags), repro, globalSeed, warn: io.err });
+  return openFailureSession({ db: databaseDir(flags), repro, globalSeed, warn: io.err, ...where });
 }
 
 const LIST_FLAGS = { db: 'string', filter: 'string' } as const;

@@ -33,6 +33,15 @@ export interface FailureSessionOptions {
   /** Warnings (skipped files, failed writes): one line each. */
   readonly warn: (line: string) => void;
   readonly cwd?: string;
+  /** The backend of the run (default: the active tfjs backend; a browser backend runs in its page, not here). */
+  readonly backend?: string;
+  /**
+   * Replay cases saved on other backends when a property passes (default true). They replay in
+   * this process, so a run whose backend is elsewhere (a browser backend) turns it off.
+   */
+  readonly otherBackends?: boolean;
+  /** Flags the replay command needs besides the file (a browser run's emulation: `--webgl-f16`). */
+  readonly replayArgs?: readonly string[];
 }
 
 interface Outcome {
@@ -119,7 +128,7 @@ export function openFailureSession(options: FailureSessionOptions): FailureSessi
     examples({ property }) {
       if (!db) return [];
       const list = guard(`read the failure database ${shown(db.dir, cwd)}`, () => db.load(property.name)) ?? [];
-      const backend = String(activeBackend());
+      const backend = options.backend ?? String(activeBackend());
       const own = list.filter((s) => s.record.environment.backend === backend);
       saved.set(property.name, { own, foreign: list.filter((s) => s.record.environment.backend !== backend) });
       return own.map((s) => s.inputs);
@@ -142,7 +151,7 @@ export function openFailureSession(options: FailureSessionOptions): FailureSessi
         }
       }
       // cases saved on other backends: replayed here (never marked fixed, never saved as this backend's)
-      if (result.status === 'passed') {
+      if (result.status === 'passed' && options.otherBackends !== false) {
         for (const s of foreign) {
           const again = guard(`replay ${shown(s.file, cwd)}`, () => replayFailure(property, s));
           if (again && (again.status === 'failed' || again.status === 'errored') && again.failure) {
@@ -172,7 +181,7 @@ export function openFailureSession(options: FailureSessionOptions): FailureSessi
       if (result.example !== undefined) lines.push('  a saved failure, run first: it still fails');
       if (o?.failureFile) {
         const f = quote(shown(o.failureFile, cwd));
-        lines.push(`  saved: ${f} (replay: npx nanhunt replay ${f})`);
+        lines.push(`  saved: ${f} (replay: npx nanhunt replay ${f}${(options.replayArgs ?? []).map((a) => ` ${a}`).join('')})`);
       }
       if (o?.reproFile) lines.push(`  repro: ${reproCommand(o.reproFile)}`);
       else if (o?.noRepro) lines.push(`  repro: no standalone script: ${o.noRepro}; use the replay command above`);
@@ -192,7 +201,7 @@ export function openFailureSession(options: FailureSessionOptions): FailureSessi
         if (stored > 0) parts.push(`${stored} failure${stored === 1 ? '' : 's'} saved`);
         lines.push(`failure database ${shown(db.dir, cwd)}: ${parts.join(', ')}`);
       }
-      const backend = String(activeBackend());
+      const backend = options.backend ?? String(activeBackend());
       for (const c of crossBackend) {
         const f = quote(shown(c.saved.file, cwd));
         lines.push(

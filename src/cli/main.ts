@@ -31,7 +31,10 @@ export interface Command {
 export const COMMANDS: Record<string, Command> = {
   check: {
     summary: "run properties (default: nanhunt's shipped catalog) and report",
-    usage: `  --backend <cpu|wasm|node|node-gpu>  backend to run on (default cpu)
+    usage: `  --backend <cpu|wasm|node|node-gpu|webgl|webgpu>  backend to run on (default cpu); webgl and webgpu
+                      run in headless Chromium (software rendering when there is no GPU)
+  --webgl-f16         webgl: float16 textures, as on many phones (WEBGL_FORCE_F16_TEXTURES)
+  --webgl-pack <on|off>  webgl: packed or unpacked kernels (WEBGL_PACK; default tfjs's choice)
   --seed <n>          global seed (default 0); each property's seed derives from it and its name
   --runs <n>          generated cases per property (default: the property's own, else 100)
   --filter <text>     only properties whose name is <text>, or else contains it

@@ -6,7 +6,13 @@
  */
 import type { Property } from '../property/property.ts';
 import * as tf from '@tensorflow/tfjs';
-import { BackendError, useBackend } from '../run/backend.ts';
+import { statSync } from 'node:fs';
+import { BackendError, isBrowserBackend, useBackend } from '../run/backend.ts';
+import { BrowserSession } from '../browser/session.ts';
+import { selectionFiles } from '../browser/check.ts';
+import { emulationArgs } from '../browser/emulation.ts';
+import { CATALOG_MODULE, loadProperties } from '../property/load.ts';
+import { emulationFrom } from './emulation-flags.ts';
 import { failureReport } from '../report/format.ts';
 import { trainingInputFormatter } from '../train/report.ts';
 import { captureInputFormatter } from '../guard/report.ts';
@@ -19,10 +25,12 @@ import { parseArgs, UsageError } from './args.ts';
 import type { Io } from './check.ts';
 import { VERSION } from '../core/version.ts';
 
-export const REPLAY_FLAGS = { backend: 'string', properties: 'string' } as const;
+export const REPLAY_FLAGS = { backend: 'string', properties: 'string', 'webgl-f16': 'boolean', 'webgl-pack': 'string' } as const;
 
 export const REPLAY_USAGE = `  <failure-file>      a file of the failure database (.nanhunt/failures/*.json)
-  --backend <b>       replay on this backend (default: the one it was recorded on)
+  --backend <b>       replay on this backend (default: the one it was recorded on); webgl and
+                      webgpu replay in headless Chromium
+  --webgl-f16, --webgl-pack <on|off>  webgl's emulation switches (as in check)
   --properties <p>    load the property from this file or directory (default: where it was recorded)`;
 
 /**
@@ -30,7 +38,7 @@ export const REPLAY_USAGE = `  <failure-file>      a file of the failure databas
  * (src/guard); any other is loaded from where it was recorded (or `propertiesOverride`).
  * Throws a FailureFileError.
  */
-export async function propertyOfSaved(saved: SavedFailure, propertiesOverride?: string): Promise<{ property: Property }> {
+export async function propertyOfSaved(saved: SavedFailure, propertiesOverride?: string): Promise<{ property: Property; module?: string }> {
   if (saved.record.origin?.capture !== undefined && propertiesOverride === undefined) {
     const property = capturePropertyFrom(saved.record.property, saved.inputs);
     if (!property) throw new FailureFileError(`'${saved.record.property}' is recorded as a captured step, but its inputs are not one`);
@@ -58,37 +66,61 @@ export async function replayFailureCommand(argv: readonly string[], io: Io): Pro
 
   let saved: SavedFailure;
   let property: Property;
+  let module: string | undefined;
   try {
     saved = readFailureFile(file);
-    ({ property } = await propertyOfSaved(saved, flags.properties));
+    ({ property, module } = await propertyOfSaved(saved, flags.properties));
   } catch (e) {
     if (e instanceof FailureFileError) return fail(e.message);
     throw e;
   }
   const backend = flags.backend ?? saved.record.environment.backend;
+  const emulation = emulationFrom(flags, backend);
+  let browser: BrowserSession | undefined;
   try {
-    await useBackend(backend);
+    if (isBrowserBackend(backend)) {
+      if (module === undefined) return fail(`'${saved.record.property}' is a captured training step: it replays in Node (--backend cpu, wasm or node)`);
+      const files = flags.properties === undefined && saved.record.origin?.catalog !== undefined ? [CATALOG_MODULE] : await moduleFiles(module);
+      browser = await BrowserSession.open({ backend, backends: [backend], emulation, files });
+    } else await useBackend(backend);
   } catch (e) {
     if (e instanceof BackendError) return fail(e.message);
     throw e;
   }
-
-  const r = saved.record;
-  io.out(`nanhunt ${VERSION} · tfjs ${tf.version.tfjs} · backend ${backend} · replaying ${file}`);
-  for (const note of environmentNotes(saved, backend)) io.out(`note: ${note}`);
-  const born = r.provenance?.bornIn ? ` (first non-finite value born in ${r.provenance.bornIn})` : '';
-  io.out(`recorded: '${r.property}' ${failureLine(r.failure)}${born}; from ${describeOrigin(r.origin)}; first seen ${r.firstSeen}, last seen ${r.lastSeen}`);
-  io.out('');
-
-  const result = replayFailure(property, saved);
-  if (result.status === 'passed') {
-    io.out(`✓ fixed: '${r.property}' passes on the saved case on backend ${backend} (it failed with ${failureLine(r.failure)})`);
-    io.out(`  the case stays in the failure database until 'npx nanhunt db prune'`);
-    return 0;
+  try {
+    return await replayOn(browser);
+  } finally {
+    await browser?.close();
   }
-  const on = backend !== r.environment.backend ? ` --backend ${backend}` : '';
-  io.out(failureReport(result, { replay: `npx nanhunt replay ${quote(file)}${on}`, formatters: [trainingInputFormatter, captureInputFormatter] }));
-  io.out('');
-  io.out(`✗ still fails: '${r.property}' on backend ${backend}`);
-  return 1;
+
+  async function replayOn(browser: BrowserSession | undefined): Promise<number> {
+    const r = saved.record;
+    io.out(`nanhunt ${VERSION} · tfjs ${tf.version.tfjs} · backend ${backend} · replaying ${file}`);
+    for (const note of environmentNotes(saved, backend)) io.out(`note: ${note}`);
+    const born = r.provenance?.bornIn ? ` (first non-finite value born in ${r.provenance.bornIn})` : '';
+    io.out(`recorded: '${r.property}' ${failureLine(r.failure)}${born}; from ${describeOrigin(r.origin)}; first seen ${r.firstSeen}, last seen ${r.lastSeen}`);
+    io.out('');
+
+    const result = browser ? await browser.replayFailure(property.name, saved) : replayFailure(property, saved);
+    if (result.status === 'passed') {
+      io.out(`✓ fixed: '${r.property}' passes on the saved case on backend ${backend} (it failed with ${failureLine(r.failure)})`);
+      io.out(`  the case stays in the failure database until 'npx nanhunt db prune'`);
+      return 0;
+    }
+    const on =
+      (backend !== r.environment.backend ? ` --backend ${backend}` : '') +
+      emulationArgs(emulation)
+        .map((a) => ` ${a}`)
+        .join('');
+    io.out(failureReport(result, { replay: `npx nanhunt replay ${quote(file)}${on}`, formatters: [trainingInputFormatter, captureInputFormatter] }));
+    io.out('');
+    io.out(`✗ still fails: '${r.property}' on backend ${backend}`);
+    return 1;
+  }
+}
+
+/** The property modules of `module` (a file, or every module of a directory): what the page bundles. */
+async function moduleFiles(module: string): Promise<string[]> {
+  if (!statSync(module).isDirectory()) return [module];
+  return selectionFiles(await loadProperties(module));
 }

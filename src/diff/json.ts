@@ -11,6 +11,7 @@ import type { Hint, UlpStats } from './compare.ts';
 import type { DiffResult, DiffStatus } from './differential.ts';
 import { diffCounts, diffReplayCommand, type DiffContext } from './report.ts';
 import type { UlpBucket } from './ulps.ts';
+import type { BrowserRunInfo } from '../report/json.ts';
 
 /** A number as JSON keeps it: NaN, Infinity, -Infinity and -0 become strings. */
 export type JsonNumber = number | 'NaN' | 'Infinity' | '-Infinity' | '-0';
@@ -33,6 +34,7 @@ export interface DiffDocument {
   readonly runs?: number;
   readonly tolerance: { readonly ulps: number; readonly atol: number };
   readonly generatedAt?: string;
+  readonly browser?: BrowserRunInfo;
   readonly summary: { readonly total: number } & Readonly<Record<DiffStatus, number>>;
   readonly properties: readonly DiffPropertyJson[];
 }
@@ -196,6 +198,8 @@ export interface DiffRunInfo {
   readonly runs?: number;
   readonly tolerance: { readonly ulps: number; readonly atol: number };
   readonly generatedAt?: string;
+  /** A diff with a browser backend ran in Chromium (every backend in one page): which, and its emulation switches. */
+  readonly browser?: BrowserRunInfo;
 }
 
 /** The whole document of a differential run. */
@@ -211,6 +215,7 @@ export function diffDocument(info: DiffRunInfo, results: readonly DiffResult[], 
     ...(info.runs !== undefined ? { runs: info.runs } : {}),
     tolerance: { ...info.tolerance },
     ...(info.generatedAt ? { generatedAt: info.generatedAt } : {}),
+    ...(info.browser ? { browser: info.browser } : {}),
     summary: { total: results.length, ...diffCounts(results) },
     properties: results.map((r) => diffResultToJson(r, context)),
   };

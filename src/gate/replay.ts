@@ -64,12 +64,17 @@ export function replayBaseline(
   baseline: Baseline | undefined,
   results: readonly PropertyResult[],
   properties: readonly Property<any>[],
+  replay: (property: Property<any>, entry: BaselineEntry) => CaseReplay = replayEntry,
 ): Map<BaselineEntry, CaseReplay> {
   const replays = new Map<BaselineEntry, CaseReplay>();
-  for (const entry of baseline?.entries ?? []) {
-    const ran = results.some((r) => r.name === entry.property && (entry.backend === undefined || entry.backend === r.backend));
+  for (const entry of entriesToReplay(baseline?.entries ?? [], results)) {
     const property = properties.find((p) => p.name === entry.property);
-    if (ran && property) replays.set(entry, replayEntry(property, entry));
+    if (property) replays.set(entry, replay(property, entry));
   }
   return replays;
+}
+
+/** The entries whose property ran in `results` on a backend the entry applies to. */
+export function entriesToReplay(entries: readonly BaselineEntry[], results: readonly PropertyResult[]): BaselineEntry[] {
+  return entries.filter((entry) => results.some((r) => r.name === entry.property && (entry.backend === undefined || entry.backend === r.backend)));
 }

@@ -130,85 +130,165 @@ function isReplayError(error: unknown): boolean {
   return error instanceof Error && /^Unable to replay\b/.test(error.message);
 }
 
-/** Search for a failing case and shrink it. Never throws for faults of the code under test. */
-export function search<I, F>(spec: SearchSpec<I, F>, options: SearchOptions): SearchOutcome<I, F> {
-  qualify(options);
-  let first: { key: FailureKey; failure: F } | undefined;
-  let unsupported: readonly Unsupported[] | undefined;
-  let aborted: { error: unknown } | undefined;
+/** What a search remembers between cases: the first failure, a lacking kernel, a fault of its own. */
+class SearchState<F> {
+  first: { key: FailureKey; failure: F } | undefined;
+  unsupported: readonly Unsupported[] | undefined;
+  aborted: { error: unknown } | undefined;
 
-  const predicate = (input: I): boolean => {
-    if (aborted) return true;
-    // the backend lacks a kernel: nothing more to learn from generating
-    if (unsupported && first === undefined) return true;
-    let t: Trial<F>;
-    try {
-      t = spec.trial(input, first === undefined ? 'generate' : 'shrink');
-    } catch (error) {
-      aborted = { error };
-      return true;
-    }
+  /** Nothing more to learn: the search aborted, or the backend lacks a kernel. */
+  done(): boolean {
+    return this.aborted !== undefined || (this.unsupported !== undefined && this.first === undefined);
+  }
+
+  phase(): Phase {
+    return this.first === undefined ? 'generate' : 'shrink';
+  }
+
+  /** fast-check's verdict on a case from its trial (true: the case counts as passing). */
+  judge(t: Trial<F>): boolean {
     if (t.kind === 'pass') return true;
     if (t.kind === 'unsupported') {
-      if (first === undefined) unsupported = t.unsupported;
+      if (this.first === undefined) this.unsupported = t.unsupported;
       return true; // never a failure of the subject: reported as unsupported
     }
-    if (first === undefined) {
-      first = { key: t.key, failure: t.failure };
+    if (this.first === undefined) {
+      this.first = { key: t.key, failure: t.failure };
       return false;
     }
-    return !sameFailure(t.key, first.key); // only the same failure counts while shrinking
-  };
+    return !sameFailure(t.key, this.first.key); // only the same failure counts while shrinking
+  }
 
-  const examples = options.path ? [] : (options.examples ?? []);
-  const params: fc.Parameters<[I]> = {
+  abort(error: unknown): boolean {
+    this.aborted = { error };
+    return true;
+  }
+}
+
+function parameters<I>(options: SearchOptions, examples: readonly unknown[]): fc.Parameters<[I]> {
+  return {
     seed: options.seed,
     numRuns: options.runs + examples.length,
     ...(options.path ? { path: options.path } : {}),
     ...(examples.length ? { examples: examples.map((e) => [e as I] as [I]) } : {}),
     ...(options.timeLimitMs ? { interruptAfterTimeLimit: options.timeLimitMs } : {}),
   };
-  let details: fc.RunDetails<[I]>;
-  const started = performance.now();
-  try {
-    details = fc.check(fc.property(spec.arbitrary, predicate), params);
-  } catch (error) {
-    if (options.path && isReplayError(error)) {
-      throw new InputError(
-        `path '${options.path}' does not replay: the property does not generate that case with this seed (a path printed for another property, seed or version of it?)`,
-      );
-    }
-    return { kind: 'generator-error', error };
+}
+
+/** fast-check threw: a path that does not replay is the caller's mistake; anything else, the generators'. */
+function checkError<I, F>(error: unknown, options: SearchOptions): SearchOutcome<I, F> {
+  if (options.path && isReplayError(error)) {
+    throw new InputError(
+      `path '${options.path}' does not replay: the property does not generate that case with this seed (a path printed for another property, seed or version of it?)`,
+    );
   }
+  return { kind: 'generator-error', error };
+}
+
+/** How the search ended, from fast-check's details; `reached`: generated cases run (for `rest`), when it failed. */
+function outcomeOf<I, F>(
+  details: fc.RunDetails<[I]>,
+  state: SearchState<F>,
+  options: SearchOptions,
+  examples: number,
+): { outcome: SearchOutcome<I, F>; reached?: number } {
   const counts: Counts = { runs: details.numRuns, interrupted: details.interrupted };
-  if (aborted) return { kind: 'aborted', error: aborted.error, ...counts };
-  if (!details.failed || !details.counterexample || first === undefined) {
-    return { kind: 'passed', ...(unsupported ? { unsupported } : {}), ...counts };
+  if (state.aborted) return { outcome: { kind: 'aborted', error: state.aborted.error, ...counts } };
+  if (!details.failed || !details.counterexample || state.first === undefined) {
+    return { outcome: { kind: 'passed', ...(state.unsupported ? { unsupported: state.unsupported } : {}), ...counts } };
   }
-  const where = splitPath(details.counterexamplePath ?? undefined, examples.length);
-  if (spec.rest && !options.path && !details.interrupted) {
-    // generated cases run before the failure: none when a saved example failed
-    const reached = where.example !== undefined ? 0 : Number(where.path?.split(':')[0] ?? options.runs - 1) + 1;
-    restOfGeneration(spec, options, reached, started);
-  }
+  const where = splitPath(details.counterexamplePath ?? undefined, examples);
+  // generated cases run before the failure: none when a saved example failed
+  const reached = where.example !== undefined ? 0 : Number(where.path?.split(':')[0] ?? options.runs - 1) + 1;
   return {
-    kind: 'failed',
-    counterexample: details.counterexample[0],
-    key: first.key,
-    first: first.failure,
-    shrinks: details.numShrinks,
-    ...where,
-    ...counts,
+    outcome: {
+      kind: 'failed',
+      counterexample: details.counterexample[0],
+      key: state.first.key,
+      first: state.first.failure,
+      shrinks: details.numShrinks,
+      ...where,
+      ...counts,
+    },
+    ...(!options.path && !details.interrupted ? { reached } : {}),
   };
 }
 
-/** Hand `spec.rest` the generated cases after the first `reached` ones (fc.sample replays the seed's sequence). */
-function restOfGeneration<I, F>(spec: SearchSpec<I, F>, options: SearchOptions, reached: number, started: number): void {
+/** Search for a failing case and shrink it. Never throws for faults of the code under test. */
+export function search<I, F>(spec: SearchSpec<I, F>, options: SearchOptions): SearchOutcome<I, F> {
+  qualify(options);
+  const state = new SearchState<F>();
+  const predicate = (input: I): boolean => {
+    if (state.done()) return true;
+    let t: Trial<F>;
+    try {
+      t = spec.trial(input, state.phase());
+    } catch (error) {
+      return state.abort(error);
+    }
+    return state.judge(t);
+  };
+  const examples = options.path ? [] : (options.examples ?? []);
+  let details: fc.RunDetails<[I]>;
+  const started = performance.now();
+  try {
+    details = fc.check(fc.property(spec.arbitrary, predicate), parameters<I>(options, examples));
+  } catch (error) {
+    return checkError(error, options);
+  }
+  const { outcome, reached } = outcomeOf(details, state, options, examples.length);
+  if (spec.rest && reached !== undefined) {
+    for (const input of restOfGeneration(spec.arbitrary, options, reached, started)) spec.rest(input);
+  }
+  return outcome;
+}
+
+/**
+ * A search whose trials are asynchronous (a backend that reads its results back only
+ * asynchronously: WebGPU). The same phases, parameters and outcome as {@link search}: fast-check's
+ * async runner drives the same predicate, so a seed generates and shrinks the same cases.
+ */
+export interface AsyncSearchSpec<I, F> {
+  readonly arbitrary: fc.Arbitrary<I>;
+  trial(input: I, phase: Phase): Promise<Trial<F>>;
+  rest?(input: I): Promise<void>;
+}
+
+export async function searchAsync<I, F>(spec: AsyncSearchSpec<I, F>, options: SearchOptions): Promise<SearchOutcome<I, F>> {
+  qualify(options);
+  const state = new SearchState<F>();
+  const predicate = async (input: I): Promise<boolean> => {
+    if (state.done()) return true;
+    let t: Trial<F>;
+    try {
+      t = await spec.trial(input, state.phase());
+    } catch (error) {
+      return state.abort(error);
+    }
+    return state.judge(t);
+  };
+  const examples = options.path ? [] : (options.examples ?? []);
+  let details: fc.RunDetails<[I]>;
+  const started = performance.now();
+  try {
+    details = await fc.check(fc.asyncProperty(spec.arbitrary, predicate), parameters<I>(options, examples));
+  } catch (error) {
+    return checkError(error, options);
+  }
+  const { outcome, reached } = outcomeOf(details, state, options, examples.length);
+  if (spec.rest && reached !== undefined) {
+    for (const input of restOfGeneration(spec.arbitrary, options, reached, started)) await spec.rest(input);
+  }
+  return outcome;
+}
+
+/** The generated cases after the first `reached` ones (fc.sample replays the seed's sequence), while the time limit lasts. */
+function* restOfGeneration<I>(arbitrary: fc.Arbitrary<I>, options: SearchOptions, reached: number, started: number): Generator<I> {
   if (reached >= options.runs) return;
-  const all = fc.sample(spec.arbitrary, { seed: options.seed, numRuns: options.runs });
+  const all = fc.sample(arbitrary, { seed: options.seed, numRuns: options.runs });
   for (let i = reached; i < all.length; i++) {
     if (options.timeLimitMs && performance.now() - started > options.timeLimitMs) return;
-    spec.rest!(all[i]!);
+    yield all[i]!;
   }
 }
 

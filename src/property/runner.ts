@@ -4,11 +4,11 @@
  * is re-run once with kernel recording to find where the NaN was born.
  */
 import type { ErrorSample, Observation } from '../check/invariant.ts';
-import { errorText, execute, type Outcome } from '../run/execute.ts';
+import { errorText, execute, executeAsync, type Outcome } from '../run/execute.ts';
 import { activeBackend, type Unsupported } from '../run/backend.ts';
 import { recordKernels, type Provenance } from '../explain/provenance.ts';
 import type { Property } from './property.ts';
-import { confirm, PASS, search, type Trial } from './engine.ts';
+import { confirm, PASS, search, searchAsync, type SearchOptions, type SearchOutcome, type Trial } from './engine.ts';
 import { failureKey, type Failure } from './failure.ts';
 
 export type { Failure } from './failure.ts';
@@ -187,13 +187,95 @@ function trialOf<I>(property: Property<I>, inputs: I, samples?: ErrorSampleKeepe
   return failure ? { kind: 'fail', failure, key: failureKey(failure) } : PASS;
 }
 
-/** Run a property and return a structured result. Never throws for faults of the subject. */
-export function runProperty<I>(property: Property<I>, options: RunOptions = {}): PropertyResult {
-  const started = performance.now();
+/** What a run of a property needs before its search: seed, runs, the error-sample keeper, the search options. */
+function prepare<I>(property: Property<I>, options: RunOptions) {
   const seed = options.seed ?? propertySeed(0, property.name);
   const runs = options.runs ?? property.runs ?? DEFAULT_RUNS;
-  const keeper = new ErrorSampleKeeper(seed);
-  const sampling = property.invariants.some((inv) => inv.sample);
+  const search: SearchOptions = {
+    seed,
+    runs,
+    ...(options.path ? { path: options.path } : {}),
+    ...(options.examples ? { examples: options.examples } : {}),
+    ...(options.timeLimitMs ? { timeLimitMs: options.timeLimitMs } : {}),
+  };
+  return { started: performance.now(), seed, keeper: new ErrorSampleKeeper(seed), sampling: property.invariants.some((inv) => inv.sample), search };
+}
+
+type Prepared = ReturnType<typeof prepare>;
+
+/** The result of a search that did not fail (or could not run); undefined when it failed (see {@link failedResult}). */
+function settledResult<I>(property: Property<I>, p: Prepared, outcome: SearchOutcome<I, Failure>): PropertyResult | undefined {
+  const backend = String(activeBackend());
+  const samples = p.keeper.samples();
+  if (outcome.kind === 'generator-error' || outcome.kind === 'aborted') {
+    // the generators themselves failed (bad options, impossible domain): an error of this property
+    return {
+      name: property.name,
+      status: 'errored',
+      expectedFailure: false,
+      backend,
+      seed: p.seed,
+      runs: 0,
+      shrinks: 0,
+      durationMs: performance.now() - p.started,
+      interrupted: false,
+      failure: { kind: 'error', stage: 'generate', message: errorText(outcome.error) },
+    };
+  }
+  if (outcome.kind !== 'passed') return undefined;
+  const unsupported = outcome.unsupported?.[0];
+  return {
+    ...baseOf(property, p, outcome, backend, samples),
+    status: unsupported ? 'unsupported' : 'passed',
+    // the tfjs error travels as the failure, so generic reports (JSON, JUnit, HTML) show it
+    ...(unsupported ? { unsupported, failure: { kind: 'error', stage: 'unsupported', message: unsupported.message } as Failure } : {}),
+    runs: outcome.runs,
+    shrinks: 0,
+    durationMs: performance.now() - p.started,
+  };
+}
+
+function baseOf<I>(property: Property<I>, p: Prepared, outcome: { readonly interrupted: boolean }, backend: string, samples: readonly ErrorSample[]) {
+  return {
+    name: property.name,
+    expectedFailure: false,
+    backend,
+    seed: p.seed,
+    interrupted: outcome.interrupted,
+    ...(samples.length > 0 ? { errorSamples: samples } : {}),
+  };
+}
+
+/** The result of a failed search, from the minimal case run again (`again`, with its provenance when recorded). */
+function failedResult<I>(
+  property: Property<I>,
+  p: Prepared,
+  outcome: Extract<SearchOutcome<I, Failure>, { kind: 'failed' }>,
+  again: Trial<Failure>,
+  provenance: Provenance | undefined,
+): PropertyResult {
+  const confirmed = confirm(again, outcome.key);
+  const failure: Failure = 'failure' in confirmed ? confirmed.failure : { kind: 'error', stage: 'replay', message: confirmed.flaky };
+  const isError = failure.kind === 'error';
+  return {
+    ...baseOf(property, p, outcome, String(activeBackend()), p.keeper.samples()),
+    status: isError ? 'errored' : 'failed',
+    expectedFailure: !isError && property.expectFailure !== undefined,
+    runs: outcome.runs,
+    ...(outcome.path !== undefined ? { path: outcome.path } : {}),
+    ...(outcome.example !== undefined ? { example: outcome.example } : {}),
+    shrinks: outcome.shrinks,
+    durationMs: performance.now() - p.started,
+    counterexample: outcome.counterexample,
+    failure,
+    ...(provenance ? { provenance } : {}),
+  } as PropertyResult;
+}
+
+/** Run a property and return a structured result. Never throws for faults of the subject. */
+export function runProperty<I>(property: Property<I>, options: RunOptions = {}): PropertyResult {
+  const p = prepare(property, options);
+  const { keeper, sampling } = p;
   // error samples come from every generated case (not from shrinking): those the search ran, and
   // those after its first failure, which it did not reach (`rest`)
   const outcome = search<I, Failure>(
@@ -213,77 +295,61 @@ export function runProperty<I>(property: Property<I>, options: RunOptions = {}):
           }
         : {}),
     },
-    {
-      seed,
-      runs,
-      ...(options.path ? { path: options.path } : {}),
-      ...(options.examples ? { examples: options.examples } : {}),
-      ...(options.timeLimitMs ? { timeLimitMs: options.timeLimitMs } : {}),
-    },
+    p.search,
   );
-  const backend = String(activeBackend());
-  const samples = keeper.samples();
-  if (outcome.kind === 'generator-error' || outcome.kind === 'aborted') {
-    // the generators themselves failed (bad options, impossible domain): an error of this property
-    return {
-      name: property.name,
-      status: 'errored',
-      expectedFailure: false,
-      backend,
-      seed,
-      runs: 0,
-      shrinks: 0,
-      durationMs: performance.now() - started,
-      interrupted: false,
-      failure: { kind: 'error', stage: 'generate', message: errorText(outcome.error) },
-    };
-  }
-  const base = {
-    name: property.name,
-    expectedFailure: false,
-    backend,
-    seed,
-    interrupted: outcome.interrupted,
-    ...(samples.length > 0 ? { errorSamples: samples } : {}),
-  };
-
-  if (outcome.kind === 'passed') {
-    const unsupported = outcome.unsupported?.[0];
-    return {
-      ...base,
-      status: unsupported ? 'unsupported' : 'passed',
-      // the tfjs error travels as the failure, so generic reports (JSON, JUnit, HTML) show it
-      ...(unsupported ? { unsupported, failure: { kind: 'error', stage: 'unsupported', message: unsupported.message } as Failure } : {}),
-      runs: outcome.runs,
-      shrinks: 0,
-      durationMs: performance.now() - started,
-    };
-  }
-  const { counterexample } = outcome;
+  const settled = settledResult(property, p, outcome);
+  if (settled || outcome.kind !== 'failed') return settled!;
   // Re-run the minimal case: the final failure (and, with recording, its provenance).
-  let again: Trial<Failure>;
-  let provenance: Provenance | undefined;
+  const { counterexample } = outcome;
   if (options.provenance ?? true) {
     const recorded = recordKernels(() => trialOf(property, counterexample));
-    again = recorded.result;
-    provenance = recorded.provenance;
-  } else {
-    again = trialOf(property, counterexample);
+    return failedResult(property, p, outcome, recorded.result, recorded.provenance);
   }
-  const confirmed = confirm(again, outcome.key);
-  const failure: Failure = 'failure' in confirmed ? confirmed.failure : { kind: 'error', stage: 'replay', message: confirmed.flaky };
-  const isError = failure.kind === 'error';
-  return {
-    ...base,
-    status: isError ? 'errored' : 'failed',
-    expectedFailure: !isError && property.expectFailure !== undefined,
-    runs: outcome.runs,
-    ...(outcome.path !== undefined ? { path: outcome.path } : {}),
-    ...(outcome.example !== undefined ? { example: outcome.example } : {}),
-    shrinks: outcome.shrinks,
-    durationMs: performance.now() - started,
-    counterexample,
-    failure,
-    ...(provenance ? { provenance } : {}),
-  } as PropertyResult;
+  return failedResult(property, p, outcome, trialOf(property, counterexample), undefined);
+}
+
+/** {@link checkOnce} on a backend that reads back asynchronously (WebGPU). */
+export async function checkOnceAsync<I>(property: Property<I>, inputs: I, samples?: ErrorSampleKeeper): Promise<{ outcome: Outcome; failure?: Failure }> {
+  const outcome = await executeAsync(property.subject, inputs, { gradients: property.gradients });
+  const failure = failureOf(outcome, property as Property, samples);
+  return failure ? { outcome, failure } : { outcome };
+}
+
+async function trialOfAsync<I>(property: Property<I>, inputs: I, samples?: ErrorSampleKeeper): Promise<Trial<Failure>> {
+  const { outcome, failure } = await checkOnceAsync(property, inputs, samples);
+  if (outcome.kind === 'unsupported') return { kind: 'unsupported', unsupported: [outcome.unsupported] };
+  return failure ? { kind: 'fail', failure, key: failureKey(failure) } : PASS;
+}
+
+/**
+ * {@link runProperty} on a backend that reads its results back only asynchronously (WebGPU, where
+ * a synchronous read breaks the device): the same search on the engine's async runner, so the
+ * same seed generates and shrinks the same cases. No kernel recording (it reads synchronously):
+ * the result has no provenance.
+ */
+export async function runPropertyAsync<I>(property: Property<I>, options: RunOptions = {}): Promise<PropertyResult> {
+  const p = prepare(property, options);
+  const { keeper, sampling } = p;
+  const outcome = await searchAsync<I, Failure>(
+    {
+      arbitrary: property.arbitrary,
+      trial: (inputs, phase) => trialOfAsync(property, inputs, phase === 'generate' && sampling ? keeper : undefined),
+      ...(sampling
+        ? {
+            rest: async (inputs: I) => {
+              const o = await executeAsync(property.subject, inputs, { gradients: property.gradients });
+              try {
+                if (o.kind === 'ok') sampleErrors(o.observation, property as Property, keeper);
+              } catch {
+                // a measurement only
+              }
+            },
+          }
+        : {}),
+    },
+    p.search,
+  );
+  const settled = settledResult(property, p, outcome);
+  if (settled || outcome.kind !== 'failed') return settled!;
+  return failedResult(property, p, outcome, await trialOfAsync(property, outcome.counterexample), undefined);
 }

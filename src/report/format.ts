@@ -55,6 +55,7 @@ export function replayCommand(r: PropertyResult, context: ReportContext = {}): s
   const parts = ['npx nanhunt check', '--filter', shellQuote(r.name), '--seed', String(context.globalSeed ?? 0)];
   if (r.path) parts.push('--path', shellQuote(r.path));
   parts.push('--backend', r.backend);
+  if (context.backendArgs) parts.push(...context.backendArgs);
   if (context.propertiesArg) parts.push('--properties', shellQuote(context.propertiesArg));
   return parts.join(' ');
 }
@@ -65,6 +66,8 @@ export interface ReportContext {
   globalSeed?: number;
   /** The --properties argument, when not the shipped catalog. */
   propertiesArg?: string;
+  /** Flags that went with --backend and the replay needs too (a browser backend's emulation: `--webgl-f16`). */
+  backendArgs?: readonly string[];
   /** Replaces the replay line (front ends other than the CLI, e.g. the vitest plugin). */
   replay?: string;
   /** Lines appended to a result's failure report (where the failure was saved, its repro script). */

@@ -11,7 +11,7 @@ import type { PropertyResult } from '../property/runner.ts';
 import type { GateResult, GateVerdict } from '../gate/gate.ts';
 import { describeEntry } from '../gate/baseline.ts';
 import { formatInputs, formatProvenance, plural, replayCommand, type ReportContext } from './format.ts';
-import type { RunInfo } from './json.ts';
+import { browserText, type RunInfo } from './json.ts';
 import { errorStats } from './error-stats.ts';
 import { errorPlotSvg, MIN_POINTS_FOR_LINE } from './plot.ts';
 import { otherStatusText } from './progress.ts';
@@ -309,7 +309,7 @@ export function htmlReport(results: readonly PropertyResult[], gate: GateResult,
 <body>
 <header>
 <h1>nanhunt report</h1>
-<p class="meta">nanhunt ${esc(info.nanhunt)} · tfjs ${esc(info.tfjs)} · backend ${esc(info.backend)} · seed ${info.seed}${
+<p class="meta">nanhunt ${esc(info.nanhunt)} · tfjs ${esc(info.tfjs)} · backend ${esc(info.backend)}${info.browser ? ` (${esc(browserText(info.browser))})` : ''} · seed ${info.seed}${
     info.runs !== undefined ? ` · ${plural(info.runs, 'run')} per property` : ''
   } · ${esc(generatedAt)}</p>
 ${verdict}

@@ -24,6 +24,25 @@ export interface RunInfo {
   readonly backend: string;
   readonly seed: number;
   readonly runs?: number;
+  /** A browser backend (webgl, webgpu): the Chromium it ran in and the emulation switches that were on. */
+  readonly browser?: BrowserRunInfo;
+}
+
+/** Where a browser backend ran: src/browser. */
+export interface BrowserRunInfo {
+  /** Chromium's version. */
+  readonly chromium: string;
+  /** `--webgl-f16`: float16 textures. */
+  readonly webglF16: boolean;
+  /** `--webgl-pack`: on, off, or tfjs's default. */
+  readonly webglPack: 'on' | 'off' | 'default';
+  /** The tfjs backend flags in effect in the page (WEBGL_PACK, WEBGL_FORCE_F16_TEXTURES, ...). */
+  readonly flags: Readonly<Record<string, boolean | number>>;
+}
+
+/** `Chromium 156.0 · webgl-f16 on · webgl-pack default`: the browser part of a report's header. */
+export function browserText(b: BrowserRunInfo): string {
+  return `Chromium ${b.chromium} · webgl-f16 ${b.webglF16 ? 'on' : 'off'} · webgl-pack ${b.webglPack}`;
 }
 
 /** One property's result as plain JSON data (durations included). */

@@ -113,6 +113,7 @@ export function junitXml(results: readonly PropertyResult[], gate: GateResult, o
     backend: info.backend,
     seed: String(info.seed),
     ...(info.runs !== undefined ? { runs: String(info.runs) } : {}),
+    ...(info.browser ? { chromium: info.browser.chromium, 'webgl-f16': info.browser.webglF16 ? 'on' : 'off', 'webgl-pack': info.browser.webglPack } : {}),
     ...(gate.baselineFile ? { baseline: gate.baselineFile } : {}),
   };
   return [

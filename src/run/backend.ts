@@ -9,8 +9,21 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { InputError } from '../core/errors.ts';
 
-export const BACKENDS = ['cpu', 'wasm', 'node', 'node-gpu'] as const;
+export const BACKENDS = ['cpu', 'wasm', 'node', 'node-gpu', 'webgl', 'webgpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
+
+/** Backends that run in headless Chromium (src/browser): the properties run inside the page. */
+export const BROWSER_BACKENDS = ['webgl', 'webgpu'] as const;
+export type BrowserBackendName = (typeof BROWSER_BACKENDS)[number];
+
+export function isBrowserBackend(x: string): x is BrowserBackendName {
+  return (BROWSER_BACKENDS as readonly string[]).includes(x);
+}
+
+/** True inside a web page (where src/browser's page runs the properties), false in Node. */
+function inBrowser(): boolean {
+  return typeof (globalThis as { document?: unknown }).document !== 'undefined';
+}
 
 /** Raised when a backend cannot be used (unknown name, missing package, failed init). */
 export class BackendError extends InputError {
@@ -96,6 +109,11 @@ function silenceCpuBanner(): void {
 export async function useBackend(name: string, importer: Importer = defaultImporter): Promise<BackendName> {
   if (!isBackendName(name)) {
     throw new BackendError(`unknown backend '${name}': use one of ${BACKENDS.join(', ')}`);
+  }
+  if (isBrowserBackend(name) && !inBrowser()) {
+    throw new BackendError(
+      `backend '${name}' runs in headless Chromium: use it through \`nanhunt check --backend ${name}\` or \`nanhunt diff\` (src/browser), not in this Node process`,
+    );
   }
   const peer = PEER[name];
   if (peer) {

@@ -125,6 +125,11 @@ function read(name: string, t: tf.Tensor): ReadTensor {
   return { name, shape: [...t.shape], dtype: t.dtype, data: data.slice() };
 }
 
+async function readAsync(name: string, t: tf.Tensor): Promise<ReadTensor> {
+  const data = (await t.data()) as Float32Array | Int32Array | Uint8Array;
+  return { name, shape: [...t.shape], dtype: t.dtype, data: data.slice() };
+}
+
 export interface ExecuteOptions {
   /** Compute gradients of sum(outputs) with respect to every float32 input tensor. */
   gradients?: boolean;
@@ -132,11 +137,47 @@ export interface ExecuteOptions {
 
 /** Run the subject once. Never throws for the subject's faults; always leaves tf.memory() as it found it. */
 export function execute<I>(subject: Subject<I>, inputs: I, options: ExecuteOptions = {}): Outcome {
+  const run = start(subject, inputs, options);
+  let all: ReadTensor[] | undefined;
+  try {
+    if (run.produced.tensors.length > 0) all = run.produced.tensors.map((t, i) => read(run.produced.names[i]!, t));
+  } finally {
+    run.dispose();
+  }
+  return finish(run, inputs, all);
+}
+
+/**
+ * {@link execute} for a backend that reads back only asynchronously (WebGPU: a synchronous read
+ * breaks its device). The subject runs the same way; only the reading of its results awaits.
+ */
+export async function executeAsync<I>(subject: Subject<I>, inputs: I, options: ExecuteOptions = {}): Promise<Outcome> {
+  const run = start(subject, inputs, options);
+  let all: ReadTensor[] | undefined;
+  try {
+    if (run.produced.tensors.length > 0) all = await Promise.all(run.produced.tensors.map((t, i) => readAsync(run.produced.names[i]!, t)));
+  } finally {
+    run.dispose();
+  }
+  return finish(run, inputs, all);
+}
+
+interface Started {
+  readonly tensorsBefore: number;
+  readonly variablesBefore: ReadonlySet<string>;
+  readonly produced: { names: string[]; tensors: tf.Tensor[]; outputs: number; wrt: string[] };
+  /** The error of the run, when it failed before producing anything. */
+  readonly failed?: Outcome;
+  dispose(): void;
+}
+
+/** Run the subject (inside tidy, with gradients when asked); its tensors are the caller's to read and dispose. */
+function start<I>(subject: Subject<I>, inputs: I, options: ExecuteOptions): Started {
   const tensorsBefore = tf.memory().numTensors;
   const variablesBefore = new Set(Object.keys(tf.engine().registeredVariables));
   // outputs first, then gradients; `outputs` of them are outputs
   let produced: { names: string[]; tensors: tf.Tensor[]; outputs: number; wrt: string[] } = { names: [], tensors: [], outputs: 0, wrt: [] };
-  let outcome: Outcome;
+  let outcome: Outcome | undefined;
   try {
     // tidy returns the tensors alone (walking a result object costs more than a small op): names go beside
     let outNames: string[] = [];
@@ -212,15 +253,26 @@ export function execute<I>(subject: Subject<I>, inputs: I, options: ExecuteOptio
     const unsupported = unsupportedKernel(error.message);
     outcome = unsupported ? { kind: 'unsupported', unsupported } : { kind: 'error', ...error };
   }
-  try {
-    if (produced.tensors.length > 0) {
-      const all = produced.tensors.map((t, i) => read(produced.names[i]!, t));
-      const gradients = all.slice(produced.outputs).map((g, i) => ({ ...g, wrt: produced.wrt[i]! }));
-      const observation = { inputs, outputs: all.slice(0, produced.outputs), gradients, backend: activeBackend() };
-      outcome = { kind: 'ok', observation };
-    }
-  } finally {
-    for (const t of produced.tensors) if (!t.isDisposed) t.dispose();
+  const tensors = produced.tensors;
+  return {
+    tensorsBefore,
+    variablesBefore,
+    produced,
+    ...(outcome ? { failed: outcome } : {}),
+    dispose() {
+      for (const t of tensors) if (!t.isDisposed) t.dispose();
+    },
+  };
+}
+
+/** The outcome of a started run from what was read back (its tensors disposed): an observation, its error, or a leak. */
+function finish<I>(run: Started, inputs: I, all: readonly ReadTensor[] | undefined): Outcome {
+  const { produced, tensorsBefore, variablesBefore } = run;
+  let outcome = run.failed;
+  if (all !== undefined) {
+    const gradients = all.slice(produced.outputs).map((g, i) => ({ ...g, wrt: produced.wrt[i]! }));
+    const observation = { inputs, outputs: all.slice(0, produced.outputs), gradients, backend: activeBackend() };
+    outcome = { kind: 'ok', observation };
   }
   // Leaks: variables the subject created, tensors it kept.
   const newVariables = Object.entries(tf.engine().registeredVariables).filter(([k]) => !variablesBefore.has(k));

@@ -109,7 +109,7 @@ describe('nanhunt check (CLI)', () => {
 
   it('prints the usage of each command with --help or -h, exit 0', async () => {
     const expected: Record<string, RegExp> = {
-      check: /--backend <cpu\|wasm\|node\|node-gpu>/,
+      check: /--backend <cpu\|wasm\|node\|node-gpu\|webgl\|webgpu>/,
       baseline: /Options of check:\n {2}--backend/,
       diff: /--backends <a,b,\.\.\.>/,
       replay: /^Usage: nanhunt replay <failure-file> \[options\]$/m,

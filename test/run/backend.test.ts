@@ -71,7 +71,12 @@ describe('backend selection', () => {
   });
 
   it('rejects unknown backends', async () => {
-    await expect(useBackend('webgpu')).rejects.toThrow(/unknown backend 'webgpu': use one of cpu, wasm, node, node-gpu/);
+    await expect(useBackend('tpu')).rejects.toThrow(/unknown backend 'tpu': use one of cpu, wasm, node, node-gpu, webgl, webgpu/);
+  });
+
+  it('says that a browser backend runs in Chromium, not in the Node process', async () => {
+    await expect(useBackend('webgl')).rejects.toThrow(/backend 'webgl' runs in headless Chromium: use it through `nanhunt check --backend webgl`/);
+    expect(tf.getBackend()).toBe('cpu');
   });
 
   it('rejects an unknown backend in a differential run, and a missing optional one with its install message', async () => {
