@@ -47,3 +47,10 @@ export function emulationText(e: Emulation): string {
 export function emulationArgs(e: Emulation): string[] {
   return [...(e.webglF16 ? ['--webgl-f16'] : []), ...(e.webglPack !== undefined ? ['--webgl-pack', e.webglPack ? 'on' : 'off'] : [])];
 }
+
+/**
+ * The message the page throws when the WebGL context was lost during a call: every number read
+ * after the loss is 0 and every shader fails to link, so the call's result says nothing about the
+ * kernels. The Node side (session.ts) starts a new browser and runs the call again.
+ */
+export const CONTEXT_LOST = 'the WebGL context was lost';

@@ -18,14 +18,28 @@ import { diffProperty, type DiffOptions } from '../diff/differential.ts';
 import { prepareBackends } from '../diff/switch.ts';
 import { useBackend } from '../run/backend.ts';
 import { decode, encode } from './wire.ts';
-import { emulationFlags, type Emulation, type PageInfo } from './emulation.ts';
+import { CONTEXT_LOST, emulationFlags, type Emulation, type PageInfo } from './emulation.ts';
+
+/** Whether the webgl backend's context is lost (Chromium's GPU process died or reset it). */
+function contextLost(): boolean {
+  const backend = tf.engine().registry.webgl as unknown as { gpgpu?: { gl?: { isContextLost(): boolean } } } | undefined;
+  return backend?.gpgpu?.gl?.isContextLost() ?? false;
+}
+
+/** Run `fn` and throw {@link CONTEXT_LOST} when the WebGL context was lost before it returned. */
+async function checked<T>(fn: () => T | Promise<T>): Promise<T> {
+  if (contextLost()) throw new Error(CONTEXT_LOST);
+  const out = await fn();
+  if (contextLost()) throw new Error(CONTEXT_LOST);
+  return out;
+}
 
 /** What the page exposes on `globalThis.__nanhunt` (every argument and result is wire text). */
 export interface PageApi {
   setup(text: string): Promise<string>;
   run(name: string, options: string): Promise<string>;
-  replay(name: string, entries: string): string;
-  diff(name: string, options: string): string;
+  replay(name: string, entries: string): Promise<string>;
+  diff(name: string, options: string): Promise<string>;
   /** `nanhunt replay` of a saved failure on the page's backend. */
   replayFailure(name: string, saved: string): Promise<string>;
   /** Call an exported function of the bundled module at `index` (bench/ runs measurements in the page with it). */
@@ -70,22 +84,22 @@ export function install(modules: readonly Record<string, unknown>[]): void {
       const p = find(name);
       const o = decode<RunOptions>(options);
       // WebGPU reads back only asynchronously: the engine's async runner, same seed, same cases
-      return encode(tf.getBackend() === 'webgpu' ? await runPropertyAsync(p, o) : runProperty(p, o));
+      return encode(await checked(() => (tf.getBackend() === 'webgpu' ? runPropertyAsync(p, o) : runProperty(p, o))));
     },
-    replay(name, entries) {
+    async replay(name, entries) {
       const p = find(name);
       const list = decode<BaselineEntry[]>(entries);
       if (tf.getBackend() === 'webgpu')
         return encode(list.map(() => ({ kind: 'other', reason: 'saved cases are not replayed on webgpu (it reads back asynchronously)' })));
-      return encode(list.map((e) => replayEntry(p, e)));
+      return encode(await checked(() => list.map((e) => replayEntry(p, e))));
     },
-    diff(name, options) {
-      return encode(diffProperty(find(name), decode<DiffOptions>(options)));
+    async diff(name, options) {
+      return encode(await checked(() => diffProperty(find(name), decode<DiffOptions>(options))));
     },
     async replayFailure(name, saved) {
       const p = find(name);
       const s = decode<Pick<SavedFailure, 'inputs' | 'record'>>(saved);
-      if (tf.getBackend() !== 'webgpu') return encode(replayFailure(p, s));
+      if (tf.getBackend() !== 'webgpu') return encode(await checked(() => replayFailure(p, s)));
       // webgpu reads back asynchronously: the case once, without kernel recording
       const started = performance.now();
       const { failure } = await checkOnceAsync(p, s.inputs);

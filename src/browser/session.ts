@@ -25,7 +25,7 @@ import type { SavedFailure } from '../db/database.ts';
 import { BackendError, type BrowserBackendName } from '../run/backend.ts';
 import { bundlePage } from './bundle.ts';
 import { decode, encode } from './wire.ts';
-import type { Emulation, PageInfo } from './emulation.ts';
+import { CONTEXT_LOST, type Emulation, type PageInfo } from './emulation.ts';
 
 /** Chromium's flags: software GL and WebGPU through SwiftShader, no network, no first-run work. */
 export const CHROMIUM_ARGS = [
@@ -37,6 +37,10 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
   '--no-first-run',
   '--disable-quic',
+  // a container's small /dev/shm crashes the GPU process; SwiftShader on a loaded 2-core machine
+  // can take longer per draw than the GPU watchdog allows (either loses the WebGL context)
+  '--disable-dev-shm-usage',
+  '--disable-gpu-watchdog',
 ] as const;
 
 /** The page's origin: served by request interception, never by a server (and a secure context, which WebGPU needs). */
@@ -125,13 +129,16 @@ declare const __nanhunt: import('./page.ts').PageApi;
 export class BrowserSession {
   /** Chromium launches in this process (bench/ and tests: one per run, not per property). */
   static launches = 0;
+  /** Browsers started again after the WebGL context was lost or the page crashed (bench/ and tests). */
+  static restarts = 0;
   private closed = false;
-  private readonly errors: string[] = [];
+  private errors: string[] = [];
 
   private constructor(
-    private readonly browser: PwBrowser,
-    private readonly page: PwPage,
+    private browser: PwBrowser,
+    private page: PwPage,
     readonly info: BrowserInfo,
+    private readonly options: BrowserSessionOptions,
   ) {}
 
   /** Bundle, start Chromium, load the page and initialize the backends. Throws a BackendError (exit 2) when it cannot. */
@@ -190,7 +197,7 @@ export class BrowserSession {
         launchMs: Math.round(launchMs),
         setupMs: Math.round(performance.now() - t1),
       };
-      const session = new BrowserSession(browser, page, info);
+      const session = new BrowserSession(browser, page, info, options);
       page.on('pageerror', (e) => session.errors.push(e.message));
       page.on('crash', () => session.errors.push('the page crashed'));
       return session;
@@ -201,13 +208,38 @@ export class BrowserSession {
     }
   }
 
+  /**
+   * Run `fn` in the page. When the WebGL context was lost or the page crashed (Chromium's GPU
+   * process, not the kernels: every read after it is 0), start a new browser and run it once more;
+   * a second loss stops the run with a BackendError (exit 2) rather than report zeros as findings.
+   */
   private async guarded(what: string, fn: () => Promise<string>): Promise<string> {
     if (this.closed) throw new Error('the browser session is closed');
-    try {
-      return await fn();
-    } catch (e) {
-      throw new Error(`${what} failed in the browser: ${this.errors.at(-1) ?? firstLine(e)}`);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fn();
+      } catch (e) {
+        const message = this.errors.at(-1) ?? firstLine(e);
+        const lost = message.includes(CONTEXT_LOST) || message.includes('the page crashed') || /Target (page|crashed)|has been closed/.test(message);
+        if (!lost) throw new BrowserRunError(`${what} failed in the browser: ${message}`);
+        if (attempt > 0) {
+          throw new BrowserRunError(
+            `backend '${this.options.backend}': ${what} lost the WebGL context twice (Chromium's GPU process failed: ${message}); run it alone with --properties or on another machine`,
+          );
+        }
+        await this.restart();
+      }
     }
+  }
+
+  /** A new browser and page with the same bundle and backends (after a lost context or a crash). */
+  private async restart(): Promise<void> {
+    await this.browser.close().catch(() => undefined);
+    const fresh = await BrowserSession.open(this.options);
+    this.browser = fresh.browser;
+    this.page = fresh.page;
+    this.errors = fresh.errors;
+    BrowserSession.restarts++;
   }
 
   /** Run one property in the page (its whole search) and return its result. */
@@ -251,7 +283,14 @@ export class BrowserSession {
   }
 }
 
+/** The browser failed during a run (not a usage problem: no usage hint; exit 2). */
+export class BrowserRunError extends BackendError {
+  override name = 'BrowserRunError';
+  override readonly showUsage: boolean = false;
+}
+
+/** An error's first line, without playwright's `page.evaluate: Error: ` prefix. */
 function firstLine(e: unknown): string {
   const m = e instanceof Error ? e.message : String(e);
-  return (m.split('\n').find((l) => l.trim() !== '') ?? m).trim();
+  return (m.split('\n').find((l) => l.trim() !== '') ?? m).trim().replace(/^page\.evaluate: (Error: )?/, '');
 }

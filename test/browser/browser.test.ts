@@ -207,6 +207,21 @@ describe.skipIf(!probe.ok)(`browser backends${probe.ok ? '' : ` — skipped: Chr
     expect(readFileSync(path.join(dir, 'junit.xml'), 'utf8')).toMatch(/name="webgl-f16" value="on"/);
   });
 
+  it('a lost WebGL context is not a finding: a new browser runs the property again, and a second loss stops the run (exit 2, one line)', async () => {
+    const launches = BrowserSession.launches;
+    const restarts = BrowserSession.restarts;
+    const a = io();
+    const lost = path.join(ROOT, 'test/fixtures/browser/context-lost.ts');
+    const code = await main(['check', '--backend', 'webgl', '--properties', lost, '--runs', '3', '--no-db', '--no-repro', '--seed', '1'], a.io);
+    expect(code).toBe(2);
+    expect(BrowserSession.restarts - restarts).toBe(1);
+    expect(BrowserSession.launches - launches).toBe(2);
+    expect(a.err).toEqual([
+      "nanhunt: backend 'webgl': 'planted: loses the WebGL context' lost the WebGL context twice (Chromium's GPU process failed: the WebGL context was lost); run it alone with --properties or on another machine",
+    ]);
+    expect(a.out.join('\n')).not.toMatch(/✗/);
+  });
+
   it('a baseline entry for webgl is a known finding: its saved case replays in the page (exit 0)', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'nanhunt-browser-gate-'));
     const first = io();
