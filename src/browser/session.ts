@@ -23,7 +23,7 @@ import type { BaselineEntry } from '../gate/baseline.ts';
 import type { DiffOptions, DiffResult } from '../diff/differential.ts';
 import type { SavedFailure } from '../db/database.ts';
 import { BackendError, type BrowserBackendName } from '../run/backend.ts';
-import { bundlePage } from './bundle.ts';
+import { bundlePage, type PageBundle } from './bundle.ts';
 import { decode, encode } from './wire.ts';
 import { CONTEXT_LOST, type Emulation, type PageInfo } from './emulation.ts';
 
@@ -76,6 +76,8 @@ export interface BrowserSessionOptions {
   readonly files: readonly string[];
   /** Chromium's executable (default: {@link findChromium}). */
   readonly executablePath?: string;
+  /** Properties one browser runs before a fresh one takes over (default {@link BrowserSession.RUNS_PER_BROWSER}). */
+  readonly runsPerBrowser?: number;
 }
 
 /** How the session started, for reports and bench/. */
@@ -131,6 +133,14 @@ export class BrowserSession {
   static launches = 0;
   /** Browsers started again after the WebGL context was lost or the page crashed (bench/ and tests). */
   static restarts = 0;
+  /**
+   * Properties one browser runs before a fresh one takes over. Chromium's GPU process keeps every
+   * shader program and texture tfjs makes (one per shape): over the whole catalog it grew past
+   * 4.5 GB here (SwiftShader, Chromium 156, a third of the catalog) and, on a CI machine, lost the
+   * context. Results do not depend on it: each property's search starts from its own seed.
+   */
+  static readonly RUNS_PER_BROWSER = 100;
+  private runsHere = 0;
   private closed = false;
   private errors: string[] = [];
 
@@ -139,10 +149,11 @@ export class BrowserSession {
     private page: PwPage,
     readonly info: BrowserInfo,
     private readonly options: BrowserSessionOptions,
+    private readonly bundle: PageBundle,
   ) {}
 
   /** Bundle, start Chromium, load the page and initialize the backends. Throws a BackendError (exit 2) when it cannot. */
-  static async open(options: BrowserSessionOptions): Promise<BrowserSession> {
+  static async open(options: BrowserSessionOptions, /** the page of an earlier session (a restart reuses it) */ bundled?: PageBundle): Promise<BrowserSession> {
     const backend = options.backend;
     const executablePath = options.executablePath ?? findChromium();
     if (executablePath === undefined || !existsSync(executablePath)) {
@@ -151,7 +162,7 @@ export class BrowserSession {
       );
     }
     const chromium = await loadPlaywright(backend);
-    const bundle = await bundlePage(options.files, { webgpu: options.backends.includes('webgpu') });
+    const bundle = bundled ?? (await bundlePage(options.files, { webgpu: options.backends.includes('webgpu') }));
     const t0 = performance.now();
     let browser: PwBrowser;
     try {
@@ -197,7 +208,7 @@ export class BrowserSession {
         launchMs: Math.round(launchMs),
         setupMs: Math.round(performance.now() - t1),
       };
-      const session = new BrowserSession(browser, page, info, options);
+      const session = new BrowserSession(browser, page, info, options, bundle);
       page.on('pageerror', (e) => session.errors.push(e.message));
       page.on('crash', () => session.errors.push('the page crashed'));
       return session;
@@ -228,6 +239,7 @@ export class BrowserSession {
           );
         }
         await this.restart();
+        BrowserSession.restarts++;
       }
     }
   }
@@ -235,15 +247,19 @@ export class BrowserSession {
   /** A new browser and page with the same bundle and backends (after a lost context or a crash). */
   private async restart(): Promise<void> {
     await this.browser.close().catch(() => undefined);
-    const fresh = await BrowserSession.open(this.options);
+    const fresh = await BrowserSession.open(this.options, this.bundle);
     this.browser = fresh.browser;
     this.page = fresh.page;
     this.errors = fresh.errors;
-    BrowserSession.restarts++;
+    this.runsHere = 0;
   }
 
   /** Run one property in the page (its whole search) and return its result. */
   async run(name: string, options: RunOptions): Promise<PropertyResult> {
+    if (++this.runsHere > (this.options.runsPerBrowser ?? BrowserSession.RUNS_PER_BROWSER)) {
+      await this.restart();
+      this.runsHere = 1;
+    }
     const text = await this.guarded(`'${name}'`, () => this.page.evaluate(([n, o]) => __nanhunt.run(n, o), [name, encode(options)] as const));
     return decode<PropertyResult>(text);
   }

@@ -207,6 +207,25 @@ describe.skipIf(!probe.ok)(`browser backends${probe.ok ? '' : ` — skipped: Chr
     expect(readFileSync(path.join(dir, 'junit.xml'), 'utf8')).toMatch(/name="webgl-f16" value="on"/);
   });
 
+  it('a fresh browser takes over every runsPerBrowser properties (bounding the GPU process), with the same results', async () => {
+    const launches = BrowserSession.launches;
+    const short = await BrowserSession.open({ backend: 'webgl', backends: ['webgl'], emulation: { webglF16: false }, files: [FIXTURE], runsPerBrowser: 2 });
+    try {
+      const p = fixtures.get('browser always fails')!;
+      const results = [];
+      for (let i = 0; i < 5; i++) results.push(await short.run(p.name, { seed: 11, runs: 20 }));
+      expect(BrowserSession.launches - launches).toBe(3);
+      const first = await webgl.run(p.name, { seed: 11, runs: 20 });
+      for (const r of results) {
+        expect(r.status).toBe('failed');
+        expect(r.counterexample).toEqual(first.counterexample);
+        expect(r.path).toBe(first.path);
+      }
+    } finally {
+      await short.close();
+    }
+  });
+
   it('a lost WebGL context is not a finding: a new browser runs the property again, and a second loss stops the run (exit 2, one line)', async () => {
     const launches = BrowserSession.launches;
     const restarts = BrowserSession.restarts;
