@@ -281,3 +281,17 @@ export function ldexp(x: number, e: number): number {
   }
   return r * 2 ** k;
 }
+
+/**
+ * Backends whose kernels treat subnormal inputs as zero and flush subnormal results to zero
+ * (DAZ/FTZ): TensorFlow's CPU kernels (the node backends) set both for speed, as TensorFlow
+ * documents (tensorflow/core/platform/denormal.h, on for every op). nanhunt judges their outputs
+ * against the exact answer of the inputs as given or, failing that, of the inputs with subnormals
+ * read as ±0 and an absolute allowance of 2^-126 on results: TensorFlow's convention, not a finding.
+ */
+const FLUSHING_BACKENDS: ReadonlySet<string> = new Set(['node', 'node-gpu']);
+
+/** Whether `backend` reads subnormal inputs as zero and flushes subnormal results (see FLUSHING_BACKENDS). */
+export function flushesSubnormals(backend: string | undefined): boolean {
+  return backend !== undefined && FLUSHING_BACKENDS.has(backend);
+}

@@ -159,3 +159,32 @@ export function deserializeValue(value: unknown): unknown {
   }
   return value;
 }
+
+/**
+ * `inputs` with every float32 subnormal (in tensors and in plain numbers, at any depth) read as
+ * ±0, as a backend with denormals-are-zero sees them; the same object when nothing changes.
+ */
+export function flushSubnormalInputs<T>(inputs: T): T {
+  const min = 2 ** -126;
+  const flush = (x: unknown): unknown => {
+    if (typeof x === 'number') return x !== 0 && Math.abs(Math.fround(x)) < min ? (x < 0 ? -0 : 0) : x;
+    if (isTensorValue(x)) {
+      if (x.dtype !== 'float32' || !x.data.some((v) => v !== 0 && Math.abs(v) < min)) return x;
+      return tensorValue(
+        x.shape,
+        Array.from(x.data, (v) => (v !== 0 && Math.abs(v) < min ? (v < 0 ? -0 : 0) : v)),
+        x.dtype,
+      );
+    }
+    if (Array.isArray(x)) {
+      const out = x.map(flush);
+      return out.some((v, i) => v !== x[i]) ? out : x;
+    }
+    if (x !== null && typeof x === 'object' && Object.getPrototypeOf(x) === Object.prototype) {
+      const entries = Object.entries(x).map(([k, v]) => [k, flush(v)] as const);
+      return entries.some(([k, v]) => v !== (x as Record<string, unknown>)[k]) ? Object.fromEntries(entries) : x;
+    }
+    return x;
+  };
+  return flush(inputs) as T;
+}

@@ -79,6 +79,54 @@ describe.skipIf(!installed && !onCi)("the node backend: @tensorflow/tfjs-node, T
     expect(tf.getBackend()).toBe('cpu');
   });
 
+  it("judges TensorFlow's kernels by its documented denormals-are-zero convention: sign, floor and equal of 1e-45 pass; a planted wrong kernel still fails", async () => {
+    const { catalog } = await import('../../properties/index.ts');
+    const { runProperty } = await import('../../src/property/runner.ts');
+    const { tensorValue } = await import('../../src/core/tensor-value.ts');
+    const byName = (n: string) => catalog.find((p) => p.name === n)!;
+    const tiny = 2 ** -149;
+    const cases = [
+      { name: 'sign', inputs: { x: tensorValue([2], [tiny, -tiny]) } },
+      { name: 'floor', inputs: { x: tensorValue([1], [-tiny]) } },
+      { name: 'equal', inputs: { p: { a: tensorValue([1, 1], [0]), b: tensorValue([1], [tiny]) } } },
+      { name: 'relu gradient', inputs: { x: tensorValue([1], [tiny]) } },
+    ];
+    await useBackend('node');
+    try {
+      for (const c of cases) {
+        const p = byName(c.name);
+        expect(p, c.name).toBeDefined();
+        // on TensorFlow: its convention (1e-45 read as 0), not a finding
+        const r = runProperty(p, { seed: 1, runs: 1, examples: [c.inputs], provenance: false });
+        expect(r.status, `${c.name}: ${r.failure?.kind === 'violation' ? r.failure.violation.message : ''}`).toBe('passed');
+      }
+      // a planted Sign that is wrong on normal numbers is still a finding on node
+      const real = tf.getKernel('Sign', 'tensorflow')!;
+      tf.unregisterKernel('Sign', 'tensorflow');
+      tf.registerKernel({
+        ...real,
+        kernelFunc: ({ inputs, backend }) => {
+          const b = backend as unknown as { readSync(id: unknown): Float32Array; write(values: Float32Array, shape: number[], dtype: string): unknown };
+          const x = inputs.x as tf.TensorInfo;
+          const values = Float32Array.from(b.readSync(x.dataId), (v) => Math.sign(v) / 2);
+          return { dataId: b.write(values, [...x.shape], 'float32'), shape: [...x.shape], dtype: 'float32' } as tf.TensorInfo;
+        },
+      });
+      try {
+        const r = runProperty(byName('sign'), { seed: 1, runs: 1, examples: [{ x: tensorValue([1], [3]) }], provenance: false });
+        expect(r.status, r.failure?.kind === 'error' ? r.failure.message : '').toBe('failed');
+      } finally {
+        tf.unregisterKernel('Sign', 'tensorflow');
+        tf.registerKernel(real);
+      }
+    } finally {
+      await useBackend('cpu');
+    }
+    // cpu keeps subnormals: there sign(1e-45) = 1 meets the exact answer itself
+    const onCpu = runProperty(byName('sign'), { seed: 1, runs: 1, examples: [cases[0]!.inputs], provenance: false });
+    expect(onCpu.status).toBe('passed');
+  });
+
   it("keeps TensorFlow's info lines out of the output unless the user sets TF_CPP_MIN_LOG_LEVEL", () => {
     const code = `
       import * as tf from '@tensorflow/tfjs';
