@@ -16,6 +16,8 @@ import { execute, type Outcome } from '../run/execute.ts';
 import type { ExactTensor } from '../reference/exact.ts';
 import { resolveTolerance } from '../reference/tolerances.ts';
 import { expectedGradient, type ExpectedGradient } from '../check/gradient.ts';
+import { flushSubnormalInputs } from '../core/tensor-value.ts';
+import { flushesSubnormals } from '../core/float32.ts';
 import type { BackendName, Unsupported } from '../run/backend.ts';
 import { describeCall, recordKernels, type KernelCall, type Summary } from '../explain/provenance.ts';
 import type { Property } from '../property/property.ts';
@@ -32,6 +34,7 @@ import {
   type AgreementTolerance,
   type UlpStats,
   type ReferenceJudge,
+  type FlushedAnswers,
 } from './compare.ts';
 import { judge, referenceOf, type Reference, type ReferenceVerdict } from './reference.ts';
 import { prepareBackends, restoreBackend, switchBackend } from './switch.ts';
@@ -170,7 +173,30 @@ export function diffProperty<I>(property: Property<I>, options: DiffOptions<I> =
         if (g.wrt !== undefined) gradients.set(g.wrt, expectedGradient(inputs, g.wrt, { derivative: own.gradients.derivative }));
       }
     }
+    // a backend that reads subnormals as 0 (TensorFlow's) is also right on the inputs so read
+    let flushedAnswers: FlushedAnswers | undefined | null = null;
+    const flushedFor = (name: string): FlushedAnswers | undefined => {
+      if (!flushesSubnormals(name)) return undefined;
+      if (flushedAnswers === null) {
+        const flushedInputs = flushSubnormalInputs(inputs);
+        // the same inputs: the same answers, judged with the flush allowance on results
+        flushedAnswers = { ...(expected ? { expected } : {}), gradients };
+        if (flushedInputs !== inputs) {
+          try {
+            const fr = own.exact?.(flushedInputs);
+            const fe = fr === undefined ? undefined : Array.isArray(fr) ? (fr as readonly ExactTensor[]) : [fr as ExactTensor];
+            const fg = new Map<string, ExpectedGradient>();
+            for (const wrt of gradients.keys()) fg.set(wrt, expectedGradient(flushedInputs, wrt, { derivative: own.gradients!.derivative }));
+            flushedAnswers = { ...(fe ? { expected: fe } : {}), gradients: fg };
+          } catch {
+            flushedAnswers = undefined;
+          }
+        }
+      }
+      return flushedAnswers;
+    };
     return (b) => ({
+      flushed: [flushedFor(baseline), flushedFor(b)],
       ...(expected ? { expected } : {}),
       tolerances: [resolveTolerance(own.tolerance, baseline), resolveTolerance(own.tolerance, b)],
       ...(own.gradients

@@ -127,6 +127,32 @@ describe.skipIf(!installed && !onCi)("the node backend: @tensorflow/tfjs-node, T
     expect(onCpu.status).toBe('passed');
   });
 
+  it('diff --backends cpu,node: a subnormal read as 0 by TensorFlow is its convention (not reported); a real disagreement is judged against the exact answer', async () => {
+    const { catalog } = await import('../../properties/index.ts');
+    const { diffProperty } = await import('../../src/diff/differential.ts');
+    const { prepareBackends } = await import('../../src/diff/switch.ts');
+    const { tensorValue } = await import('../../src/core/tensor-value.ts');
+    const byName = (n: string) => catalog.find((p) => p.name === n)!;
+    await prepareBackends(['cpu', 'node']);
+    try {
+      // sign(1e-45): cpu 1, TensorFlow 0 — both right by their conventions
+      const sign = diffProperty(byName('sign'), { backends: ['cpu', 'node'], seed: 1, runs: 1, examples: [{ x: tensorValue([2], [2 ** -149, 3]) }] });
+      expect(sign.status, sign.verdict?.message).toBe('agreed');
+      // mean of [4e31, 3.4e38]: TensorFlow sums to Infinity before dividing, the exact mean is 1.7e38
+      const mean = diffProperty(byName('mean'), {
+        backends: ['cpu', 'node'],
+        seed: 1,
+        runs: 1,
+        examples: [{ x: tensorValue([2], [4e31, 3.4028232635611926e38]) }],
+      });
+      expect(mean.status).toBe('disagreed');
+      expect(mean.verdict?.right).toEqual(['cpu']);
+      expect(mean.verdict?.message).toMatch(/cpu is right .*node is wrong \(Infinity\)/);
+    } finally {
+      await useBackend('cpu');
+    }
+  });
+
   it("keeps TensorFlow's info lines out of the output unless the user sets TF_CPP_MIN_LOG_LEVEL", () => {
     const code = `
       import * as tf from '@tensorflow/tfjs';
