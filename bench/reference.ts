@@ -4,6 +4,7 @@
  *   npx tsx bench/reference.ts            op time (tfjs cpu) vs reference time, 1,024 elements
  *   npx tsx bench/reference.ts --errors   worst errors of tfjs ops against the references
  *   npx tsx bench/reference.ts --errors --backend wasm
+ *   npx tsx bench/reference.ts --errors --backend node
  *
  * Op time includes what a run of nanhunt pays per case: make the input tensor, run the op,
  * read the result back, dispose. Reference time is one call of the reference on the same
@@ -23,6 +24,11 @@ const args = process.argv.slice(2);
 const backendName = args.includes('--backend') ? args[args.indexOf('--backend') + 1]! : 'cpu';
 
 async function setBackend(name: string): Promise<void> {
+  if (name === 'node') {
+    const { useBackend } = await import('../src/run/backend.ts');
+    await useBackend('node'); // TensorFlow's kernels (@tensorflow/tfjs-node)
+    return;
+  }
   if (name === 'wasm') {
     const wasm = (await import('@tensorflow/tfjs-backend-wasm')) as { setWasmPaths(p: string): void };
     const require = createRequire(import.meta.url);
