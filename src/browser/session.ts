@@ -247,7 +247,12 @@ export class BrowserSession {
   /** A new browser and page with the same bundle and backends (after a lost context or a crash). */
   private async restart(): Promise<void> {
     await this.browser.close().catch(() => undefined);
-    const fresh = await BrowserSession.open(this.options, this.bundle);
+    let fresh: BrowserSession;
+    try {
+      fresh = await BrowserSession.open(this.options, this.bundle);
+    } catch (e) {
+      throw new BrowserRunError(`restarting Chromium failed: ${firstLine(e)}`);
+    }
     this.browser = fresh.browser;
     this.page = fresh.page;
     this.errors = fresh.errors;
