@@ -228,8 +228,9 @@ function dilationEntry(padding: 'valid' | 'same', dilations: number): OpInfo {
         return { 't.x': d.x, 't.f': d.filter };
       },
       wrt: 'x, filter',
+      runs: 300,
     },
-    runs: 500,
+    runs: 300,
   }) as OpInfo;
 }
 
@@ -251,7 +252,7 @@ function maxPoolWithArgmaxEntry(): OpInfo {
     },
     source: "({ x }) => { const r = tf.maxPoolWithArgmax(x, 3, 2, 'same'); return { result: r.result, indexes: r.indexes }; }",
     reference: { exact: ({ x }) => layers.maxPoolWithArgmax(x, [3, 3], { strides: 2, padding: 'same' }), tolerance: TOLERANCES.extremum },
-    runs: 500,
+    runs: 300,
   }) as OpInfo;
 }
 
