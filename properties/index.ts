@@ -17,6 +17,7 @@ import { compositionTable } from './compositions.ts';
 import { reductionTable } from './reductions.ts';
 import { linalgTable } from './linalg.ts';
 import { layerTable } from './layers.ts';
+import { imageTable } from './images.ts';
 import { shapeTable } from './shapes.ts';
 import { lossTable } from './losses.ts';
 import { optimizerTable } from './optimizers.ts';
@@ -32,6 +33,7 @@ export const OP_TABLE: readonly OpInfo[] = [
   ...reductionTable,
   ...linalgTable,
   ...layerTable,
+  ...imageTable,
   ...shapeTable,
   ...lossTable,
   ...optimizerTable,

@@ -202,6 +202,60 @@ const avgPoolLarge: OpInfo = opInfo<PX>({
   runs: 30,
 });
 
+/** dilation2d: x [b, h, w, c] and a filter [fh, fw, c]. */
+function dilationEntry(padding: 'valid' | 'same', dilations: number): OpInfo {
+  const inputs = (elements: () => Elements) => ({
+    t: tensors({
+      dims: { b: dim(1, 2), h: dim(3, 6), w: dim(3, 6), fh: dim(1, 3), fw: dim(1, 3), c: dim(1, 3) },
+      tensors: { x: { shape: ['b', 'h', 'w', 'c'], elements: elements() }, f: { shape: ['fh', 'fw', 'c'], elements: elements() } },
+    }),
+  });
+  const options = { strides: 1, padding, dilations };
+  return opInfo<XF>({
+    name: `dilation2d ${padding}${dilations > 1 ? ` dilation ${dilations}` : ''}`,
+    family: 'layer',
+    promise: `every output is the largest x + filter over its window (${padding} padding${dilations > 1 ? `, dilation ${dilations}` : ''}; taps in the padding take no part), exactly, for every float32 x and filter: -Infinity for a window of -Infinity sums, NaN where a sum is NaN (as max does)`,
+    inputs: inputs(ordinary),
+    special: inputs(special),
+    op: ({ t }) => tf.dilation2d(as4(t.x), t.f as tf.Tensor3D, 1, padding, dilations),
+    source: `({ t }) => tf.dilation2d(t.x, t.f, 1, '${padding}', ${dilations})`,
+    reference: { exact: ({ t }) => layers.dilation2d(t.x, t.f, options), tolerance: TOLERANCES.extremum },
+    gradient: {
+      inputs: inputs(moderate),
+      promise: 'each window gives 1 to the x element and the filter tap of its maximum (any split among tied maxima)',
+      derivative: ({ t }) => {
+        const d = layers.dilation2dDerivative(t.x, t.f, options);
+        return { 't.x': d.x, 't.f': d.filter };
+      },
+      wrt: 'x, filter',
+      runs: 300,
+    },
+    runs: 300,
+  }) as OpInfo;
+}
+
+/** maxPoolWithArgmax 3x3, stride 2, same padding: the pooled values and the flat index of each maximum. */
+function maxPoolWithArgmaxEntry(): OpInfo {
+  const shape = (elements: Elements) =>
+    tensors({ dims: { b: dim(1, 2), h: dim(3, 6), w: dim(3, 6), c: dim(1, 3) }, tensors: { x: { shape: ['b', 'h', 'w', 'c'], elements } } }).map((t) => t.x);
+  const noNaN = (v: number) => Number.isNaN(v);
+  return opInfo<PX>({
+    name: 'maxPoolWithArgmax 3x3 stride 2 same',
+    family: 'layer',
+    promise:
+      'the largest element of each window, exactly, and its flat index (y·width + x)·channels + c, the first in scan order among ties, for every float32 x and ±Infinity (a window of -Infinity included); NaN has no position and is not generated (maxPool judges it)',
+    inputs: { x: shape(float32()) },
+    special: { x: shape(specialValues({ exclude: noNaN })) },
+    op: ({ x }) => {
+      const r = tf.maxPoolWithArgmax(as4(x), 3, 2, 'same');
+      return { result: r.result!, indexes: r.indexes! };
+    },
+    source: "({ x }) => { const r = tf.maxPoolWithArgmax(x, 3, 2, 'same'); return { result: r.result, indexes: r.indexes }; }",
+    reference: { exact: ({ x }) => layers.maxPoolWithArgmax(x, [3, 3], { strides: 2, padding: 'same' }), tolerance: TOLERANCES.extremum },
+    runs: 300,
+  }) as OpInfo;
+}
+
 type BN = T<'x' | 'mean' | 'variance' | 'offset' | 'scale'>;
 const bnInputs = (e: () => Elements, variance: Elements) => ({
   t: tensors({
@@ -394,6 +448,9 @@ export const layerTable: OpInfo[] = [
   poolEntry('max', 3, 2, 1, 'same'),
   poolEntry('avg', 3, 2, 1, 'same'),
   avgPoolLarge,
+  maxPoolWithArgmaxEntry(),
+  dilationEntry('valid', 1),
+  dilationEntry('same', 2),
   opInfo<BN>({
     name: 'batchNorm',
     family: 'layer',

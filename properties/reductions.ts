@@ -7,7 +7,18 @@
  * accumulation over thousands of terms is.
  */
 import * as tf from '@tensorflow/tfjs';
-import { float32, integers, specialValues, structured, tensor, tensors, type Float32Options, type SubjectOutput, type TensorValue } from '../src/index.ts';
+import {
+  float32,
+  integers,
+  specialValues,
+  structured,
+  tensor,
+  tensorValue,
+  tensors,
+  type Float32Options,
+  type SubjectOutput,
+  type TensorValue,
+} from '../src/index.ts';
 import { opInfo, tfCall, type GradientInfo, type OpInfo } from '../src/catalog/op-info.ts';
 import type { Elements } from '../src/generate/elements.ts';
 import * as ref from '../src/reference/index.ts';
@@ -284,6 +295,9 @@ export const reductionTable: OpInfo[] = [
     }),
   ),
   segmentSum(),
+  sparseSegment(false),
+  sparseSegment(true),
+  addN(),
   bincount('bincount', false),
   bincount('denseBincount', true),
 ];
@@ -319,6 +333,71 @@ function segmentSum(): OpInfo {
       },
       wrt: 'x',
     },
+  }) as OpInfo;
+}
+
+/**
+ * tf.sparse.sparseSegmentSum / sparseSegmentMean: rows of data picked by indices in [0, n),
+ * summed (averaged) into the segments named by sorted ids in [0, 4] (gaps: empty segments, 0).
+ */
+function sparseSegment(mean: boolean): OpInfo {
+  type S = { t: { data: TensorValue; indices: TensorValue; ids: TensorValue } };
+  const fn = mean ? 'sparseSegmentMean' : 'sparseSegmentSum';
+  const inputs = (elements: Elements) => ({
+    t: tensors({
+      dims: { n: { min: 1, max: 8 }, m: { min: 1, max: 4 }, k: { min: 1, max: 10 } },
+      tensors: {
+        data: { shape: ['n', 'm'], elements },
+        indices: { shape: ['k'], elements: integers(0, 7, 'int32') },
+        ids: { shape: ['k'], elements: integers(0, 4, 'int32') },
+      },
+    }).map((t) => ({
+      data: t.data,
+      // indices inside [0, n), segment ids sorted (tfjs requires both)
+      indices: tensorValue(
+        t.indices.shape,
+        Int32Array.from(t.indices.data, (v) => v % t.data.shape[0]!),
+        'int32',
+      ),
+      ids: tensorValue(t.ids.shape, Int32Array.from(t.ids.data).sort(), 'int32'),
+    })),
+  });
+  return opInfo<S>({
+    name: `sparse.${fn}`,
+    family: 'reduction',
+    promise: mean
+      ? 'each segment is the exact mean of the rows its ids pick within ACCUMULATION, for every x (segments no id names are 0)'
+      : 'each segment is the exact sum of the rows its ids pick within ACCUMULATION, for every x (segments no id names are 0)',
+    inputs: inputs(float32()),
+    special: inputs(specialValues()),
+    op: ({ t }) => (mean ? tf.sparse.sparseSegmentMean : tf.sparse.sparseSegmentSum)(t.data, t.indices as tf.Tensor1D, t.ids as tf.Tensor1D),
+    source: `({ t }) => tf.sparse.${fn}(t.data, t.indices, t.ids)`,
+    reference: { exact: ({ t }) => red.sparseSegmentReduction(t.data, t.indices, t.ids, mean), tolerance: mean ? TOLERANCES.mean : TOLERANCES.sum },
+    runs: 300,
+  }) as OpInfo;
+}
+
+/** tf.addN of the k tensors x[0], ..., x[k - 1] (x unstacked along its first axis). */
+function addN(): OpInfo {
+  const inputs = (elements: Elements) => ({
+    x: tensors({ dims: { k: { min: 2, max: 6 }, m: { min: 1, max: 3 }, n: { min: 1, max: 8 } }, tensors: { x: { shape: ['k', 'm', 'n'], elements } } }).map(
+      (t) => t.x,
+    ),
+  });
+  return opInfo<X>({
+    name: 'addN',
+    family: 'reduction',
+    promise: 'each element is the exact sum of its k terms within ACCUMULATION, for every float32 input: Infinity only where the exact sum overflows',
+    inputs: inputs(float32()),
+    special: inputs(specialValues()),
+    op: ({ x }) => tf.addN(tf.unstack(x)),
+    source: '({ x }) => tf.addN(tf.unstack(x))',
+    reference: { exact: ({ x }) => red.addN(x), tolerance: TOLERANCES.sum },
+    gradient: {
+      promise: 'the gradient is 1 for every element of every term',
+      derivative: ({ x }) => ({ x: ref.exactTensor(x.shape, new Float64Array(x.data.length).fill(1)) }),
+    },
+    runs: 300,
   }) as OpInfo;
 }
 

@@ -668,3 +668,175 @@ export function maskedSoftmaxDerivative(logits: RefInput, mask: RefInput, kind: 
   }
   return out.build();
 }
+
+// ---------------------------------------------------------------------------------------------
+// morphology and pooling with positions
+
+export interface Dilation2DOptions {
+  readonly strides?: number | readonly number[];
+  readonly padding?: 'valid' | 'same';
+  readonly dilations?: number | readonly number[];
+}
+
+function dilationSetup(fn: string, X: Read, F: Read, options: Dilation2DOptions) {
+  if (X.shape.length !== 4 || F.shape.length !== 3 || F.shape[2] !== X.shape[3]) {
+    throw new RangeError(`${fn}: x ${formatShape(X.shape)} must be [batch, h, w, c] and the filter ${formatShape(F.shape)} [fh, fw, c]`);
+  }
+  const g = convGeometry(fn, X.shape.slice(1, 3), F.shape.slice(0, 2), options);
+  return { g, batch: X.shape[0]!, c: X.shape[3]!, inPos: sizeOfShape(g.inSpatial), outPos: sizeOfShape(g.outSpatial) };
+}
+
+/**
+ * tf.dilation2d(x, filter, strides, pad, dilations): grayscale morphological dilation, each output
+ * the largest x + filter over its window (taps in the padding take no part, as TensorFlow defines
+ * it). The largest of the exact sums is rounded once, which is what a float32 evaluation gives
+ * (rounding is monotone): an exact answer. NaN propagates (a window holding NaN, or
+ * Infinity + -Infinity, has no maximum), as max does; a window of -Infinity gives -Infinity.
+ */
+export function dilation2d(x: RefInput, filter: RefInput, options: Dilation2DOptions = {}, refOptions?: ReferenceOptions): ExactTensor {
+  const o = resolveOptions(refOptions);
+  const X = readInput('dilation2d', 'x', x, o);
+  const F = readInput('dilation2d', 'filter', filter, o);
+  const { g, batch, c, inPos, outPos } = dilationSetup('dilation2d', X, F, options);
+  const out = new ExactBuilder([batch, ...g.outSpatial, c], batch * outPos * c, true);
+  for (let b = 0; b < batch; b++) {
+    for (let p = 0; p < outPos; p++) {
+      const taps = g.taps[p]!;
+      for (let ch = 0; ch < c; ch++) {
+        let m = -Infinity;
+        for (let t = 0; t < taps.length; t += 2) {
+          // float32 + float32 in float64: exact, or within float64's rounding where the exponents are
+          // far apart, which never moves its float32 rounding (see the module comment of exact.ts)
+          const s = X.data[(b * inPos + taps[t + 1]!) * c + ch]! + F.data[taps[t]! * c + ch]!;
+          m = Number.isNaN(s) || Number.isNaN(m) ? NaN : Math.max(m, s);
+        }
+        const idx = (b * outPos + p) * c + ch;
+        out.definitional(idx, m);
+        out.magnitude![idx] = Math.abs(m);
+      }
+    }
+  }
+  return out.build();
+}
+
+/**
+ * d/dx and d/dfilter of sum(dilation2d(x, filter)): each window gives 1 to the x element and the
+ * filter tap of its maximum. Where taps tie for the maximum — as float32 sums: two exact sums
+ * that round to the same float32 are a tie for a float32 kernel — the derivative is set-valued
+ * (any split of the 1 among them; `lower`/`upper`, as for max pooling). A window whose maximum
+ * is NaN makes its elements' derivative undefined.
+ */
+export function dilation2dDerivative(
+  x: RefInput,
+  filter: RefInput,
+  options: Dilation2DOptions = {},
+  refOptions?: ReferenceOptions,
+): { x: DerivativeTensor; filter: DerivativeTensor } {
+  const o = resolveOptions(refOptions);
+  const X = readInput("dilation2d'", 'x', x, o);
+  const F = readInput("dilation2d'", 'filter', filter, o);
+  const { g, batch, c, inPos, outPos } = dilationSetup("dilation2d'", X, F, options);
+  const acc = (size: number) => ({
+    values: new Float64Array(size),
+    lower: new Float64Array(size),
+    upper: new Float64Array(size),
+    nan: new Uint8Array(size),
+  });
+  const dx = acc(X.size);
+  const df = acc(F.size);
+  let ties = false;
+  const members: [number, number][] = [];
+  for (let b = 0; b < batch; b++) {
+    for (let p = 0; p < outPos; p++) {
+      const taps = g.taps[p]!;
+      for (let ch = 0; ch < c; ch++) {
+        let m = -Infinity;
+        let nan = false;
+        for (let t = 0; t < taps.length; t += 2) {
+          const s = Math.fround(X.data[(b * inPos + taps[t + 1]!) * c + ch]! + F.data[taps[t]! * c + ch]!);
+          if (Number.isNaN(s)) nan = true;
+          else if (s > m) m = s;
+        }
+        members.length = 0;
+        for (let t = 0; t < taps.length; t += 2) {
+          const xi = (b * inPos + taps[t + 1]!) * c + ch;
+          const fi = taps[t]! * c + ch;
+          if (nan) {
+            dx.nan[xi] = 1;
+            df.nan[fi] = 1;
+          } else if (Math.fround(X.data[xi]! + F.data[fi]!) === m) members.push([xi, fi]);
+        }
+        if (nan) continue;
+        const share = 1 / members.length;
+        if (members.length > 1) ties = true;
+        for (const [xi, fi] of members) {
+          for (const [d, i] of [
+            [dx, xi],
+            [df, fi],
+          ] as const) {
+            d.values[i]! += share;
+            d.upper[i]! += 1;
+            if (members.length === 1) d.lower[i]! += 1;
+          }
+        }
+      }
+    }
+  }
+  const build = (d: ReturnType<typeof acc>, shape: readonly number[]): DerivativeTensor => {
+    const out = new ExactBuilder(shape, d.values.length, true);
+    for (let i = 0; i < d.values.length; i++) {
+      if (d.nan[i]) out.set(i, NaN, KIND_NAN);
+      else out.definitional(i, d.values[i]!);
+      out.magnitude![i] = d.upper[i]!;
+    }
+    const t = out.build();
+    if (!ties) return t;
+    const lower = Float64Array.from(d.lower, (v, i) => (v === d.upper[i] ? NaN : v));
+    const upper = Float64Array.from(d.upper, (v, i) => (v === d.lower[i] ? NaN : v));
+    return { ...t, lower, upper };
+  };
+  return { x: build(dx, X.shape), filter: build(df, F.shape) };
+}
+
+/**
+ * tf.maxPoolWithArgmax(x, filterSize, strides, pad, includeBatchInIndex): the max pool and, for
+ * each window, the flat index of its maximum — (y·width + x)·channels + c, plus
+ * batch·height·width·channels with includeBatchInIndex — the first in scan order where several
+ * elements tie (tfjs's and TensorFlow's order). NaN has no order: windows holding NaN are not
+ * given a position here (the entries exclude NaN; max pooling's NaN is judged by maxPool).
+ */
+export function maxPoolWithArgmax(
+  x: RefInput,
+  window: readonly [number, number],
+  options: Omit<ConvOptions, 'dilations'> = {},
+  includeBatchInIndex = false,
+  refOptions?: ReferenceOptions,
+): [ExactTensor, ExactTensor] {
+  const o = resolveOptions(refOptions);
+  const X = readInput('maxPoolWithArgmax', 'x', x, o);
+  const values = pool(X, 'max', window, options, refOptions);
+  const { g, batch, c, inPos, outPos } = poolSetup('maxPoolWithArgmax', X, window, options);
+  const out = new ExactBuilder([batch, ...g.outSpatial, c], batch * outPos * c);
+  for (let b = 0; b < batch; b++) {
+    for (let p = 0; p < outPos; p++) {
+      const taps = g.taps[p]!;
+      for (let ch = 0; ch < c; ch++) {
+        let m = -Infinity;
+        let at = -1;
+        let nan = false;
+        for (let t = 1; t < taps.length; t += 2) {
+          const v = X.data[(b * inPos + taps[t]!) * c + ch]!;
+          if (Number.isNaN(v)) nan = true;
+          else if (at < 0 || v > m) {
+            m = v;
+            at = taps[t]!;
+          }
+        }
+        const idx = (b * outPos + p) * c + ch;
+        if (nan) out.set(idx, NaN, KIND_NAN);
+        else out.definitional(idx, (includeBatchInIndex ? b * inPos : 0) * c + at * c + ch);
+      }
+    }
+  }
+  return [values, out.build()];
+}

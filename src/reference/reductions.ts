@@ -21,7 +21,7 @@ import { ETA, inflate } from './arith.ts';
 import { formatShape, parseAxes, planReduction, readInput, sizeOfShape, type Read, type RefInput } from './input.ts';
 import { resolveOptions, type ReferenceOptions } from './options.ts';
 import { commonScale, ratioToDouble, scaled, sqrtToDouble } from './rational.ts';
-import { TermSums } from './linalg.ts';
+import { ProductSums, TermSums } from './linalg.ts';
 
 const U = 2 ** -53;
 
@@ -808,6 +808,53 @@ function matrixNorm(t: Read, ord: number, axes: number[], keepDims: boolean, o: 
     if (nan) out.definitional(g, NaN);
     else if (best === Infinity || lines === 0) out.definitional(g, lines === 0 ? 0 : best);
     else out.finite(g, best);
+  }
+  return out.build();
+}
+
+/**
+ * tf.addN of the tensors x[0], x[1], ... (x stacked along a first axis of k tensors): each output
+ * element is the exact sum of its k terms, marked as an accumulation.
+ */
+export function addN(x: RefInput, options?: ReferenceOptions): ExactTensor {
+  const X = readInput('addN', 'x', x, resolveOptions(options));
+  if (X.shape.length < 1) throw new RangeError('addN: x must stack the tensors along a first axis');
+  const k = X.shape[0]!;
+  const inner = k === 0 ? 0 : X.size / k;
+  const sums = new TermSums(X.shape.slice(1));
+  for (let j = 0; j < k; j++) for (let i = 0; i < inner; i++) sums.add(i, X.data[j * inner + i]!);
+  return sums.build(options);
+}
+
+/**
+ * tf.sparse.sparseSegmentSum / sparseSegmentMean(data, indices, segmentIds): output row s is the
+ * exact sum (or mean) of the rows data[indices[i]] with segmentIds[i] = s; segmentIds are sorted,
+ * the output has segmentIds[last] + 1 rows, and a row no id names is 0.
+ */
+export function sparseSegmentReduction(data: RefInput, indices: RefInput, segmentIds: RefInput, mean: boolean, options?: ReferenceOptions): ExactTensor {
+  const o = resolveOptions(options);
+  const fn = mean ? 'sparseSegmentMean' : 'sparseSegmentSum';
+  const D = readInput(fn, 'data', data, o);
+  const I = readInput(fn, 'indices', indices, o);
+  const S = readInput(fn, 'segmentIds', segmentIds, o);
+  if (I.size !== S.size) throw new RangeError(`${fn}: indices and segmentIds must have the same length`);
+  const rows = D.shape[0] ?? 0;
+  const cols = rows === 0 ? 0 : D.size / rows;
+  const outRows = S.size === 0 ? 0 : S.data[S.size - 1]! + 1;
+  const out = new ExactBuilder([outRows, ...D.shape.slice(1)], outRows * cols, true);
+  const acc = new ProductSums(out, o);
+  for (let s = 0; s < outRows; s++) {
+    const members: number[] = [];
+    for (let i = 0; i < S.size; i++) {
+      if (S.data[i] !== s) continue;
+      const r = I.data[i]!;
+      if (!(r >= 0 && r < rows)) throw new RangeError(`${fn}: index ${r} is outside [0, ${rows})`);
+      members.push(r);
+    }
+    for (let q = 0; q < cols; q++) {
+      for (const r of members) acc.push(D.data[r * cols + q]!, 1);
+      acc.finish(s * cols + q, mean ? Math.max(1, members.length) : 1);
+    }
   }
   return out.build();
 }
