@@ -25,6 +25,20 @@ export function browserRuns(p: Property<any>): number {
   return Math.min(p.runs ?? BROWSER_RUNS, BROWSER_RUNS);
 }
 
+/**
+ * What a browser run leaves out unless `--filter` names it: properties with large inputs (10^5 to
+ * 10^7 elements). On SwiftShader one case of `depthwiseConv2d large` ran for over 15 minutes here
+ * (Chromium 156, a loaded 2-core machine); their subject is the accumulation of cpu-style kernels.
+ */
+export function browserSelection<T extends { readonly property: { readonly tags: readonly string[] } }>(
+  selected: readonly T[],
+  filter: string | undefined,
+): { run: T[]; left: T[] } {
+  if (filter !== undefined) return { run: [...selected], left: [] };
+  const left = selected.filter((l) => l.property.tags.includes('large'));
+  return { run: selected.filter((l) => !left.includes(l)), left };
+}
+
 /** The property modules of a selection (each once, in order): what the page bundles. */
 export function selectionFiles(selected: readonly LoadedProperty[]): string[] {
   return [...new Set(selected.filter((l) => l.origin.capture === undefined).map((l) => l.origin.file))];

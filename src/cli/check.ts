@@ -18,7 +18,7 @@ import { failureSessionFromFlags, DB_FLAGS } from './db.ts';
 import { BrowserSession } from '../browser/session.ts';
 import { emulationArgs, emulationText } from '../browser/emulation.ts';
 import { emulationFrom } from './emulation-flags.ts';
-import { browserRunInfo, browserRuns, replaysInBrowser, selectionFiles } from '../browser/check.ts';
+import { browserRunInfo, browserRuns, browserSelection, replaysInBrowser, selectionFiles } from '../browser/check.ts';
 
 export const CHECK_FLAGS = {
   backend: 'string',
@@ -59,7 +59,10 @@ export async function checkCommand(argv: readonly string[], io: Io, options: { u
   );
   // captured training steps saved by `nanhunt capture shrink` run first (not with --path: it replays one generated case;
   // nor in the browser: they are rebuilt from the database, in Node)
-  const { selected, propertiesArg } = await loadSelection(flags, flags.path === undefined && !inBrowser ? failures.captured() : []);
+  const loadedSelection = await loadSelection(flags, flags.path === undefined && !inBrowser ? failures.captured() : []);
+  const { propertiesArg } = loadedSelection;
+  // browsers leave out the properties with large inputs unless --filter names them
+  const { run: selected, left } = inBrowser ? browserSelection(loadedSelection.selected, flags.filter) : { run: loadedSelection.selected, left: [] };
   let browser: BrowserSession | undefined;
   if (inBrowser) browser = await BrowserSession.open({ backend: backendName, backends: [backendName], emulation, files: selectionFiles(selected) });
   else await useBackend(backendName);
@@ -75,6 +78,11 @@ export async function checkCommand(argv: readonly string[], io: Io, options: { u
     // with --path the header waits for the replay: a path the property does not generate is bad
     // usage (one line, exit 2, nothing written), not a finding
     if (flags.path === undefined) session.header(header);
+    if (left.length > 0) {
+      session.progress.info(
+        `not run on ${backendName}: ${plural(left.length, 'property', 'properties')} with large inputs (minutes per case in software rendering); name one with --filter to run it`,
+      );
+    }
     const results: PropertyResult[] = [];
     for (const [i, loaded] of selected.entries()) {
       const p = loaded.property;

@@ -18,7 +18,7 @@ import { VERSION } from '../core/version.ts';
 import { isBrowserBackend, BackendError, type BrowserBackendName } from '../run/backend.ts';
 import { propertySeed } from '../property/runner.ts';
 import { BrowserSession } from '../browser/session.ts';
-import { browserRunInfo, selectionFiles } from '../browser/check.ts';
+import { browserRunInfo, browserSelection, selectionFiles } from '../browser/check.ts';
 import { emulationFrom } from './emulation-flags.ts';
 
 export const DIFF_FLAGS = {
@@ -79,13 +79,21 @@ export async function diffCommand(argv: readonly string[], io: Io): Promise<numb
   const atol = flags.atol === undefined ? DEFAULT_TOLERANCE.atol : Number(flags.atol);
   if (!Number.isFinite(atol) || atol < 0) throw new UsageError(`--atol must be a non-negative number, got '${flags.atol}'`);
   const tolerance: AgreementTolerance = { ulps, atol };
-  const { selected, propertiesArg } = await loadSelection(flags);
+  const loadedSelection = await loadSelection(flags);
+  const { propertiesArg } = loadedSelection;
+  // browsers leave out the properties with large inputs unless --filter names them
+  const { run: selected, left } = browserBackend ? browserSelection(loadedSelection.selected, flags.filter) : { run: loadedSelection.selected, left: [] };
   // the browser starts once, before any output (it cannot start: a usage error, exit 2)
   const browser = browserBackend ? await BrowserSession.open({ backend: browserBackend, backends, emulation, files: selectionFiles(selected) }) : undefined;
   try {
     io.out(
       `nanhunt ${VERSION} · tfjs ${tf.version.tfjs} · diff ${backends.join(' vs ')} · tolerance ${toleranceText(tolerance)} · seed ${seed} · ${selected.length === 1 ? '1 property' : `${selected.length} properties`}`,
     );
+    if (left.length > 0) {
+      io.out(
+        `not run on ${browserBackend}: ${left.length === 1 ? '1 property' : `${left.length} properties`} with large inputs (minutes per case in software rendering); name one with --filter to run it`,
+      );
+    }
     const options = { backends, tolerance, ...(runs !== undefined ? { runs } : {}), ...(flags.path !== undefined ? { path: flags.path } : {}) };
     let results: DiffResult[];
     if (browser) {

@@ -226,6 +226,21 @@ describe.skipIf(!probe.ok)(`browser backends${probe.ok ? '' : ` — skipped: Chr
     }
   });
 
+  it('leaves properties with large inputs out of a browser run unless --filter names them', async () => {
+    const file = path.join(ROOT, 'test/fixtures/browser/large.ts');
+    const common = ['check', '--backend', 'webgl', '--properties', file, '--runs', '3', '--no-db', '--no-repro', '--seed', '1'];
+    const a = io();
+    expect(await main([...common, '--reports', mkdtempSync(path.join(tmpdir(), 'nanhunt-large-'))], a.io)).toBe(0);
+    expect(a.out.join('\n')).toMatch(/· 1 property$/m);
+    expect(a.out.join('\n')).toContain(
+      'not run on webgl: 1 property with large inputs (minutes per case in software rendering); name one with --filter to run it',
+    );
+    expect(a.out.join('\n')).not.toContain('browser fixture large');
+    const b = io();
+    expect(await main([...common, '--filter', 'browser fixture large', '--reports', mkdtempSync(path.join(tmpdir(), 'nanhunt-large-'))], b.io)).toBe(1);
+    expect(b.out.join('\n')).toMatch(/✗ browser fixture large — never holds/);
+  });
+
   it('a lost WebGL context is not a finding: a new browser runs the property again, and a second loss stops the run (exit 2, one line)', async () => {
     const launches = BrowserSession.launches;
     const restarts = BrowserSession.restarts;
