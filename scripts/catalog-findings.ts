@@ -1,6 +1,8 @@
 // Regenerates the findings table of docs/catalog.md from fresh reports: runs `nanhunt check` on each
 // backend (default cpu and wasm; e.g. `npm run catalog:findings -- cpu wasm node`), seed 0, no
-// failure database, and writes every finding with its minimal input.
+// failure database, and writes every finding with its minimal input. An argument `backend=report.json`
+// takes that backend's findings from a report already written by `nanhunt check` or `nanhunt
+// baseline` at seed 0 (e.g. `npm run catalog:findings -- cpu=reports/nanhunt.json`).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +13,15 @@ import { findingsOf, updateFindings, type ReportDocument } from '../src/catalog/
 const backends = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['cpu', 'wasm'];
 const bin = path.resolve(import.meta.dirname, '../bin/nanhunt.js');
 const docs: ReportDocument[] = [];
-for (const backend of backends) {
+for (const arg of backends) {
+  const [backend, given] = arg.split('=') as [string, string | undefined];
+  if (given !== undefined) {
+    const doc = JSON.parse(readFileSync(given, 'utf8')) as ReportDocument;
+    if (doc.backend !== backend) throw new Error(`${given} is a report of backend ${doc.backend}, not ${backend}`);
+    docs.push(doc);
+    console.log(`${backend}: ${findingsOf(doc).length} findings (from ${given})`);
+    continue;
+  }
   const dir = mkdtempSync(path.join(tmpdir(), `nanhunt-findings-${backend}-`));
   try {
     const run = spawnSync(process.execPath, [bin, 'check', '--backend', backend, '--seed', '0', '--no-db', '--no-repro', '--quiet', '--reports', dir], {
@@ -27,4 +37,4 @@ for (const backend of backends) {
   }
 }
 writeFileSync(CATALOG_DOC_FILE, updateFindings(readFileSync(CATALOG_DOC_FILE, 'utf8'), docs));
-console.log(`${path.relative(process.cwd(), CATALOG_DOC_FILE)}: findings of ${backends.join(', ')}`);
+console.log(`${path.relative(process.cwd(), CATALOG_DOC_FILE)}: findings of ${backends.map((b) => b.split('=')[0]).join(', ')}`);
