@@ -180,8 +180,10 @@ export function flushSubnormalInputs<T>(inputs: T): T {
       const out = x.map(flush);
       return out.some((v, i) => v !== x[i]) ? out : x;
     }
-    if (x !== null && typeof x === 'object' && Object.getPrototypeOf(x) === Object.prototype) {
-      const entries = Object.entries(x).map(([k, v]) => [k, flush(v)] as const);
+    // plain records (fast-check's records have a null prototype)
+    const proto = x !== null && typeof x === 'object' ? Object.getPrototypeOf(x) : undefined;
+    if (proto === Object.prototype || proto === null) {
+      const entries = Object.entries(x as object).map(([k, v]) => [k, flush(v)] as const);
       return entries.some(([k, v]) => v !== (x as Record<string, unknown>)[k]) ? Object.fromEntries(entries) : x;
     }
     return x;

@@ -167,3 +167,19 @@ describe('TensorValue serialization', () => {
       ).toBe(true);
   });
 });
+
+describe('flushSubnormalInputs (how a denormals-are-zero backend reads inputs)', () => {
+  it('reads every float32 subnormal as ±0 in tensors, numbers, arrays and records (null-prototype ones too), and returns the inputs themselves when none is there', async () => {
+    const { flushSubnormalInputs, tensorValue: tv } = await import('../../src/core/tensor-value.ts');
+    const tiny = 2 ** -149;
+    const record = Object.assign(Object.create(null) as Record<string, unknown>, { x: tv([3], [tiny, -tiny, 1]), lr: 1e-40, list: [2 ** -130, 5] });
+    const out = flushSubnormalInputs(record) as { x: { data: Float32Array }; lr: number; list: number[] };
+    expect(Array.from(out.x.data)).toEqual([0, -0, 1]);
+    expect(Object.is(out.x.data[1], -0)).toBe(true);
+    expect(out.lr).toBe(0);
+    expect(out.list).toEqual([0, 5]);
+    expect(Array.from((record.x as { data: Float32Array }).data)).toEqual([tiny, -tiny, 1].map(Math.fround)); // not mutated
+    const normal = { x: tv([2], [2 ** -126, -3]), n: 1e-30 };
+    expect(flushSubnormalInputs(normal)).toBe(normal);
+  });
+});
