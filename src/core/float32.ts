@@ -283,13 +283,15 @@ export function ldexp(x: number, e: number): number {
 }
 
 /**
- * Backends whose kernels treat subnormal inputs as zero and flush subnormal results to zero
- * (DAZ/FTZ): TensorFlow's CPU kernels (the node backends) set both for speed, as TensorFlow
- * documents (tensorflow/core/platform/denormal.h, on for every op). nanhunt judges their outputs
- * against the exact answer of the inputs as given or, failing that, of the inputs with subnormals
- * read as ±0 and an absolute allowance of 2^-126 on results: TensorFlow's convention, not a finding.
+ * Backends whose kernels may read subnormal inputs as zero and flush subnormal results to zero
+ * (DAZ/FTZ), by their documented convention: TensorFlow's CPU kernels (the node backends) set both
+ * for speed (tensorflow/core/platform/denormal.h, on for every op), and GPU shaders may flush
+ * denormals (GLSL ES 3.00 §4.5.1 and WGSL leave it to the implementation: webgl, webgpu).
+ * nanhunt judges their outputs against the exact answer of the inputs as given or, failing that,
+ * of the inputs with subnormals read as ±0 and an absolute allowance of 2^-126 on results: the
+ * backend's convention, not a finding.
  */
-const FLUSHING_BACKENDS: ReadonlySet<string> = new Set(['node', 'node-gpu']);
+const FLUSHING_BACKENDS: ReadonlySet<string> = new Set(['node', 'node-gpu', 'webgl', 'webgpu']);
 
 /** Whether `backend` reads subnormal inputs as zero and flushes subnormal results (see FLUSHING_BACKENDS). */
 export function flushesSubnormals(backend: string | undefined): boolean {
