@@ -13,7 +13,10 @@ await useBackend('node');
 const N = 40000;
 const xs = new Float32Array(N);
 let s = 12345;
-const rnd = () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+const rnd = () => {
+  s = (s * 1103515245 + 12345) % 2 ** 31;
+  return s / 2 ** 31;
+};
 for (let i = 0; i < N; i++) xs[i] = (rnd() < 0.5 ? -1 : 1) * Math.exp((rnd() * 2 - 1) * 90 * (rnd() < 0.5 ? 1 : 0.05));
 const sig = (x: number) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
 const ops: [string, (t: tf.Tensor) => tf.Tensor, (x: number) => number][] = [
