@@ -267,10 +267,14 @@ export class CheckSession {
   }
 }
 
-/** `141 passed, 8 expected failures, 0 failed`: the counts of the HTML report's cards (expected failures apart, when there are some). */
-export function finalLine(gate: Pick<GateResult, 'passed' | 'expected' | 'failed'>): string {
+/**
+ * `141 passed, 192 known findings, 8 expected failures, 0 failed`: the counts of the HTML report's cards
+ * (known findings and expected failures apart, when there are some); `failed` counts what fails the check.
+ */
+export function finalLine(gate: Pick<GateResult, 'passed' | 'expected' | 'failed' | 'known'>): string {
+  const known = gate.known.length > 0 ? `, ${plural(gate.known.length, 'known finding')}` : '';
   const expected = gate.expected > 0 ? `, ${plural(gate.expected, 'expected failure')}` : '';
-  return `${gate.passed} passed${expected}, ${gate.failed} failed`;
+  return `${gate.passed} passed${known}${expected}, ${gate.failed} failed`;
 }
 
 function entryJson(e: { property: string; invariant?: string; error?: string; backend?: string; line?: number }, reason?: string) {

@@ -53,12 +53,12 @@ describe('nanhunt baseline + check as a CI gate', () => {
     expect(known.out).toContain('[known: in baseline]');
     expect(known.out).toContain('known: listed in nanhunt.baseline.json:6');
     expect(known.out).toContain('1 known finding listed in nanhunt.baseline.json (not counted as failures)');
-    expect(known.last).toBe('1 passed, 0 failed');
+    expect(known.last).toBe('1 passed, 1 known finding, 0 failed');
 
     // another seed finds the same bug with another minimal case: still known (identity is not the counterexample)
     const otherSeed = nanhunt(dir, 'check', '--properties', FIXTURE, '--seed', '11', '--quiet');
     expect(otherSeed.code).toBe(0);
-    expect(otherSeed.out).toBe('1 passed, 0 failed\n');
+    expect(otherSeed.out).toBe('1 passed, 1 known finding, 0 failed\n');
 
     // a baseline that lists another invariant: the finding is new, exit 1
     writeFileSync(path.join(dir, 'other.json'), baselineFile({ property: 'fixture exp is finite', invariant: 'noNaN' }));
@@ -83,11 +83,11 @@ describe('nanhunt baseline + check as a CI gate', () => {
     expect(lenient.out).toContain(
       "fixed: 'fixture abs is finite' (invariant finite, backend cpu): its saved case passes now (replayed), but it is still listed in nanhunt.baseline.json:9; remove it (npx nanhunt baseline)",
     );
-    expect(lenient.last).toBe('1 passed, 0 failed');
+    expect(lenient.last).toBe('1 passed, 1 known finding, 0 failed');
     const strict = check(dir, '--strict', '--quiet');
     expect(strict.code).toBe(1);
     expect(strict.out).toMatch(/✗ fixed: 'fixture abs is finite' .* — fails with --strict\n/);
-    expect(strict.last).toBe('0 passed, 1 failed');
+    expect(strict.last).toBe('0 passed, 1 known finding, 1 failed');
     const doc = JSON.parse(readFileSync(path.join(dir, 'reports/nanhunt.json'), 'utf8'));
     expect(doc.gate).toMatchObject({ baseline: 'nanhunt.baseline.json', strict: true, exitCode: 1, new: 0, known: 1 });
     expect(doc.gate.fixed).toEqual([{ property: 'fixture abs is finite', invariant: 'finite', backend: 'cpu', line: 9, reason: 'its saved case passes now' }]);
