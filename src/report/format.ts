@@ -52,6 +52,11 @@ function shellQuote(s: string): string {
 
 /** The command that re-runs exactly this case. */
 export function replayCommand(r: PropertyResult, context: ReportContext = {}): string {
+  // Run from code (no global seed: not started by `nanhunt check`): the call that replays it.
+  if (context.globalSeed === undefined) {
+    const path = r.path ? `, path: '${r.path}'` : '';
+    return `runProperty(property, { seed: ${r.seed}${path} }) on backend ${r.backend}`;
+  }
   const parts = ['npx nanhunt check', '--filter', shellQuote(r.name), '--seed', String(context.globalSeed ?? 0)];
   if (r.path) parts.push('--path', shellQuote(r.path));
   parts.push('--backend', r.backend);
@@ -62,7 +67,10 @@ export function replayCommand(r: PropertyResult, context: ReportContext = {}): s
 
 /** How the check was started, so the replay command can be printed exactly. */
 export interface ReportContext {
-  /** The global --seed (the property seed is derived from it and the name). */
+  /**
+   * The global --seed (the property seed is derived from it and the name). Without it the report is of
+   * a run started from code, and its replay line is the `runProperty` call that replays the case.
+   */
   globalSeed?: number;
   /** The --properties argument, when not the shipped catalog. */
   propertiesArg?: string;

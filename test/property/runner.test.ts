@@ -39,6 +39,19 @@ describe('runProperty', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('a report of a run started from code replays with the runProperty call it prints', () => {
+    const r = runProperty(naiveBce, { seed: 7 });
+    const line = failureReport(r)
+      .split('\n')
+      .find((l) => l.startsWith('  replay: '));
+    const m = line?.match(/^ {2}replay: runProperty\(property, \{ seed: (-?\d+), path: '([\d:]+)' \}\) on backend cpu$/);
+    expect(m, line).not.toBeNull();
+    const again = runProperty(naiveBce, { seed: Number(m![1]), path: m![2]! });
+    expect(again.status).toBe('failed');
+    expect(resultToJson(r).counterexample).toMatchObject({ batch: { x: { shape: [1] } } });
+    expect(resultToJson(again).counterexample).toEqual(resultToJson(r).counterexample);
+  });
+
   it('gives the same result for the same seed, byte for byte', () => {
     const a = runProperty(naiveBce, { seed: 7 });
     const b = runProperty(naiveBce, { seed: 7 });
