@@ -9,6 +9,9 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Both cores (vitest's default leaves one idle on a 2-core machine): most slow tests wait on a
+    // child process (the CLI, a repro script, Chromium), so two files at a time overlap well.
+    maxWorkers: 2,
     setupFiles: ['test/setup.ts'],
     // fails the run when a test wrote into the repository's reports/ or .nanhunt/
     globalSetup: ['test/global-setup.ts'],
