@@ -114,7 +114,10 @@ export interface SerializedTensor {
   readonly $tensor: true;
   readonly shape: number[];
   readonly dtype: DType;
-  readonly values: (number | string)[];
+  /** The values in row-major order (-0, NaN and ±Infinity as strings). */
+  readonly values?: (number | string)[];
+  /** Instead of `values`: runs of equal values, `[value, count]`, as {@link compactSerialized} writes them. */
+  readonly runs?: [number | string, number][];
 }
 
 export function serializeTensor(t: TensorValue): SerializedTensor {
@@ -131,10 +134,46 @@ function parseNumber(v: number | string): number {
 }
 
 export function deserializeTensor(s: SerializedTensor): TensorValue {
-  if (!Array.isArray(s.shape) || !Array.isArray(s.values) || !['float32', 'int32', 'bool'].includes(s.dtype)) {
-    throw new TypeError('malformed tensor: needs shape, dtype and values');
+  if (!Array.isArray(s.shape) || !['float32', 'int32', 'bool'].includes(s.dtype) || Array.isArray(s.values) === Array.isArray(s.runs)) {
+    throw new TypeError('malformed tensor: needs shape, dtype and values (or runs)');
   }
-  return tensorValue(s.shape, s.values.map(parseNumber), s.dtype);
+  if (s.values) return tensorValue(s.shape, s.values.map(parseNumber), s.dtype);
+  const size = s.shape.reduce((a, b) => a * b, 1);
+  const data = new Float64Array(size);
+  let at = 0;
+  for (const run of s.runs!) {
+    const count = Array.isArray(run) ? run[1] : undefined;
+    if (!Number.isInteger(count) || count! < 1 || at + count! > size)
+      throw new TypeError('malformed tensor: runs must be [value, count] pairs that fill the shape');
+    data.fill(parseNumber(run[0]), at, at + count!);
+    at += count!;
+  }
+  if (at !== size) throw new TypeError('malformed tensor: runs must be [value, count] pairs that fill the shape');
+  return tensorValue(s.shape, data, s.dtype);
+}
+
+/**
+ * Serialized data (serializeValue) with every tensor of long runs of equal values written as
+ * `runs` of `[value, count]` (when that takes at most a quarter of the entries): the large minimal
+ * cases shrinking leaves (a million copies of 0.1) take a line instead of megabytes.
+ * deserializeValue reads both forms.
+ */
+export function compactSerialized(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(compactSerialized);
+  if (value === null || typeof value !== 'object') return value;
+  const obj = value as Record<string, unknown>;
+  if (obj.$tensor === true && Array.isArray(obj.values)) {
+    const values = obj.values as (number | string)[];
+    const runs: [number | string, number][] = [];
+    for (const v of values) {
+      const last = runs[runs.length - 1];
+      if (last && Object.is(last[0], v)) last[1]++;
+      else runs.push([v, 1]);
+    }
+    if (runs.length * 4 > values.length) return value;
+    return { $tensor: true, shape: obj.shape, dtype: obj.dtype, runs };
+  }
+  return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, compactSerialized(v)]));
 }
 
 /** Serialize any generated input (nested arrays/records of tensors and plain values) to JSON-safe data. */

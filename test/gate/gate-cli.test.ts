@@ -98,7 +98,7 @@ describe('nanhunt baseline + check as a CI gate', () => {
     expect(regen.out).toContain('(0 added, 1 removed, 1 kept)');
     const after = JSON.parse(readFileSync(path.join(dir, 'nanhunt.baseline.json'), 'utf8'));
     // the kept entry gets this run's minimal case: from now on, replaying it decides whether it is fixed
-    expect(after.version).toBe(2);
+    expect(after.version).toBe(3);
     expect(after.findings).toEqual([
       {
         property: 'fixture exp is finite',
