@@ -41,6 +41,8 @@ export const COMMANDS: Record<string, Command> = {
   --path <path>       replay one property's fast-check path (with the same --seed)
   --properties <dir>  load properties from this file or directory instead of the catalog
   --json <file>       write machine-readable results
+  --timeout <s>       watchdog: run the properties in a worker thread and stop one still running after
+                      <s> seconds (reported errored, stage timeout); slow ones are named every 10 s
 ${SESSION_USAGE}
 ${DB_FLAGS_USAGE}`,
     run: checkCommand,
