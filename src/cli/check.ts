@@ -10,7 +10,7 @@ import { CheckSession, SESSION_FLAGS } from './check-session.ts';
 import type { OutputStream } from '../report/progress.ts';
 import { plural } from '../report/format.ts';
 import { parseArgs, seedAndRuns, UsageError } from './args.ts';
-import { loadSelection, type Selection } from './select.ts';
+import { loadSelection, parseShard, type Selection } from './select.ts';
 import { trainingInputFormatter } from '../train/report.ts';
 import { captureInputFormatter } from '../guard/report.ts';
 import { VERSION } from '../core/version.ts';
@@ -33,6 +33,7 @@ export const CHECK_FLAGS = {
   'webgl-f16': 'boolean',
   'webgl-pack': 'string',
   timeout: 'string',
+  shard: 'string',
   ...SESSION_FLAGS,
   ...DB_FLAGS,
 } as const;
@@ -49,6 +50,11 @@ export async function checkCommand(argv: readonly string[], io: Io, options: { u
   if (positional.length > 0) throw new UsageError(`unexpected argument '${positional[0]}'`);
   const { seed, runs } = seedAndRuns(flags);
   if (flags.path !== undefined) qualify({ seed, runs: runs ?? 1, path: flags.path }); // a malformed --path: exit 2 before anything runs
+  if (flags.shard !== undefined) {
+    parseShard(flags.shard); // a bad --shard: exit 2 before anything runs
+    if (flags.path !== undefined) throw new UsageError('--path replays one property: not with --shard');
+    if (options.updateBaseline) throw new UsageError('baseline writes the findings of every property: not with --shard');
+  }
   const backendName = flags.backend ?? 'cpu';
   const emulation = emulationFrom(flags, backendName);
   const inBrowser = isBrowserBackend(backendName);
@@ -105,7 +111,7 @@ export async function checkCommand(argv: readonly string[], io: Io, options: { u
 
   async function runChecks(): Promise<number> {
     const where = browser ? ` (Chromium ${browser.info.chromium}${backendName === 'webgl' ? ` · ${emulationText(emulation)}` : ''})` : '';
-    const header = `nanhunt ${VERSION} · tfjs ${tf.version.tfjs} · backend ${backendName}${where} · seed ${seed} · ${plural(selected.length, 'property', 'properties')}`;
+    const header = `nanhunt ${VERSION} · tfjs ${tf.version.tfjs} · backend ${backendName}${where} · seed ${seed}${flags.shard !== undefined ? ` · shard ${flags.shard}` : ''} · ${plural(selected.length, 'property', 'properties')}`;
     // with --path the header waits for the replay: a path the property does not generate is bad
     // usage (one line, exit 2, nothing written), not a finding
     if (flags.path === undefined) session.header(header);

@@ -41,6 +41,8 @@ export const COMMANDS: Record<string, Command> = {
   --path <path>       replay one property's fast-check path (with the same --seed)
   --properties <dir>  load properties from this file or directory instead of the catalog
   --json <file>       write machine-readable results
+  --shard <k/n>       run the k-th of n shards of the selected properties (by a hash of each name;
+                      merge the shards' reports with nanhunt merge)
   --timeout <s>       watchdog: run the properties in a worker thread and stop one still running after
                       <s> seconds (reported errored, stage timeout); slow ones are named every 10 s
 ${SESSION_USAGE}
