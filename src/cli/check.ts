@@ -98,6 +98,7 @@ export async function checkCommand(argv: readonly string[], io: Io, options: { u
     throw e;
   }
   const { propertiesArg } = loadedSelection;
+  if (loadedSelection.shard) session.shard = loadedSelection.shard;
   // browsers leave out the properties with large inputs unless --filter names them
   const { run: selected, left } = inBrowser ? browserSelection(loadedSelection.selected, flags.filter) : { run: loadedSelection.selected, left: [] };
   let browser: BrowserSession | undefined;

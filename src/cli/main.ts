@@ -14,6 +14,7 @@ import { InputError } from '../core/errors.ts';
 import { TRAIN_REPRO_COMMAND } from './train-repro.ts';
 import { CAPTURE_COMMAND } from './capture.ts';
 import { CATALOG_COMMAND } from './catalog.ts';
+import { MERGE_COMMAND } from './merge.ts';
 
 export interface Command {
   /** One line for `nanhunt --help`. */
@@ -61,6 +62,7 @@ ${DB_FLAGS_USAGE}`,
   'train-repro': TRAIN_REPRO_COMMAND,
   capture: CAPTURE_COMMAND,
   catalog: CATALOG_COMMAND,
+  merge: MERGE_COMMAND,
 };
 
 const EXIT_CODES = 'Exit codes: 0 all passed (known findings in the baseline allowed), 1 a new finding, 2 bad usage or a corrupt baseline.';

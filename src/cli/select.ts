@@ -44,6 +44,8 @@ export interface Selection {
   readonly selected: LoadedProperty[];
   /** `--properties` as given, when it was. */
   readonly propertiesArg?: string;
+  /** `--shard`, with each selected property's position in the unsharded selection (by name). */
+  readonly shard?: Shard & { readonly positions: ReadonlyMap<string, number> };
 }
 
 /**
@@ -67,5 +69,8 @@ export async function loadSelection(
   }
   // a shard may select none of them (more shards than properties): that runs nothing, it is no error
   const shard = flags.shard !== undefined ? parseShard(flags.shard) : undefined;
-  return { selected: shard ? selected.filter((l) => inShard(l.property.name, shard)) : selected, ...(propertiesArg !== undefined ? { propertiesArg } : {}) };
+  const arg = propertiesArg !== undefined ? { propertiesArg } : {};
+  if (!shard) return { selected, ...arg };
+  const positions = new Map(selected.map((l, i) => [l.property.name, i]));
+  return { selected: selected.filter((l) => inShard(l.property.name, shard)), ...arg, shard: { ...shard, positions } };
 }
