@@ -279,7 +279,7 @@ export class CheckSession {
     replays: ReadonlyMap<BaselineEntry, CaseReplay>,
   ): number {
     const generatedAt = new Date().toISOString();
-    const doc: Record<string, unknown> = resultsDocument(info, results, {
+    const doc = resultsDocument(info, results, {
       verdicts: gate.verdicts,
       generatedAt,
       gate: {
@@ -293,6 +293,7 @@ export class CheckSession {
         notRun: gate.entries.filter((e) => e.state === 'not-run').length,
       },
     });
+    let json = `${JSON.stringify(doc, null, 2)}\n`;
     if (this.shard) {
       const entries = this.baseline?.entries ?? [];
       const data: ShardData = {
@@ -303,9 +304,10 @@ export class CheckSession {
         ...(context.propertiesArg !== undefined ? { propertiesArg: context.propertiesArg } : {}),
       };
       const { index, count, positions } = this.shard;
-      doc.shard = { index, count, positions: results.map((r) => positions.get(r.name) ?? -1), data: JSON.parse(encode(data)) };
+      const order = results.map((r) => positions.get(r.name) ?? -1);
+      // the last field, on one line each: the data (every error sample of every property) is large, and indenting it would triple it
+      json = `${json.trimEnd().slice(0, -1)},\n  "shard": {\n    "index": ${index},\n    "count": ${count},\n    "positions": ${JSON.stringify(order)},\n    "data": ${encode(data)}\n  }\n}\n`;
     }
-    const json = `${JSON.stringify(doc, null, 2)}\n`;
     const dir = path.resolve(this.cwd, this.flags.reports ?? DEFAULT_REPORTS_DIR);
     const files: [string, string][] = [
       [path.join(dir, 'nanhunt.json'), json],
