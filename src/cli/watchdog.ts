@@ -10,6 +10,7 @@ import { Worker } from 'node:worker_threads';
 import { FROM_SOURCE, MODULE_EXTENSION } from '../core/package.ts';
 import { decode, encode } from '../browser/wire.ts';
 import type { PropertyResult, RunOptions } from '../property/runner.ts';
+import type { ErrorStage } from '../property/failure.ts';
 import { UsageError } from './args.ts';
 import type { FromWorker, ToWorker } from './property-worker.ts';
 
@@ -65,7 +66,10 @@ class PropertyWorker {
       if (m.type === 'cases') options.onCases?.(m.n);
       else this.settle((p) => p.resolve(m));
     });
-    this.worker.on('error', (e) => this.settle((p) => p.reject(e)));
+    this.worker.on('error', (e) => {
+      this.exited ??= e;
+      this.settle((p) => p.reject(e));
+    });
     this.worker.on('exit', (code) => {
       this.exited = new Error(`the property worker exited (code ${code})`);
       this.settle((p) => p.reject(this.exited!));
@@ -101,6 +105,11 @@ class PropertyWorker {
       };
       this.worker.postMessage(m);
     });
+  }
+
+  /** Why the thread died (it exited or threw outside a request), when it did. */
+  get died(): Error | undefined {
+    return this.exited;
   }
 
   terminate(): Promise<number> {
@@ -140,7 +149,19 @@ export class Watchdog {
       timer = setTimeout(() => resolve('timeout'), this.options.timeoutMs);
     });
     try {
-      const answer = await Promise.race([worker.request({ type: 'run', name, options: encode(options) }), timedOut]);
+      let answer: FromWorker | 'timeout';
+      try {
+        answer = await Promise.race([worker.request({ type: 'run', name, options: encode(options) }), timedOut]);
+      } catch (e) {
+        // the subject ended its thread (process.exit, an error thrown later from a callback): an error of
+        // this property, and the next one gets a new worker; any other error is nanhunt's, as in the main thread
+        if (!worker.died) throw e;
+        this.worker = new PropertyWorker(this.options);
+        return stoppedResult(name, options, backend, performance.now() - started, {
+          stage: 'worker',
+          message: `its worker thread died while it ran: ${(e as Error).message}`,
+        });
+      }
       if (answer !== 'timeout') return decode<PropertyResult>((answer as Extract<FromWorker, { type: 'result' }>).result);
       this.worker = undefined;
       await worker.terminate();
@@ -162,6 +183,20 @@ export class Watchdog {
 
 /** The result of a property stopped by the watchdog: an error at stage `timeout`. */
 export function timeoutResult(name: string, options: RunOptions, backend: string, timeoutMs: number, durationMs: number): PropertyResult {
+  return stoppedResult(name, options, backend, durationMs, {
+    stage: 'timeout',
+    message: `still running after ${seconds(timeoutMs)} (--timeout ${timeoutMs / 1000}): stopped by the watchdog`,
+  });
+}
+
+/** A property that ended without a result of its own: errored at `failure`'s stage. */
+function stoppedResult(
+  name: string,
+  options: RunOptions,
+  backend: string,
+  durationMs: number,
+  failure: { stage: ErrorStage; message: string },
+): PropertyResult {
   return {
     name,
     status: 'errored',
@@ -172,10 +207,6 @@ export function timeoutResult(name: string, options: RunOptions, backend: string
     shrinks: 0,
     durationMs,
     interrupted: false,
-    failure: {
-      kind: 'error',
-      stage: 'timeout',
-      message: `still running after ${seconds(timeoutMs)} (--timeout ${timeoutMs / 1000}): stopped by the watchdog`,
-    },
+    failure: { kind: 'error', ...failure },
   };
 }

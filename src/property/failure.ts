@@ -29,10 +29,23 @@ export type ErrorStage =
   /** the backend lacks a kernel the subject needs (reported with the tfjs message) */
   | 'unsupported'
   /** the property ran past `nanhunt check --timeout` and was stopped */
-  | 'timeout';
+  | 'timeout'
+  /** under `nanhunt check --timeout`, the subject ended the worker thread it ran in (process.exit, a late uncaught error) */
+  | 'worker';
 
 /** Every error stage, for validating what a file says. */
-export const ERROR_STAGES: readonly ErrorStage[] = ['generate', 'subject', 'output', 'gradient', 'leak', 'invariant', 'replay', 'unsupported', 'timeout'];
+export const ERROR_STAGES: readonly ErrorStage[] = [
+  'generate',
+  'subject',
+  'output',
+  'gradient',
+  'leak',
+  'invariant',
+  'replay',
+  'unsupported',
+  'timeout',
+  'worker',
+];
 
 export function isErrorStage(x: unknown): x is ErrorStage {
   return typeof x === 'string' && (ERROR_STAGES as readonly string[]).includes(x);

@@ -14,6 +14,7 @@ import { propertySeed } from '../../src/property/runner.ts';
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const BIN = path.join(ROOT, 'bin/nanhunt.js');
 const HANG = path.join(ROOT, 'test/fixtures/watchdog/props.ts');
+const EXITS = path.join(ROOT, 'test/fixtures/watchdog/exits.ts');
 const FIXTURE = path.join(ROOT, 'test/fixtures/failing-props.ts');
 const CWD = mkdtempSync(path.join(tmpdir(), 'nanhunt-watchdog-'));
 afterAll(() => rmSync(CWD, { recursive: true, force: true }));
@@ -95,6 +96,20 @@ describe('nanhunt check --timeout', () => {
       expect(new Set(still)).toEqual(new Set([name]));
       // the replaced worker runs the next property
       const next = await watchdog.run('fixture abs after the hang', { seed: 7, runs: 10 }, 'cpu');
+      expect(next).toMatchObject({ status: 'passed', runs: 10 });
+    } finally {
+      await watchdog.close();
+    }
+  });
+
+  it('reports a subject that ends its worker thread as errored (stage worker), and runs the next property in a new one', async () => {
+    const watchdog = new Watchdog({ backend: 'cpu', properties: EXITS, timeoutMs: 60_000 });
+    try {
+      const name = 'fixture exits its thread';
+      const r = await watchdog.run(name, { seed: propertySeed(0, name) }, 'cpu');
+      expect(r).toMatchObject({ name, status: 'errored', failure: { kind: 'error', stage: 'worker' } });
+      expect(r.failure?.kind === 'error' && r.failure.message).toMatch(/^its worker thread died while it ran: the property worker exited \(code 3\)$/);
+      const next = await watchdog.run('fixture abs after the exit', { seed: 7, runs: 10 }, 'cpu');
       expect(next).toMatchObject({ status: 'passed', runs: 10 });
     } finally {
       await watchdog.close();
