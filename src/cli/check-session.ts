@@ -18,6 +18,7 @@ import { writeAtomic } from '../core/atomic.ts';
 import { junitXml } from '../report/junit.ts';
 import { htmlReport } from '../report/html.ts';
 import { Progress, type OutputStream, type Verbosity } from '../report/progress.ts';
+import { encode } from '../browser/wire.ts';
 
 /** The flags `nanhunt check` adds for the gate, reports and terminal output. */
 export const SESSION_FLAGS = {
@@ -28,11 +29,39 @@ export const SESSION_FLAGS = {
   verbose: 'boolean',
 } as const;
 
-export const SESSION_USAGE = `  --reports <dir>     write nanhunt.json, junit.xml and index.html here (default reports/)
+const REPORTS_USAGE = `  --reports <dir>     write nanhunt.json, junit.xml and index.html here (default reports/)`;
+const OUTPUT_USAGE = `  --quiet             print only what fails the check and the final line
+  --verbose           also print each property's seed, path, runs, shrinks and error figures`;
+
+export const SESSION_USAGE = `${REPORTS_USAGE}
   --baseline <file>   known findings that do not fail the check (default ${DEFAULT_BASELINE} when present)
   --strict            also fail when a baseline entry no longer fails (so the baseline shrinks)
-  --quiet             print only what fails the check and the final line
-  --verbose           also print each property's seed, path, runs, shrinks and error figures`;
+${OUTPUT_USAGE}`;
+
+/** The options `nanhunt merge` shares with check. */
+export const SESSION_USAGE_MERGE = `${REPORTS_USAGE}
+  --json <file>       also write the merged nanhunt.json here
+${OUTPUT_USAGE}`;
+
+/**
+ * What a shard's nanhunt.json carries for `nanhunt merge` (its `shard.data`, as wire data: nothing
+ * lost): the results, the baseline the shard gated on, and what replaying its entries' saved cases
+ * showed (by entry index).
+ */
+export interface ShardData {
+  readonly results: readonly PropertyResult[];
+  readonly baseline?: Baseline;
+  readonly replays: readonly (readonly [number, CaseReplay])[];
+  readonly strict: boolean;
+  readonly propertiesArg?: string;
+}
+
+/** A `check --shard k/n` run: its place in the matrix, and each property's position in the unsharded selection. */
+export interface ShardPlace {
+  readonly index: number;
+  readonly count: number;
+  readonly positions: ReadonlyMap<string, number>;
+}
 
 export const DEFAULT_REPORTS_DIR = 'reports';
 
@@ -67,6 +96,8 @@ export class CheckSession {
   private readonly cwd: string;
   private readonly baseline: Baseline | undefined;
   private readonly baselineFile: string;
+  /** `check --shard`: the reports carry what `nanhunt merge` needs. */
+  shard: ShardPlace | undefined;
 
   private constructor(
     private readonly io: SessionIo,
@@ -110,6 +141,16 @@ export class CheckSession {
     return new CheckSession(io, f, options, baseline, file);
   }
 
+  /**
+   * `nanhunt merge`: a session over results that ran elsewhere (the shards), gating on the
+   * baseline they gated on (not read again) with the replays they made.
+   */
+  static merged(io: SessionIo, flags: SessionFlagValues, baseline: Baseline | undefined): CheckSession {
+    if (flags.quiet && flags.verbose) throw new UsageError('--quiet and --verbose cannot be used together');
+    if (flags.reports !== undefined && flags.reports.trim() === '') throw new UsageError('--reports needs a directory');
+    return new CheckSession(io, flags, {}, baseline, baseline?.file ?? DEFAULT_BASELINE);
+  }
+
   /** The baseline's entries (none without a baseline). */
   baselineEntries(): readonly BaselineEntry[] {
     return this.baseline?.entries ?? [];
@@ -142,10 +183,12 @@ export class CheckSession {
     context: ReportContext = {},
     properties: readonly Property<any>[] = [],
     replay?: (property: Property<any>, entry: BaselineEntry) => CaseReplay,
+    replayed?: ReadonlyMap<BaselineEntry, CaseReplay>,
   ): number {
     const p = this.progress;
     p.stop();
-    const replays = replayBaseline(this.baseline, results, properties, replay);
+    // `replayed`: the replays already made (nanhunt merge: in the shards)
+    const replays = replayed ?? replayBaseline(this.baseline, results, properties, replay);
     let gate = evaluateGate(results, this.options.updateBaseline ? undefined : this.baseline, { strict: this.flags.strict ?? false, replays });
 
     // failure reports: what fails the check always; known findings and expected failures unless --quiet
@@ -165,7 +208,7 @@ export class CheckSession {
     if (this.options.updateBaseline) gate = this.writeBaseline(results, replays, properties, replay);
     else this.baselineLines(gate);
 
-    const written = this.writeReports(results, gate, info, context);
+    const written = this.writeReports(results, gate, info, context, replays);
     if (written !== 0) return written;
 
     const others = new Map<string, number>();
@@ -228,7 +271,13 @@ export class CheckSession {
   }
 
   /** Write nanhunt.json, junit.xml and index.html (and --json); 0, or 2 when a file cannot be written. */
-  private writeReports(results: readonly PropertyResult[], gate: GateResult, info: RunInfo, context: ReportContext): number {
+  private writeReports(
+    results: readonly PropertyResult[],
+    gate: GateResult,
+    info: RunInfo,
+    context: ReportContext,
+    replays: ReadonlyMap<BaselineEntry, CaseReplay>,
+  ): number {
     const generatedAt = new Date().toISOString();
     const doc = resultsDocument(info, results, {
       verdicts: gate.verdicts,
@@ -244,7 +293,21 @@ export class CheckSession {
         notRun: gate.entries.filter((e) => e.state === 'not-run').length,
       },
     });
-    const json = `${JSON.stringify(doc, null, 2)}\n`;
+    let json = `${JSON.stringify(doc, null, 2)}\n`;
+    if (this.shard) {
+      const entries = this.baseline?.entries ?? [];
+      const data: ShardData = {
+        results,
+        ...(this.baseline ? { baseline: this.baseline } : {}),
+        replays: [...replays].map(([entry, r]) => [entries.indexOf(entry), r] as const).filter(([i]) => i !== -1),
+        strict: gate.strict,
+        ...(context.propertiesArg !== undefined ? { propertiesArg: context.propertiesArg } : {}),
+      };
+      const { index, count, positions } = this.shard;
+      const order = results.map((r) => positions.get(r.name) ?? -1);
+      // the last field, on one line each: the data (every error sample of every property) is large, and indenting it would triple it
+      json = `${json.trimEnd().slice(0, -1)},\n  "shard": {\n    "index": ${index},\n    "count": ${count},\n    "positions": ${JSON.stringify(order)},\n    "data": ${encode(data)}\n  }\n}\n`;
+    }
     const dir = path.resolve(this.cwd, this.flags.reports ?? DEFAULT_REPORTS_DIR);
     const files: [string, string][] = [
       [path.join(dir, 'nanhunt.json'), json],

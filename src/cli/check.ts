@@ -3,14 +3,14 @@
  * and a closing `N passed, N failed` line. Exit 0 when nothing unexpected failed, 1 otherwise.
  */
 import * as tf from '@tensorflow/tfjs';
-import { isBrowserBackend, useBackend } from '../run/backend.ts';
+import { activeBackend, isBrowserBackend, useBackend } from '../run/backend.ts';
 import { runProperty, propertySeed, type PropertyResult } from '../property/runner.ts';
 import { qualify } from '../property/engine.ts';
 import { CheckSession, SESSION_FLAGS } from './check-session.ts';
 import type { OutputStream } from '../report/progress.ts';
 import { plural } from '../report/format.ts';
 import { parseArgs, seedAndRuns, UsageError } from './args.ts';
-import { loadSelection } from './select.ts';
+import { loadSelection, parseShard, type Selection } from './select.ts';
 import { trainingInputFormatter } from '../train/report.ts';
 import { captureInputFormatter } from '../guard/report.ts';
 import { VERSION } from '../core/version.ts';
@@ -18,6 +18,8 @@ import { failureSessionFromFlags, DB_FLAGS } from './db.ts';
 import { BrowserSession } from '../browser/session.ts';
 import { emulationArgs, emulationText } from '../browser/emulation.ts';
 import { emulationFrom } from './emulation-flags.ts';
+import { parseTimeout, Watchdog } from './watchdog.ts';
+import { formatElapsed } from '../report/progress.ts';
 import { browserRunInfo, browserRuns, browserSelection, replaysInBrowser, selectionFiles } from '../browser/check.ts';
 
 export const CHECK_FLAGS = {
@@ -30,6 +32,8 @@ export const CHECK_FLAGS = {
   properties: 'string',
   'webgl-f16': 'boolean',
   'webgl-pack': 'string',
+  timeout: 'string',
+  shard: 'string',
   ...SESSION_FLAGS,
   ...DB_FLAGS,
 } as const;
@@ -46,9 +50,18 @@ export async function checkCommand(argv: readonly string[], io: Io, options: { u
   if (positional.length > 0) throw new UsageError(`unexpected argument '${positional[0]}'`);
   const { seed, runs } = seedAndRuns(flags);
   if (flags.path !== undefined) qualify({ seed, runs: runs ?? 1, path: flags.path }); // a malformed --path: exit 2 before anything runs
+  if (flags.shard !== undefined) {
+    parseShard(flags.shard); // a bad --shard: exit 2 before anything runs
+    if (flags.path !== undefined) throw new UsageError('--path replays one property: not with --shard');
+    if (options.updateBaseline) throw new UsageError('baseline writes the findings of every property: not with --shard');
+  }
   const backendName = flags.backend ?? 'cpu';
   const emulation = emulationFrom(flags, backendName);
   const inBrowser = isBrowserBackend(backendName);
+  const timeoutMs = parseTimeout(flags.timeout);
+  if (inBrowser && timeoutMs !== undefined) {
+    throw new UsageError(`--timeout runs properties in worker threads, not in the browser of --backend ${backendName}`);
+  }
   const session = CheckSession.open(io, flags, options); // reads the baseline: a corrupt one stops here (exit 2)
   // failure database (saved cases run first) and repro scripts; a browser run replays no other backend's cases in Node
   const failures = failureSessionFromFlags(
@@ -57,24 +70,49 @@ export async function checkCommand(argv: readonly string[], io: Io, options: { u
     io,
     inBrowser ? { backend: backendName, otherBackends: false, replayArgs: emulationArgs(emulation) } : {},
   );
+  // the watchdog: properties run in a worker thread that is stopped past --timeout (not captured
+  // training steps: they are rebuilt from the failure database in this thread). It starts now, so
+  // the worker loads TensorFlow.js and the properties while this thread loads them too.
+  const progress = session.progress;
+  const watchdog =
+    !inBrowser && timeoutMs !== undefined
+      ? new Watchdog({
+          backend: backendName,
+          ...(flags.properties !== undefined ? { properties: flags.properties } : {}),
+          timeoutMs,
+          cases: progress.live,
+          onCases: (n) => progress.setCases(n),
+          onStillRunning: (name, ms) => {
+            if (!progress.live) progress.info(`still running: ${name} (${formatElapsed(ms)})`);
+          },
+        })
+      : undefined;
   // captured training steps saved by `nanhunt capture shrink` run first (not with --path: it replays one generated case;
   // nor in the browser: they are rebuilt from the database, in Node)
-  const loadedSelection = await loadSelection(flags, flags.path === undefined && !inBrowser ? failures.captured() : []);
+  let loadedSelection: Selection;
+  try {
+    loadedSelection = await loadSelection(flags, flags.path === undefined && !inBrowser ? failures.captured() : []);
+    if (!inBrowser) await useBackend(backendName);
+  } catch (e) {
+    await watchdog?.close();
+    throw e;
+  }
   const { propertiesArg } = loadedSelection;
+  if (loadedSelection.shard) session.shard = loadedSelection.shard;
   // browsers leave out the properties with large inputs unless --filter names them
   const { run: selected, left } = inBrowser ? browserSelection(loadedSelection.selected, flags.filter) : { run: loadedSelection.selected, left: [] };
   let browser: BrowserSession | undefined;
   if (inBrowser) browser = await BrowserSession.open({ backend: backendName, backends: [backendName], emulation, files: selectionFiles(selected) });
-  else await useBackend(backendName);
   try {
     return await runChecks();
   } finally {
+    await watchdog?.close();
     await browser?.close();
   }
 
   async function runChecks(): Promise<number> {
     const where = browser ? ` (Chromium ${browser.info.chromium}${backendName === 'webgl' ? ` · ${emulationText(emulation)}` : ''})` : '';
-    const header = `nanhunt ${VERSION} · tfjs ${tf.version.tfjs} · backend ${backendName}${where} · seed ${seed} · ${plural(selected.length, 'property', 'properties')}`;
+    const header = `nanhunt ${VERSION} · tfjs ${tf.version.tfjs} · backend ${backendName}${where} · seed ${seed}${flags.shard !== undefined ? ` · shard ${flags.shard}` : ''} · ${plural(selected.length, 'property', 'properties')}`;
     // with --path the header waits for the replay: a path the property does not generate is bad
     // usage (one line, exit 2, nothing written), not a finding
     if (flags.path === undefined) session.header(header);
@@ -94,7 +132,11 @@ export async function checkCommand(argv: readonly string[], io: Io, options: { u
           ...(runs !== undefined ? { runs } : browser ? { runs: browserRuns(p) } : {}),
           ...(flags.path !== undefined ? { path: flags.path } : { examples: failures.examples(loaded) }),
         };
-        r = browser ? await browser.run(p.name, runOptions) : runProperty(watched, runOptions);
+        r = browser
+          ? await browser.run(p.name, runOptions)
+          : watchdog && loaded.origin.capture === undefined
+            ? await watchdog.run(p.name, runOptions, String(activeBackend()))
+            : runProperty(watched, runOptions);
       } catch (e) {
         session.progress.stop();
         throw e;

@@ -14,6 +14,7 @@ import { InputError } from '../core/errors.ts';
 import { TRAIN_REPRO_COMMAND } from './train-repro.ts';
 import { CAPTURE_COMMAND } from './capture.ts';
 import { CATALOG_COMMAND } from './catalog.ts';
+import { MERGE_COMMAND } from './merge.ts';
 
 export interface Command {
   /** One line for `nanhunt --help`. */
@@ -41,6 +42,10 @@ export const COMMANDS: Record<string, Command> = {
   --path <path>       replay one property's fast-check path (with the same --seed)
   --properties <dir>  load properties from this file or directory instead of the catalog
   --json <file>       write machine-readable results
+  --shard <k/n>       run the k-th of n shards of the selected properties (by a hash of each name;
+                      merge the shards' reports with nanhunt merge)
+  --timeout <s>       watchdog: run the properties in a worker thread and stop one still running after
+                      <s> seconds (reported errored, stage timeout); slow ones are named every 10 s
 ${SESSION_USAGE}
 ${DB_FLAGS_USAGE}`,
     run: checkCommand,
@@ -57,6 +62,7 @@ ${DB_FLAGS_USAGE}`,
   'train-repro': TRAIN_REPRO_COMMAND,
   capture: CAPTURE_COMMAND,
   catalog: CATALOG_COMMAND,
+  merge: MERGE_COMMAND,
 };
 
 const EXIT_CODES = 'Exit codes: 0 all passed (known findings in the baseline allowed), 1 a new finding, 2 bad usage or a corrupt baseline.';

@@ -27,10 +27,25 @@ export type ErrorStage =
   /** the minimal case passed when run again: the subject is not deterministic */
   | 'replay'
   /** the backend lacks a kernel the subject needs (reported with the tfjs message) */
-  | 'unsupported';
+  | 'unsupported'
+  /** the property ran past `nanhunt check --timeout` and was stopped */
+  | 'timeout'
+  /** under `nanhunt check --timeout`, the subject ended the worker thread it ran in (process.exit, a late uncaught error) */
+  | 'worker';
 
 /** Every error stage, for validating what a file says. */
-export const ERROR_STAGES: readonly ErrorStage[] = ['generate', 'subject', 'output', 'gradient', 'leak', 'invariant', 'replay', 'unsupported'];
+export const ERROR_STAGES: readonly ErrorStage[] = [
+  'generate',
+  'subject',
+  'output',
+  'gradient',
+  'leak',
+  'invariant',
+  'replay',
+  'unsupported',
+  'timeout',
+  'worker',
+];
 
 export function isErrorStage(x: unknown): x is ErrorStage {
   return typeof x === 'string' && (ERROR_STAGES as readonly string[]).includes(x);

@@ -137,8 +137,12 @@ export function failureReport(r: PropertyResult, context: ReportContext = {}): s
       .map(([k, v]) => `${k}=${v}`);
     if (figures.length) lines.push(`  ${figures.join(' ')}`);
   }
-  lines.push('  minimal input:');
-  lines.push(...formatInputs(r.counterexample, '    ', context.formatters));
+  // no input to show when the property was stopped mid-run (a timeout, its worker thread died): it never settled on a case
+  const stopped = r.failure?.kind === 'error' && (r.failure.stage === 'timeout' || r.failure.stage === 'worker');
+  if (!stopped) {
+    lines.push('  minimal input:');
+    lines.push(...formatInputs(r.counterexample, '    ', context.formatters));
+  }
   if (r.provenance) lines.push(...formatProvenance(r.provenance));
   lines.push(`  seed ${r.seed}${r.path ? `, path ${r.path}` : ''}`);
   lines.push(`  replay: ${context.replay ?? replayCommand(r, context)}`);

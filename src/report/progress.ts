@@ -155,6 +155,12 @@ export class Progress {
     if (this.live && this.now() - this.lastDraw >= this.redrawMs) this.drawStatus();
   }
 
+  /** The current property has run `n` cases (counted elsewhere: in the watchdog's worker thread). */
+  setCases(n: number): void {
+    this.cases = n;
+    if (this.live && this.now() - this.lastDraw >= this.redrawMs) this.drawStatus();
+  }
+
   /**
    * For a live display, the property with a subject that ticks the case counter (runProperty is
    * synchronous, so this is the only moment the display can move during a long property).

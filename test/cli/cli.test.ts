@@ -117,6 +117,7 @@ describe('nanhunt check (CLI)', () => {
       'train-repro': /--filter <name>/,
       capture: /capture shrink <file>/,
       catalog: /--json/,
+      merge: /^Usage: nanhunt merge <report\.json\.\.\.> \[options\]$/m,
     };
     expect(Object.keys(expected).sort()).toEqual(Object.keys(COMMANDS).sort());
     for (const [name, option] of Object.entries(expected)) {
