@@ -6,7 +6,8 @@
 import type { ErrorSample, Observation } from '../check/invariant.ts';
 import { errorText, execute, executeAsync, type Outcome } from '../run/execute.ts';
 import { activeBackend, type Unsupported } from '../run/backend.ts';
-import { recordKernels, type Provenance } from '../explain/provenance.ts';
+import { recordKernels, type Provenance, type Trace } from '../explain/provenance.ts';
+import { explainViolation, type Explanation } from '../explain/explain.ts';
 import type { Property } from './property.ts';
 import { confirm, PASS, search, searchAsync, type SearchOptions, type SearchOutcome, type Trial } from './engine.ts';
 import { failureKey, type Failure } from './failure.ts';
@@ -39,6 +40,12 @@ export interface PropertyResult {
   readonly failure?: Failure;
   /** Where the first non-finite value was born in the minimal case. */
   readonly provenance?: Provenance;
+  /**
+   * Why the minimal case failed, from its kernel trace re-run in exact arithmetic
+   * (src/explain/explain.ts): the first kernel that departs from the exact result, its mechanism,
+   * and whether the failure is an artifact of the formula or inherent to the input.
+   */
+  readonly explanation?: Explanation;
   /** The run stopped early at its time limit. */
   readonly interrupted: boolean;
   /**
@@ -183,8 +190,23 @@ export function checkOnce<I>(property: Property<I>, inputs: I, samples?: ErrorSa
 /** One case of a property as the engine sees it. */
 function trialOf<I>(property: Property<I>, inputs: I, samples?: ErrorSampleKeeper): Trial<Failure> {
   const { outcome, failure } = checkOnce(property, inputs, samples);
+  return trialFrom(outcome, failure);
+}
+
+function trialFrom(outcome: Outcome, failure: Failure | undefined): Trial<Failure> {
   if (outcome.kind === 'unsupported') return { kind: 'unsupported', unsupported: [outcome.unsupported] };
   return failure ? { kind: 'fail', failure, key: failureKey(failure) } : PASS;
+}
+
+/** The exact explanation of a violation found on a recorded re-run (none for errors, or when it cannot be had). */
+function explanationOf(trace: Trace | undefined, outcome: Outcome, failure: Failure | undefined): Explanation | undefined {
+  if (!trace || outcome.kind !== 'ok' || failure?.kind !== 'violation') return undefined;
+  try {
+    return explainViolation(trace, outcome.observation, failure.violation.location);
+  } catch {
+    // an explanation is extra: never let it break the report of the failure itself
+    return undefined;
+  }
 }
 
 /** What a run of a property needs before its search: seed, runs, the error-sample keeper, the search options. */
@@ -253,6 +275,7 @@ function failedResult<I>(
   outcome: Extract<SearchOutcome<I, Failure>, { kind: 'failed' }>,
   again: Trial<Failure>,
   provenance: Provenance | undefined,
+  explanation?: Explanation,
 ): PropertyResult {
   const confirmed = confirm(again, outcome.key);
   const failure: Failure = 'failure' in confirmed ? confirmed.failure : { kind: 'error', stage: 'replay', message: confirmed.flaky };
@@ -269,6 +292,7 @@ function failedResult<I>(
     counterexample: outcome.counterexample,
     failure,
     ...(provenance ? { provenance } : {}),
+    ...(explanation && 'failure' in confirmed ? { explanation } : {}),
   } as PropertyResult;
 }
 
@@ -302,8 +326,9 @@ export function runProperty<I>(property: Property<I>, options: RunOptions = {}):
   // Re-run the minimal case: the final failure (and, with recording, its provenance).
   const { counterexample } = outcome;
   if (options.provenance ?? true) {
-    const recorded = recordKernels(() => trialOf(property, counterexample));
-    return failedResult(property, p, outcome, recorded.result, recorded.provenance);
+    const recorded = recordKernels(() => checkOnce(property, counterexample), undefined, { trace: true });
+    const { outcome: again, failure } = recorded.result;
+    return failedResult(property, p, outcome, trialFrom(again, failure), recorded.provenance, explanationOf(recorded.trace, again, failure));
   }
   return failedResult(property, p, outcome, trialOf(property, counterexample), undefined);
 }
