@@ -17,7 +17,7 @@
  * cannot settle the exact value.
  */
 import type { Location } from '../check/invariant.ts';
-import type { Observation } from '../run/observation.ts';
+import type { ExactElement, Observation } from '../run/observation.ts';
 import { runExact, type ExactRun, type ExactValue } from './exact.ts';
 import type { Trace, TraceCall, TraceTensor } from './provenance.ts';
 
@@ -386,12 +386,6 @@ function findOutput(trace: Trace, data: ArrayLike<number>): { call: TraceCall; o
     }
   }
   return undefined;
-}
-
-/** The exact value of one element of a subject's output (or gradient), and whether float64 settled it. */
-export interface ExactElement {
-  readonly value: number;
-  readonly settled: boolean;
 }
 
 /** Exact value of element `index` of the tensor holding `data`, by re-running the trace exactly (undefined if unknown). */

@@ -218,10 +218,13 @@ function analyse(calls: readonly KernelCall[], total: number): Provenance {
  */
 export function recordKernels<T>(fn: () => T, limit = 10_000, options: { trace?: boolean } = {}): { result: T; provenance: Provenance; trace?: Trace } {
   install(tf.getBackend());
+  // a recording inside a recording (an invariant re-running the subject exactly) resumes the outer one after
+  const outer = { ...recorder };
   recorder.on = true;
   recorder.calls = [];
   recorder.total = 0;
   recorder.limit = limit;
+  recorder.observer = undefined;
   const sink: TraceSink | undefined = options.trace ? { calls: [], ids: new WeakMap(), nextId: 0, elements: 0, complete: true } : undefined;
   recorder.trace = sink;
   try {
@@ -229,9 +232,7 @@ export function recordKernels<T>(fn: () => T, limit = 10_000, options: { trace?:
     const provenance = analyse(recorder.calls, recorder.total);
     return sink ? { result, provenance, trace: { calls: sink.calls, complete: sink.complete } } : { result, provenance };
   } finally {
-    recorder.on = false;
-    recorder.calls = [];
-    recorder.trace = undefined;
+    Object.assign(recorder, outer.on ? outer : { on: false, calls: [], trace: undefined, observer: undefined });
   }
 }
 

@@ -7,7 +7,9 @@ import type { ErrorSample, Observation } from '../check/invariant.ts';
 import { errorText, execute, executeAsync, type Outcome } from '../run/execute.ts';
 import { activeBackend, type Unsupported } from '../run/backend.ts';
 import { recordKernels, type Provenance, type Trace } from '../explain/provenance.ts';
-import { explainViolation, type Explanation } from '../explain/explain.ts';
+import { exactElement, explainViolation, type Explanation } from '../explain/explain.ts';
+import { runExact } from '../explain/exact.ts';
+import type { ExactElement, ReadTensor } from '../run/observation.ts';
 import type { Property } from './property.ts';
 import { confirm, PASS, search, searchAsync, type SearchOptions, type SearchOutcome, type Trial } from './engine.ts';
 import { failureKey, type Failure } from './failure.ts';
@@ -180,9 +182,30 @@ function failureOf(outcome: Outcome, property: Property, samples?: ErrorSampleKe
   return undefined;
 }
 
+/**
+ * The observation with {@link Observation.exactValue}: on first use the subject runs again on the
+ * same inputs with its kernels recorded, and the trace is re-run exactly (src/explain/exact.ts).
+ */
+function withExactValues<I>(property: Property<I>, inputs: I, outcome: Outcome): Outcome {
+  if (outcome.kind !== 'ok') return outcome;
+  let exact: { trace: Trace; run: ReturnType<typeof runExact> } | null | undefined;
+  const exactValue = (tensor: ReadTensor, index: number): ExactElement | undefined => {
+    if (exact === undefined) {
+      try {
+        const recorded = recordKernels(() => execute(property.subject, inputs, { gradients: property.gradients }), undefined, { trace: true });
+        exact = recorded.trace && recorded.result.kind === 'ok' ? { trace: recorded.trace, run: runExact(recorded.trace) } : null;
+      } catch {
+        exact = null;
+      }
+    }
+    return exact ? exactElement(exact.trace, tensor.data, index, exact.run) : undefined;
+  };
+  return { kind: 'ok', observation: { ...outcome.observation, exactValue } };
+}
+
 /** Run the subject once on given inputs and check its invariants. */
 export function checkOnce<I>(property: Property<I>, inputs: I, samples?: ErrorSampleKeeper): { outcome: Outcome; failure?: Failure } {
-  const outcome = execute(property.subject, inputs, { gradients: property.gradients });
+  const outcome = withExactValues(property, inputs, execute(property.subject, inputs, { gradients: property.gradients }));
   const failure = failureOf(outcome, property as Property, samples);
   return failure ? { outcome, failure } : { outcome };
 }
