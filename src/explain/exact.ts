@@ -11,7 +11,8 @@
  * its terms (1 - sigmoid(40) is 0 in float64 too). Anything computed from an unsettled element is
  * unsettled. The double-double and BigNumber tiers of src/reference are not used yet.
  *
- * A kernel it does not know leaves its outputs unknown (and everything computed from them): the
+ * A kernel without tensor inputs (LinSpace, Range, a random tensor) makes constants: they enter
+ * as given, like inputs. A kernel it does not know leaves its outputs unknown (and everything computed from them): the
  * explanation then names it and falls back to provenance.
  */
 import type { Trace, TraceCall, TraceTensor } from './provenance.ts';
@@ -290,7 +291,8 @@ class Interpreter {
       }
       ins[name] = v;
     }
-    const outs = this.evaluate(call, ins);
+    // a kernel without tensor inputs (LinSpace, Range, a random tensor) makes a constant: it enters as given
+    const outs = Object.keys(call.inputs).length === 0 && !(call.kernel in UNARY) && call.kernel !== 'Fill' ? this.constants(call) : this.evaluate(call, ins);
     if (outs === undefined) {
       this.unsupported.push(call);
       this.markUnknown(call);
@@ -305,10 +307,16 @@ class Interpreter {
       }
       this.tensors.set(o.id, v);
       this.unknown.delete(o.id);
+      if (this.leaves.has(o.id)) return;
       if (!PASS_THROUGH.has(call.kernel) || this.derived.has(call.inputs.x?.id ?? call.inputs.tensor?.id ?? call.inputs.input?.id ?? -1))
         this.derived.add(o.id);
       this.leaves.delete(o.id);
     });
+  }
+
+  private constants(call: TraceCall): ExactValue[] {
+    for (const o of call.outputs) this.leaves.add(o.id);
+    return call.outputs.map((o) => ({ values: Float64Array.from(o.values) }));
   }
 
   private markUnknown(call: TraceCall): void {

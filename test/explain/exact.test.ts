@@ -153,4 +153,10 @@ describe('exact interpreter', () => {
     expect(run.unsupported.map((c) => c.kernel)).toEqual(['Cumsum']);
     expect(run.tensors.get(t.calls[1]!.outputs[0]!.id)).toBeUndefined();
   });
+
+  it('a kernel without tensor inputs (LinSpace) makes constants that enter as given', () => {
+    const { trace: t } = trace(() => tf.exp(tf.linspace(0, 1, 5)));
+    expect(t.calls.map((c) => c.kernel)).toEqual(['LinSpace', 'Exp']);
+    expectAgrees(t);
+  });
 });
