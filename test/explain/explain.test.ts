@@ -9,6 +9,8 @@ import { recordKernels } from '../../src/explain/provenance.ts';
 import { explainTrace, type Explanation } from '../../src/explain/explain.ts';
 import { failureReport } from '../../src/report/format.ts';
 import { resultToJson } from '../../src/report/json.ts';
+import { htmlReport } from '../../src/report/html.ts';
+import { evaluateGate } from '../../src/gate/gate.ts';
 
 /** Explain the first non-finite element of fn's output. */
 function explain(fn: () => tf.Tensor): Explanation {
@@ -104,12 +106,15 @@ describe('explanations of minimal cases found by runProperty', () => {
     invariants: [finite()],
   });
 
-  it('naive BCE: artifact, cancellation in Sub, in the console and JSON reports', () => {
+  it('naive BCE: artifact, cancellation in Sub, in the console, JSON and HTML reports', () => {
     const r = runProperty(bce, { seed: 7, runs: 200 });
     expect(r.status).toBe('failed');
     expect(r.explanation).toMatchObject({ verdict: 'artifact', mechanism: 'cancellation', origin: { kernel: 'Sub' } });
     expect(failureReport(r)).toMatch(/\n {2}why: Sigmoid #0 rounded .* to 1; Sub #\d computed 1 - 1 = 0 .*: cancellation; .*Artifact: the exact result is /);
     expect(resultToJson(r).explanation).toMatchObject({ verdict: 'artifact', kernel: 'Sub', mechanism: 'cancellation' });
+    const html = htmlReport([r], evaluateGate([r]), { info: { nanhunt: '0.1.0', tfjs: tf.version.tfjs, backend: 'cpu', seed: 0 } });
+    expect(html).toContain('<h4>Why (the minimal case re-run exactly): artifact</h4>');
+    expect(html).toMatch(/<p class="explanation">Sigmoid #0 rounded .*: cancellation;/);
   });
 
   it('naive softplus: artifact, Exp overflows', () => {
