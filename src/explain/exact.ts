@@ -1,27 +1,36 @@
 /**
  * The exact interpreter: run a recorded kernel trace (./provenance.ts, `trace: true`) again in
- * float64, kernel by kernel, feeding each kernel the exact outputs of the kernels before it instead
- * of their float32 results. A tensor no kernel produced (an input, a constant) enters exactly as
- * its float32 elements. The float32 outputs of the trace are then compared with these exact ones
- * (./explain.ts).
+ * exact arithmetic, kernel by kernel, feeding each kernel the exact outputs of the kernels before it
+ * instead of their float32 results. A tensor no kernel produced (an input, a constant) enters
+ * exactly as its float32 elements, and so do the outputs of kernels without tensor inputs
+ * (LinSpace, Range, a random tensor). The float32 outputs of the trace are then compared with these
+ * exact ones (./explain.ts).
  *
- * "Exact" here is float64: 29 more bits than float32 and a range up to 1.8e308. Where float64 is
- * not enough the element is marked unsettled instead of trusted: a float64 overflow of a finite
+ * "Exact" is double-double (src/reference/dd.ts, about 106 bits) for arithmetic, sums, products,
+ * matMul, exp, log, log1p, sqrt, rsqrt, reciprocal, sigmoid, softplus and tanh (|x| >= 0.5), so
+ * 1 - sigmoid(40) and E[x^2] - E[x]^2 at 2e19 come out right; other kernels (softmax, the
+ * trigonometric functions, ...) are float64, and their elements are marked `coarse`. Where that is
+ * not enough an element is marked unsettled instead of trusted: a float64 overflow of a finite
  * value (exp(1000)), and a sum or difference of computed values that cancels more than 2^-30 of
- * its terms (1 - sigmoid(40) is 0 in float64 too). Anything computed from an unsettled element is
- * unsettled. The double-double and BigNumber tiers of src/reference are not used yet.
+ * its terms (2^-80 for double-double ones: 1 - sigmoid(60)). Anything computed from an unsettled
+ * element is unsettled. BigNumber is not used.
  *
- * A kernel without tensor inputs (LinSpace, Range, a random tensor) makes constants: they enter
- * as given, like inputs. A kernel it does not know leaves its outputs unknown (and everything computed from them): the
+ * A kernel it does not know leaves its outputs unknown (and everything computed from them): the
  * explanation then names it and falls back to provenance.
  */
+import { ddAdd, ddDiv, ddExp, ddLog1p, ddMul, ddSub, twoProd, type DD } from '../reference/dd.ts';
 import type { Trace, TraceCall, TraceTensor } from './provenance.ts';
 
 /** The exact value of one tensor of the trace. */
 export interface ExactValue {
+  /** Each element's exact value rounded to float64 (the high part of a double-double). */
   readonly values: Float64Array;
+  /** The low parts of the double-doubles (value = values[i] + lo[i]); absent when all are 0. */
+  readonly lo?: Float64Array;
   /** 1 where float64 could not settle the element (see the module comment); absent when none. */
   readonly unsettled?: Uint8Array;
+  /** 1 where the element went through a kernel computed in float64 only (about 2^-53 relative); absent when none. */
+  readonly coarse?: Uint8Array;
 }
 
 export interface ExactRun {
@@ -34,10 +43,12 @@ export interface ExactRun {
 }
 
 /**
- * Relative cancellation beyond which a float64 sum of computed values is not trusted: 2^-30
- * leaves 23 of float64's 53 bits, far more than the 2^-10 a departure is judged with (./explain.ts).
+ * Relative cancellation beyond which a sum of computed values is not trusted: 2^-30 for values
+ * that went through a float64-only kernel (it leaves 23 of float64's 53 bits, far more than the
+ * 2^-10 a departure is judged with, ./explain.ts), 2^-80 for double-double ones (about 106 bits).
  */
 const CANCEL = 2 ** -30;
+const CANCEL_DD = 2 ** -80;
 
 type Unary = (x: number, attrs: Readonly<Record<string, unknown>>) => number;
 
@@ -260,11 +271,212 @@ function reductionMap(shape: readonly number[], axes: readonly number[]): { map:
   return { map, outSize: sizeOf(outShape) };
 }
 
+/** Double-double helpers: finite results normalized, non-finite ones with lo 0. */
+function dd(hi: number, lo = 0): DD {
+  return { hi, lo: Number.isFinite(hi) ? lo : 0 };
+}
+
+function clean(r: DD): DD {
+  return Number.isFinite(r.hi) && Number.isFinite(r.lo) ? r : { hi: r.hi, lo: 0 };
+}
+
+const ONE: DD = { hi: 1, lo: 0 };
+
+/** e^x, in double-double where ddExp is valid (-650..700), else float64 (`coarse`). */
+function expDD(x: DD): { r: DD; coarse: boolean } {
+  if (x.hi >= -650 && x.hi <= 700) return { r: clean(ddExp(x)), coarse: false };
+  return { r: dd(Math.exp(x.hi)), coarse: Number.isFinite(x.hi) };
+}
+
+/** log x by one Newton step from float64 (y + (x - e^y) / e^y). */
+function logDD(x: DD): { r: DD; coarse: boolean } {
+  if (!(x.hi > 0) || !Number.isFinite(x.hi)) return { r: dd(Math.log(x.hi)), coarse: false };
+  const y0 = Math.log(x.hi);
+  if (y0 < -650 || y0 > 700) return { r: dd(y0 + x.lo / x.hi), coarse: true };
+  const e = ddExp(dd(y0));
+  return { r: clean(ddAdd(dd(y0), ddDiv(ddSub(x, e), e))), coarse: false };
+}
+
+function sqrtDD(x: DD): DD {
+  const y0 = Math.sqrt(x.hi);
+  if (!(y0 > 0) || !Number.isFinite(y0)) return dd(y0);
+  return clean(ddAdd(dd(y0), ddDiv(ddSub(x, twoProd(y0, y0)), dd(2 * y0))));
+}
+
+function log1pDD(x: DD): { r: DD; coarse: boolean } {
+  if (x.hi >= 0 && Number.isFinite(x.hi)) return { r: clean(ddLog1p(x)), coarse: false };
+  return logDD(ddAdd(ONE, x));
+}
+
+function sigmoidDD(x: DD): { r: DD; coarse: boolean } {
+  if (Number.isNaN(x.hi)) return { r: dd(NaN), coarse: false };
+  if (x.hi > 700) return { r: dd(1, -Math.exp(-x.hi)), coarse: false };
+  if (x.hi < -650) return { r: dd(Math.exp(x.hi)), coarse: true };
+  if (x.hi >= 0) return { r: clean(ddDiv(ONE, ddAdd(ONE, ddExp({ hi: -x.hi, lo: -x.lo })))), coarse: false };
+  const e = ddExp(x);
+  return { r: clean(ddDiv(e, ddAdd(ONE, e))), coarse: false };
+}
+
+function softplusDD(x: DD): { r: DD; coarse: boolean } {
+  if (Number.isNaN(x.hi)) return { r: dd(NaN), coarse: false };
+  if (x.hi > 700) return { r: dd(x.hi, x.lo + Math.exp(-x.hi)), coarse: false };
+  if (x.hi < -650) return { r: dd(Math.exp(x.hi)), coarse: true };
+  if (x.hi > 0) return { r: clean(ddAdd(x, ddLog1p(ddExp({ hi: -x.hi, lo: -x.lo })))), coarse: false };
+  return { r: clean(ddLog1p(ddExp(x))), coarse: false };
+}
+
+/** a < b, a == b, a > b on double-doubles: -1, 0, 1 (NaN: 2). */
+function compare(a: DD, b: DD): number {
+  if (Number.isNaN(a.hi) || Number.isNaN(b.hi)) return 2;
+  if (a.hi !== b.hi) return a.hi < b.hi ? -1 : 1;
+  if (a.lo !== b.lo) return a.lo < b.lo ? -1 : 1;
+  return 0;
+}
+
+/** Unary kernels computed in double-double; null for those computed in float64 (UNARY). */
+function unaryDD(kernel: string, x: DD, attrs: Readonly<Record<string, unknown>>): { r: DD; coarse: boolean } | null {
+  switch (kernel) {
+    case 'Neg':
+      return { r: { hi: -x.hi, lo: -x.lo }, coarse: false };
+    case 'Abs':
+      return { r: x.hi < 0 ? { hi: -x.hi, lo: -x.lo } : x, coarse: false };
+    case 'Relu':
+      return { r: x.hi > 0 || Number.isNaN(x.hi) ? x : dd(0), coarse: false };
+    case 'Square':
+      return { r: clean(ddMul(x, x)), coarse: false };
+    case 'Exp':
+      return expDD(x);
+    case 'Log':
+      return logDD(x);
+    case 'Log1p':
+      return log1pDD(x);
+    case 'Sqrt':
+      return { r: sqrtDD(x), coarse: false };
+    case 'Rsqrt':
+      return { r: x.hi === 0 ? dd(Infinity) : clean(ddDiv(ONE, sqrtDD(x))), coarse: false };
+    case 'Reciprocal':
+      return { r: x.hi === 0 ? dd(1 / x.hi) : clean(ddDiv(ONE, x)), coarse: false };
+    case 'Sigmoid':
+      return sigmoidDD(x);
+    case 'Softplus':
+      return softplusDD(x);
+    case 'Tanh': {
+      // sign(x)·(1 - e^-2|x|) / (1 + e^-2|x|); near 0 that cancels, float64 then
+      const ax = Math.abs(x.hi);
+      if (!(ax >= 0.5) || ax > 325) return null;
+      const e = ddExp(x.hi > 0 ? { hi: -2 * x.hi, lo: -2 * x.lo } : { hi: 2 * x.hi, lo: 2 * x.lo });
+      const t = clean(ddDiv(ddSub(ONE, e), ddAdd(ONE, e)));
+      return { r: x.hi > 0 ? t : { hi: -t.hi, lo: -t.lo }, coarse: false };
+    }
+    case 'ClipByValue': {
+      const lo = num(attrs, 'clipValueMin', -Infinity);
+      const hi = num(attrs, 'clipValueMax', Infinity);
+      return { r: Number.isNaN(x.hi) ? x : compare(x, dd(lo)) < 0 ? dd(lo) : compare(x, dd(hi)) > 0 ? dd(hi) : x, coarse: false };
+    }
+    default:
+      return null;
+  }
+}
+
+/** Binary kernels computed in double-double; null for those computed in float64 (BINARY). */
+function binaryDD(kernel: string, a: DD, b: DD): DD | null {
+  switch (kernel) {
+    case 'Add':
+      return clean(ddAdd(a, b));
+    case 'Sub':
+      return clean(ddSub(a, b));
+    case 'Multiply':
+      return a.hi === 0 || b.hi === 0 || !Number.isFinite(a.hi) || !Number.isFinite(b.hi) ? dd(a.hi * b.hi) : clean(ddMul(a, b));
+    case 'RealDiv':
+      return b.hi === 0 || !Number.isFinite(a.hi) || !Number.isFinite(b.hi) ? dd(a.hi / b.hi) : clean(ddDiv(a, b));
+    case 'SquaredDifference': {
+      const d = clean(ddSub(a, b));
+      return clean(ddMul(d, d));
+    }
+    case 'Maximum':
+    case 'Minimum': {
+      const c = compare(a, b);
+      if (c === 2) return dd(NaN);
+      return (kernel === 'Maximum') === c >= 0 ? a : b;
+    }
+    case 'Equal':
+    case 'NotEqual':
+    case 'Greater':
+    case 'GreaterEqual':
+    case 'Less':
+    case 'LessEqual': {
+      const c = compare(a, b);
+      if (c === 2) return dd(kernel === 'NotEqual' ? 1 : 0);
+      const t = { Equal: c === 0, NotEqual: c !== 0, Greater: c > 0, GreaterEqual: c >= 0, Less: c < 0, LessEqual: c <= 0 }[kernel];
+      return dd(t ? 1 : 0);
+    }
+    default:
+      return null;
+  }
+}
+
+/** Builds one exact output: double-double values and per-element flags. */
+class Out {
+  readonly values: Float64Array;
+  lo: Float64Array | undefined;
+  unsettled: Uint8Array | undefined;
+  coarse: Uint8Array | undefined;
+
+  constructor(readonly n: number) {
+    this.values = new Float64Array(n);
+  }
+
+  set(i: number, r: DD): void {
+    this.values[i] = r.hi;
+    if (r.lo !== 0) {
+      this.lo ??= new Float64Array(this.n);
+      this.lo[i] = r.lo;
+    }
+  }
+
+  bad(i: number): void {
+    this.unsettled ??= new Uint8Array(this.n);
+    this.unsettled[i] = 1;
+  }
+
+  rough(i: number): void {
+    this.coarse ??= new Uint8Array(this.n);
+    this.coarse[i] = 1;
+  }
+
+  /** Copy element j of x to element i. */
+  copy(i: number, x: ExactValue, j: number): void {
+    this.set(i, get(x, j));
+    if (x.unsettled?.[j]) this.bad(i);
+    if (x.coarse?.[j]) this.rough(i);
+  }
+
+  build(): ExactValue {
+    return {
+      values: this.values,
+      ...(this.lo ? { lo: this.lo } : {}),
+      ...(this.unsettled ? { unsettled: this.unsettled } : {}),
+      ...(this.coarse ? { coarse: this.coarse } : {}),
+    };
+  }
+}
+
+function get(x: ExactValue, i: number): DD {
+  return { hi: x.values[i]!, lo: x.lo?.[i] ?? 0 };
+}
+
+/** Cancellation a float64 (coarse) or double-double input cannot carry through (see the module comment). */
+function cancels(result: DD, scale: number, coarse: boolean): boolean {
+  if (!Number.isFinite(scale) || scale === 0) return false;
+  const r = Math.abs(result.hi);
+  return coarse ? r < CANCEL * scale : r !== 0 && r < CANCEL_DD * scale;
+}
+
 class Interpreter {
   readonly tensors = new Map<number, ExactValue>();
   readonly leaves = new Set<number>();
   readonly unsupported: TraceCall[] = [];
-  /** Tensors computed by a kernel (their exact values carry float64 rounding). */
+  /** Tensors computed by a kernel (their exact values carry rounding). */
   private readonly derived = new Set<number>();
   /** Tensors computed (directly or not) from an unsupported kernel. */
   private readonly unknown = new Set<number>();
@@ -310,7 +522,6 @@ class Interpreter {
       if (this.leaves.has(o.id)) return;
       if (!PASS_THROUGH.has(call.kernel) || this.derived.has(call.inputs.x?.id ?? call.inputs.tensor?.id ?? call.inputs.input?.id ?? -1))
         this.derived.add(o.id);
-      this.leaves.delete(o.id);
     });
   }
 
@@ -361,7 +572,7 @@ class Interpreter {
       case 'AddN':
         return [this.addN(call, ins, n)];
       case 'Select':
-        return [this.select(call, ins, out0)];
+        return [this.select(ins, n)];
       case 'Sum':
       case 'Mean':
       case 'Prod':
@@ -374,12 +585,12 @@ class Interpreter {
       case '_FusedMatMul':
         return this.matMul(call, ins);
       case 'Transpose':
-        return [this.transpose(call.inputs.x!.shape, (call.attrs.perm as number[]) ?? [], ins.x!)];
+        return [this.gather(ins.x!, transposeMap(call.inputs.x!.shape, (call.attrs.perm as number[]) ?? []))];
       case 'Tile':
       case 'BroadcastTo':
-        return [this.gatherBroadcast(call.inputs.x!.shape, out0.shape, ins.x!)];
+        return [this.gather(ins.x!, tileMap(call.inputs.x!.shape, out0.shape))];
       case 'Slice':
-        return [this.slice(call, ins.x!)];
+        return [this.gather(ins.x!, sliceMap(call.inputs.x!.shape, call.attrs.begin, out0.shape))];
       case 'Concat':
         return [this.concat(call, ins)];
       default:
@@ -390,159 +601,143 @@ class Interpreter {
   private cast(x: ExactValue, dtype: string): ExactValue {
     if (dtype === 'float32') return x;
     const f = dtype === 'bool' ? (v: number) => (v !== 0 ? 1 : 0) : (v: number) => (Number.isFinite(v) ? Math.trunc(v) : 0);
-    return { values: x.values.map(f), ...(x.unsettled ? { unsettled: x.unsettled } : {}) };
+    const out = new Out(x.values.length);
+    for (let i = 0; i < x.values.length; i++) {
+      const v = x.values[i]! + (x.lo?.[i] ?? 0);
+      out.set(i, dd(f(v)));
+      // the integer part is unsure when the value sits within its error of an integer
+      if (x.unsettled?.[i]) out.bad(i);
+    }
+    return out.build();
   }
 
   private unary(k: string, f: Unary, x: ExactValue, attrs: Readonly<Record<string, unknown>>, n: number): ExactValue {
-    const values = new Float64Array(n);
-    let unsettled: Uint8Array | undefined;
+    const out = new Out(n);
     for (let i = 0; i < n; i++) {
-      const v = x.values[i]!;
-      const r = f(v, attrs);
-      values[i] = r;
-      if (x.unsettled?.[i] || (Number.isFinite(v) && (r === Infinity || r === -Infinity) && !unaryPole(k, v))) {
-        unsettled ??= new Uint8Array(n);
-        unsettled[i] = 1;
-      }
+      const v = get(x, i);
+      const viaDD = unaryDD(k, v, attrs);
+      const r = viaDD ? viaDD.r : dd(f(v.hi + v.lo, attrs));
+      out.set(i, r);
+      if (!viaDD || viaDD.coarse || x.coarse?.[i]) out.rough(i);
+      if (x.unsettled?.[i] || (Number.isFinite(v.hi) && (r.hi === Infinity || r.hi === -Infinity) && !unaryPole(k, v.hi))) out.bad(i);
     }
-    return unsettled ? { values, unsettled } : { values };
+    return out.build();
   }
 
-  private binary(k: string, f: Binary, a: ExactValue, ta: TraceTensor, b: ExactValue, tb: TraceTensor, out: TraceTensor): ExactValue {
-    const n = out.values.length;
-    const ma = broadcastMap(out.shape, ta.shape);
-    const mb = broadcastMap(out.shape, tb.shape);
-    const values = new Float64Array(n);
-    let unsettled: Uint8Array | undefined;
-    const cancels = (k === 'Add' || k === 'Sub' || k === 'SquaredDifference') && (this.isDerived(ta) || this.isDerived(tb));
+  private binary(k: string, f: Binary, a: ExactValue, ta: TraceTensor, b: ExactValue, tb: TraceTensor, outT: TraceTensor): ExactValue {
+    const n = outT.values.length;
+    const ma = broadcastMap(outT.shape, ta.shape);
+    const mb = broadcastMap(outT.shape, tb.shape);
+    const out = new Out(n);
+    const additive = (k === 'Add' || k === 'Sub' || k === 'SquaredDifference') && (this.isDerived(ta) || this.isDerived(tb));
     for (let i = 0; i < n; i++) {
-      const x = a.values[ma[i]!]!;
-      const y = b.values[mb[i]!]!;
-      const r = f(x, y);
-      values[i] = r;
-      let bad = a.unsettled?.[ma[i]!] === 1 || b.unsettled?.[mb[i]!] === 1;
-      if (!bad && Number.isFinite(x) && Number.isFinite(y)) {
-        if ((r === Infinity || r === -Infinity) && binaryOverflow(k, x, y)) bad = true;
-        else if (cancels) {
-          const diff = k === 'Add' ? x + y : x - y;
-          const scale = Math.abs(x) + Math.abs(y);
-          if (scale > 0 && Math.abs(diff) < CANCEL * scale) bad = true;
+      const ia = ma[i]!;
+      const ib = mb[i]!;
+      const x = get(a, ia);
+      const y = get(b, ib);
+      const viaDD = binaryDD(k, x, y);
+      const r = viaDD ?? dd(f(x.hi + x.lo, y.hi + y.lo));
+      out.set(i, r);
+      const coarse = !viaDD || a.coarse?.[ia] === 1 || b.coarse?.[ib] === 1;
+      if (coarse) out.rough(i);
+      let bad = a.unsettled?.[ia] === 1 || b.unsettled?.[ib] === 1;
+      if (!bad && Number.isFinite(x.hi) && Number.isFinite(y.hi)) {
+        if ((r.hi === Infinity || r.hi === -Infinity) && binaryOverflow(k, x.hi, y.hi)) bad = true;
+        else if (additive) {
+          const diff = k === 'Add' ? ddAdd(x, y) : ddSub(x, y);
+          if (cancels(diff, Math.abs(x.hi) + Math.abs(y.hi), coarse)) bad = true;
         }
       }
-      if (bad) {
-        unsettled ??= new Uint8Array(n);
-        unsettled[i] = 1;
-      }
+      if (bad) out.bad(i);
     }
-    return unsettled ? { values, unsettled } : { values };
+    return out.build();
   }
 
   private addN(call: TraceCall, ins: Record<string, ExactValue>, n: number): ExactValue {
     const names = Object.keys(call.inputs);
     const terms = names.map((name) => ins[name]!);
     const derived = names.some((name) => this.isDerived(call.inputs[name]));
-    const values = new Float64Array(n);
-    let unsettled: Uint8Array | undefined;
+    const out = new Out(n);
     for (let i = 0; i < n; i++) {
-      let s = 0;
+      let s: DD = dd(0);
       let abs = 0;
       let bad = false;
+      let coarse = false;
       for (const t of terms) {
-        s += t.values[i]!;
+        s = clean(ddAdd(s, get(t, i)));
         abs += Math.abs(t.values[i]!);
         if (t.unsettled?.[i]) bad = true;
+        if (t.coarse?.[i]) coarse = true;
       }
-      values[i] = s;
-      if (bad || (derived && Number.isFinite(abs) && abs > 0 && Math.abs(s) < CANCEL * abs) || (Number.isFinite(abs) && !Number.isFinite(s))) {
-        unsettled ??= new Uint8Array(n);
-        unsettled[i] = 1;
-      }
+      out.set(i, s);
+      if (coarse) out.rough(i);
+      if (bad || (derived && cancels(s, abs, coarse)) || (Number.isFinite(abs) && !Number.isFinite(s.hi))) out.bad(i);
     }
-    return unsettled ? { values, unsettled } : { values };
+    return out.build();
   }
 
-  private select(call: TraceCall, ins: Record<string, ExactValue>, out: TraceTensor): ExactValue {
-    const n = out.values.length;
+  private select(ins: Record<string, ExactValue>, n: number): ExactValue {
     const c = ins.condition!;
     const t = ins.t!;
     const e = ins.e!;
-    const rows = c.values.length;
-    const per = rows === n ? 1 : n / rows;
-    const values = new Float64Array(n);
-    let unsettled: Uint8Array | undefined;
+    const per = c.values.length === n ? 1 : n / c.values.length;
+    const out = new Out(n);
     for (let i = 0; i < n; i++) {
       const ci = per === 1 ? i : Math.floor(i / per);
-      const pick = c.values[ci] !== 0 ? t : e;
-      values[i] = pick.values[i]!;
-      if (c.unsettled?.[ci] || pick.unsettled?.[i]) {
-        unsettled ??= new Uint8Array(n);
-        unsettled[i] = 1;
-      }
+      out.copy(i, c.values[ci] !== 0 ? t : e, i);
+      if (c.unsettled?.[ci]) out.bad(i);
     }
-    void call;
-    return unsettled ? { values, unsettled } : { values };
+    return out.build();
   }
 
   private reduce(k: string, call: TraceCall, x: ExactValue): ExactValue {
     const shape = call.inputs.x!.shape;
-    const axes = axesOf(call.attrs, k === 'Max' || k === 'Min' ? ('reductionIndices' in call.attrs ? 'reductionIndices' : 'axis') : 'axis', shape.length);
+    const axes = axesOf(call.attrs, 'reductionIndices' in call.attrs ? 'reductionIndices' : 'axis', shape.length);
     const { map, outSize } = reductionMap(shape, axes);
     const derived = this.isDerived(call.inputs.x);
-    const acc = new Float64Array(outSize).fill(k === 'Prod' ? 1 : k === 'Max' ? -Infinity : k === 'Min' ? Infinity : 0);
-    const comp = new Float64Array(outSize);
+    const init = dd(k === 'Prod' ? 1 : k === 'Max' ? -Infinity : k === 'Min' ? Infinity : 0);
+    const acc: DD[] = Array.from({ length: outSize }, () => init);
     const abs = new Float64Array(outSize);
     const count = new Float64Array(outSize);
     const nan = new Uint8Array(outSize);
-    let unsettled: Uint8Array | undefined;
+    const out = new Out(outSize);
     const n = x.values.length;
     for (let i = 0; i < n; i++) {
       const j = map[i]!;
-      const v = x.values[i]!;
+      const v = get(x, i);
       count[j]!++;
-      if (x.unsettled?.[i]) {
-        unsettled ??= new Uint8Array(outSize);
-        unsettled[j] = 1;
-      }
-      if (Number.isNaN(v)) nan[j] = 1;
+      if (x.unsettled?.[i]) out.bad(j);
+      if (x.coarse?.[i]) out.rough(j);
+      if (Number.isNaN(v.hi)) nan[j] = 1;
+      const a = acc[j]!;
       if (k === 'Sum' || k === 'Mean') {
-        // Neumaier's compensated sum
-        const s = acc[j]!;
-        const t = s + v;
-        comp[j]! += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
-        acc[j] = t;
-        abs[j]! += Math.abs(v);
-      } else if (k === 'Prod') acc[j]! *= v;
-      else if (k === 'Max') acc[j] = v > acc[j]! ? v : acc[j]!;
-      else acc[j] = v < acc[j]! ? v : acc[j]!;
+        acc[j] = Number.isFinite(a.hi) && Number.isFinite(v.hi) ? clean(ddAdd(a, v)) : dd(a.hi + v.hi);
+        abs[j]! += Math.abs(v.hi);
+      } else if (k === 'Prod') acc[j] = Number.isFinite(a.hi) && Number.isFinite(v.hi) && a.hi !== 0 && v.hi !== 0 ? clean(ddMul(a, v)) : dd(a.hi * v.hi);
+      else if (k === 'Max') acc[j] = compare(v, a) > 0 ? v : a;
+      else acc[j] = compare(v, a) < 0 ? v : a;
     }
-    const values = new Float64Array(outSize);
     for (let j = 0; j < outSize; j++) {
       let r = acc[j]!;
       if (k === 'Sum' || k === 'Mean') {
-        if (Number.isFinite(r)) r += comp[j]!;
-        if (Number.isFinite(abs[j]!) && !Number.isFinite(r)) {
-          unsettled ??= new Uint8Array(outSize);
-          unsettled[j] = 1;
-        } else if (derived && Number.isFinite(abs[j]!) && abs[j]! > 0 && Math.abs(r) < CANCEL * abs[j]!) {
-          unsettled ??= new Uint8Array(outSize);
-          unsettled[j] = 1;
-        }
-        if (k === 'Mean') r /= count[j]!;
-      } else if (k === 'Prod' && !Number.isFinite(r) && !unsettled?.[j]) {
-        unsettled ??= new Uint8Array(outSize);
-        unsettled[j] = 1;
+        if (Number.isFinite(abs[j]!) && !Number.isFinite(r.hi)) out.bad(j);
+        else if (derived && cancels(r, abs[j]!, out.coarse?.[j] === 1)) out.bad(j);
+        if (k === 'Mean') r = Number.isFinite(r.hi) ? clean(ddDiv(r, dd(count[j]!))) : dd(r.hi / count[j]!);
+      } else if (k === 'Prod' && !Number.isFinite(r.hi) && !nan[j]) {
+        let finite = true;
+        for (let i = 0; i < n; i++) if (map[i] === j && !Number.isFinite(x.values[i]!)) finite = false;
+        if (finite) out.bad(j);
       }
-      values[j] = nan[j] ? NaN : r;
+      out.set(j, nan[j] ? dd(NaN) : r);
     }
-    return unsettled ? { values, unsettled } : { values };
+    return out.build();
   }
 
   private softmax(call: TraceCall, x: ExactValue): ExactValue {
     const shape = call.inputs.logits!.shape;
     const cols = shape[shape.length - 1] ?? 1;
     const n = x.values.length;
-    const values = new Float64Array(n);
-    let unsettled: Uint8Array | undefined;
+    const out = new Out(n);
     for (let r = 0; r < n; r += cols) {
       let max = -Infinity;
       let bad = false;
@@ -551,22 +746,20 @@ class Interpreter {
         if (x.unsettled?.[r + c]) bad = true;
       }
       let sum = 0;
-      for (let c = 0; c < cols; c++) sum += Math.exp(x.values[r + c]! - max);
+      for (let c = 0; c < cols; c++) sum += Math.exp(x.values[r + c]! + (x.lo?.[r + c] ?? 0) - max);
       for (let c = 0; c < cols; c++) {
-        values[r + c] = Math.exp(x.values[r + c]! - max) / sum;
-        if (bad) {
-          unsettled ??= new Uint8Array(n);
-          unsettled[r + c] = 1;
-        }
+        out.set(r + c, dd(Math.exp(x.values[r + c]! + (x.lo?.[r + c] ?? 0) - max) / sum));
+        out.rough(r + c);
+        if (bad) out.bad(r + c);
       }
     }
-    return unsettled ? { values, unsettled } : { values };
+    return out.build();
   }
 
   private matMul(call: TraceCall, ins: Record<string, ExactValue>): ExactValue[] | undefined {
     const ta = call.inputs.a!;
     const tb = call.inputs.b!;
-    const out = call.outputs[0]!;
+    const outT = call.outputs[0]!;
     const activation = String(call.attrs.activation ?? 'linear');
     if (call.kernel === '_FusedMatMul' && !['linear', 'relu'].includes(activation)) return undefined;
     const transA = Boolean(call.attrs.transposeA);
@@ -582,110 +775,57 @@ class Interpreter {
     const a = ins.a!;
     const b = ins.b!;
     const bias = ins.bias;
-    const biasMap = bias && call.inputs.bias ? broadcastMap(out.shape, call.inputs.bias.shape) : undefined;
+    const biasMap = bias && call.inputs.bias ? broadcastMap(outT.shape, call.inputs.bias.shape) : undefined;
     const size = batch * m * nn;
-    if (size !== out.values.length) return undefined;
+    if (size !== outT.values.length) return undefined;
     const derived = this.isDerived(ta) || this.isDerived(tb);
-    const values = new Float64Array(size);
-    let unsettled: Uint8Array | undefined;
+    const out = new Out(size);
     for (let q = 0; q < batch; q++) {
       const oa = (batchA === 1 ? 0 : q) * m * kk;
       const ob = (batchB === 1 ? 0 : q) * kk * nn;
       for (let i = 0; i < m; i++) {
         for (let j = 0; j < nn; j++) {
-          let s = 0;
+          let s: DD = dd(0);
           let abs = 0;
           let bad = false;
+          let coarse = false;
+          let finite = true;
           for (let p = 0; p < kk; p++) {
             const ia = oa + (transA ? p * m + i : i * kk + p);
             const ib = ob + (transB ? j * kk + p : p * nn + j);
-            const t = a.values[ia]! * b.values[ib]!;
-            s += t;
-            abs += Math.abs(t);
+            const x = get(a, ia);
+            const y = get(b, ib);
+            if (finite && Number.isFinite(x.hi) && Number.isFinite(y.hi)) {
+              s = clean(ddAdd(s, ddMul(x, y)));
+              if (!Number.isFinite(s.hi)) finite = false;
+            } else {
+              finite = false;
+              s = dd(s.hi + x.hi * y.hi);
+            }
+            abs += Math.abs(x.hi * y.hi);
             if (a.unsettled?.[ia] || b.unsettled?.[ib]) bad = true;
+            if (a.coarse?.[ia] || b.coarse?.[ib]) coarse = true;
           }
           const o = q * m * nn + i * nn + j;
           if (bias && biasMap) {
-            s += bias.values[biasMap[o]!]!;
+            s = clean(ddAdd(s, get(bias, biasMap[o]!)));
             if (bias.unsettled?.[biasMap[o]!]) bad = true;
           }
-          if (activation === 'relu') s = Math.max(s, 0);
-          values[o] = s;
-          if (bad || (Number.isFinite(abs) && !Number.isFinite(s)) || (derived && abs > 0 && Math.abs(s) < CANCEL * abs)) {
-            unsettled ??= new Uint8Array(size);
-            unsettled[o] = 1;
-          }
+          if (activation === 'relu' && !(s.hi > 0)) s = Number.isNaN(s.hi) ? s : dd(0);
+          out.set(o, s);
+          if (coarse) out.rough(o);
+          if (bad || (Number.isFinite(abs) && !Number.isFinite(s.hi)) || (derived && cancels(s, abs, coarse))) out.bad(o);
         }
       }
     }
-    return [unsettled ? { values, unsettled } : { values }];
+    return [out.build()];
   }
 
-  private transpose(shape: readonly number[], perm: readonly number[], x: ExactValue): ExactValue {
-    const outShape = perm.map((p) => shape[p]!);
-    const inStrides = stridesOf(shape);
-    const n = x.values.length;
-    const values = new Float64Array(n);
-    const unsettled = x.unsettled ? new Uint8Array(n) : undefined;
-    const coords = new Array<number>(outShape.length).fill(0);
-    for (let i = 0; i < n; i++) {
-      let j = 0;
-      for (let a = 0; a < outShape.length; a++) j += coords[a]! * inStrides[perm[a]!]!;
-      values[i] = x.values[j]!;
-      if (unsettled) unsettled[i] = x.unsettled![j]!;
-      for (let a = outShape.length - 1; a >= 0; a--) {
-        coords[a]!++;
-        if (coords[a]! < outShape[a]!) break;
-        coords[a] = 0;
-      }
-    }
-    return unsettled ? { values, unsettled } : { values };
-  }
-
-  /** Tile and BroadcastTo: each output element reads input element (coordinate modulo the input's size). */
-  private gatherBroadcast(shape: readonly number[], outShape: readonly number[], x: ExactValue): ExactValue {
-    const n = sizeOf(outShape);
-    const offset = outShape.length - shape.length;
-    const inStrides = stridesOf(shape);
-    const values = new Float64Array(n);
-    const unsettled = x.unsettled ? new Uint8Array(n) : undefined;
-    const coords = new Array<number>(outShape.length).fill(0);
-    for (let i = 0; i < n; i++) {
-      let j = 0;
-      for (let a = offset; a < outShape.length; a++) j += (coords[a]! % shape[a - offset]!) * inStrides[a - offset]!;
-      values[i] = x.values[j]!;
-      if (unsettled) unsettled[i] = x.unsettled![j]!;
-      for (let a = outShape.length - 1; a >= 0; a--) {
-        coords[a]!++;
-        if (coords[a]! < outShape[a]!) break;
-        coords[a] = 0;
-      }
-    }
-    return unsettled ? { values, unsettled } : { values };
-  }
-
-  private slice(call: TraceCall, x: ExactValue): ExactValue {
-    const shape = call.inputs.x!.shape;
-    const begin = (call.attrs.begin as number[] | number | undefined) ?? [];
-    const starts = Array.isArray(begin) ? begin : [begin];
-    const outShape = call.outputs[0]!.shape;
-    const inStrides = stridesOf(shape);
-    const n = sizeOf(outShape);
-    const values = new Float64Array(n);
-    const unsettled = x.unsettled ? new Uint8Array(n) : undefined;
-    const coords = new Array<number>(outShape.length).fill(0);
-    for (let i = 0; i < n; i++) {
-      let j = 0;
-      for (let a = 0; a < outShape.length; a++) j += (coords[a]! + (starts[a] ?? 0)) * inStrides[a]!;
-      values[i] = x.values[j]!;
-      if (unsettled) unsettled[i] = x.unsettled![j]!;
-      for (let a = outShape.length - 1; a >= 0; a--) {
-        coords[a]!++;
-        if (coords[a]! < outShape[a]!) break;
-        coords[a] = 0;
-      }
-    }
-    return unsettled ? { values, unsettled } : { values };
+  /** Element i of the result is element map[i] of x. */
+  private gather(x: ExactValue, map: Int32Array): ExactValue {
+    const out = new Out(map.length);
+    for (let i = 0; i < map.length; i++) out.copy(i, x, map[i]!);
+    return out.build();
   }
 
   private concat(call: TraceCall, ins: Record<string, ExactValue>): ExactValue {
@@ -694,26 +834,67 @@ class Interpreter {
     const rank = outShape.length;
     const axis = ((num(call.attrs, 'axis', 0) % rank) + rank) % rank;
     const outer = sizeOf(outShape.slice(0, axis));
-    const n = sizeOf(outShape);
-    const values = new Float64Array(n);
-    let unsettled: Uint8Array | undefined;
+    const out = new Out(sizeOf(outShape));
     let o = 0;
     for (let r = 0; r < outer; r++) {
       for (const name of names) {
-        const t = call.inputs[name]!;
-        const inner = sizeOf(t.shape.slice(axis));
-        const v = ins[name]!;
-        for (let c = 0; c < inner; c++, o++) {
-          values[o] = v.values[r * inner + c]!;
-          if (v.unsettled?.[r * inner + c]) {
-            unsettled ??= new Uint8Array(n);
-            unsettled[o] = 1;
-          }
-        }
+        const inner = sizeOf(call.inputs[name]!.shape.slice(axis));
+        for (let c = 0; c < inner; c++, o++) out.copy(o, ins[name]!, r * inner + c);
       }
     }
-    return unsettled ? { values, unsettled } : { values };
+    return out.build();
   }
+}
+
+/** Walk the coordinates of a shape in row-major order, calling `visit(i, coords)` for each flat index. */
+function eachCoord(shape: readonly number[], visit: (i: number, coords: readonly number[]) => void): void {
+  const n = sizeOf(shape);
+  const coords = new Array<number>(shape.length).fill(0);
+  for (let i = 0; i < n; i++) {
+    visit(i, coords);
+    for (let a = shape.length - 1; a >= 0; a--) {
+      coords[a]!++;
+      if (coords[a]! < shape[a]!) break;
+      coords[a] = 0;
+    }
+  }
+}
+
+function transposeMap(shape: readonly number[], perm: readonly number[]): Int32Array {
+  const outShape = perm.map((p) => shape[p]!);
+  const inStrides = stridesOf(shape);
+  const map = new Int32Array(sizeOf(outShape));
+  eachCoord(outShape, (i, coords) => {
+    let j = 0;
+    for (let a = 0; a < outShape.length; a++) j += coords[a]! * inStrides[perm[a]!]!;
+    map[i] = j;
+  });
+  return map;
+}
+
+/** Tile and BroadcastTo: each output element reads the input at its coordinates modulo the input's shape. */
+function tileMap(shape: readonly number[], outShape: readonly number[]): Int32Array {
+  const offset = outShape.length - shape.length;
+  const inStrides = stridesOf(shape);
+  const map = new Int32Array(sizeOf(outShape));
+  eachCoord(outShape, (i, coords) => {
+    let j = 0;
+    for (let a = offset; a < outShape.length; a++) j += (coords[a]! % shape[a - offset]!) * inStrides[a - offset]!;
+    map[i] = j;
+  });
+  return map;
+}
+
+function sliceMap(shape: readonly number[], begin: unknown, outShape: readonly number[]): Int32Array {
+  const starts = Array.isArray(begin) ? (begin as number[]) : [typeof begin === 'number' ? begin : 0];
+  const inStrides = stridesOf(shape);
+  const map = new Int32Array(sizeOf(outShape));
+  eachCoord(outShape, (i, coords) => {
+    let j = 0;
+    for (let a = 0; a < outShape.length; a++) j += (coords[a]! + (starts[a] ?? 0)) * inStrides[a]!;
+    map[i] = j;
+  });
+  return map;
 }
 
 /** Kernels the interpreter knows. */

@@ -446,7 +446,7 @@ export function explainTrace(trace: Trace, data: ArrayLike<number>, index: numbe
     return {
       verdict: 'unknown',
       ...base,
-      text: `${parts.join('; ')}. Unknown: float64 cannot settle the exact result (it overflows or cancels beyond float64's precision).`,
+      text: `${parts.join('; ')}. Unknown: the exact re-run cannot settle the exact result (it overflows float64, or cancels beyond its precision).`,
     };
   }
   const story = parts.join('; ');

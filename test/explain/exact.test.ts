@@ -122,8 +122,8 @@ describe('exact interpreter', () => {
   it('feeds each kernel the exact outputs before it: 1 - sigmoid(18) is 1.5e-8, not 0', () => {
     const { trace: t, values } = trace(() => tf.sub(1, tf.sigmoid(tf.scalar(18))));
     expect(values[0]![0]).toBe(0);
-    // float64 keeps 1 - sigmoid(18) to about 2^-30 relative (the rounding of sigmoid in float64, amplified)
-    expect(Math.abs(lastExact(t)[0]! / (1 / (1 + Math.exp(18))) - 1)).toBeLessThan(1e-8);
+    // 1 - sigmoid(x) = e^-x / (1 + e^-x), computed without cancellation
+    expect(Math.abs(lastExact(t)[0]! / (Math.exp(-18) / (1 + Math.exp(-18))) - 1)).toBeLessThan(1e-14);
   });
 
   it('keeps exact values beyond float32: exp(100), a sum of 3e38 and 3e38, log(sum(exp(x)))', () => {
@@ -137,13 +137,31 @@ describe('exact interpreter', () => {
     expect(lastExact(trace(() => tf.log(tf.scalar(0))).trace)[0]).toBe(-Infinity);
   });
 
-  it('marks what float64 cannot settle: an overflow of float64 itself and a cancellation beyond its precision', () => {
+  it('marks what it cannot settle: an overflow of float64 itself and a cancellation beyond double-double precision', () => {
     const over = trace(() => tf.log(tf.exp(tf.mul(tf.scalar(1000), tf.scalar(1))))).trace;
     const run = runExact(over);
     const out = run.tensors.get(over.calls[over.calls.length - 1]!.outputs[0]!.id)!;
     expect(out.unsettled?.[0]).toBe(1);
-    const cancel = trace(() => tf.sub(1, tf.sigmoid(tf.scalar(40)))).trace;
+    const cancel = trace(() => tf.sub(1, tf.sigmoid(tf.scalar(60)))).trace;
     expect(runExact(cancel).tensors.get(cancel.calls[1]!.outputs[0]!.id)!.unsettled?.[0]).toBe(1);
+  });
+
+  it('double-double where float64 cancels: 1 - sigmoid(40), 1 - tanh(20), E[x^2] - E[x]^2 at 2e19', () => {
+    const sig = trace(() => tf.sub(1, tf.sigmoid(tf.scalar(40)))).trace;
+    const s = runExact(sig).tensors.get(sig.calls[1]!.outputs[0]!.id)!;
+    expect(s.unsettled).toBeUndefined();
+    expect(Math.abs(s.values[0]! / Math.exp(-40) - 1)).toBeLessThan(1e-12); // 1 - sigmoid(x) = e^-x / (1 + e^-x)
+    const tanh = trace(() => tf.sub(1, tf.tanh(tf.scalar(20)))).trace;
+    const t = runExact(tanh).tensors.get(tanh.calls[1]!.outputs[0]!.id)!;
+    expect(t.unsettled).toBeUndefined();
+    expect(Math.abs(t.values[0]! / (2 * Math.exp(-40)) - 1)).toBeLessThan(1e-12); // 1 - tanh(x) = 2e^-2x / (1 + e^-2x)
+    const variance = trace(() => {
+      const x = tf.tensor([2e19, 2e19]);
+      return tf.sub(tf.mean(tf.square(x)), tf.square(tf.mean(x)));
+    }).trace;
+    const v = lastExact(variance);
+    expect(v[0]).toBe(0);
+    expect(runExact(variance).tensors.get(variance.calls[variance.calls.length - 1]!.outputs[0]!.id)!.unsettled).toBeUndefined();
   });
 
   it('an unsupported kernel is named, and what is computed from it is unknown', () => {

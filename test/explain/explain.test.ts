@@ -80,6 +80,26 @@ describe('explanations of recorded traces', () => {
     expect(ex.exact).toBeCloseTo(4.9e38 / 1, -36);
   });
 
+  it('E[x^2] - E[x]^2 at 2e19: Square overflows, Infinity - Infinity; artifact, the exact variance is 0', () => {
+    const ex = explain(() => {
+      const x = tf.tensor([2e19, 2e19]);
+      return tf.sub(tf.mean(tf.square(x)), tf.square(tf.mean(x)));
+    });
+    expect(ex).toMatchObject({ verdict: 'artifact', mechanism: 'overflow', origin: { kernel: 'Square', step: 0 }, exact: 0 });
+    expect(ex.text).toMatch(
+      /^Square #0 overflowed \(exact 4e38\); Sub #4 computed Infinity - Infinity = NaN \(exactly 0\)\. Artifact: the exact result is 0\.$/,
+    );
+  });
+
+  it('naive BCE at x = 40 (double-double: 1 - sigmoid(40) is 4.2e-18), and unknown at x = 60 where it cannot settle', () => {
+    const at40 = explain(() => naiveBce(tf.tensor([40]), tf.tensor([0])));
+    expect(at40).toMatchObject({ verdict: 'artifact', mechanism: 'cancellation', origin: { kernel: 'Sub' } });
+    expect(at40.text).toMatch(/Sub #4 computed 1 - 1 = 0 \(exactly 4.2e-18\): cancellation; .*Artifact: the exact result is 40\.$/);
+    const at60 = explain(() => naiveBce(tf.tensor([60]), tf.tensor([0])));
+    expect(at60.verdict).toBe('unknown');
+    expect(at60.text).toMatch(/Unknown: the exact re-run cannot settle the exact result/);
+  });
+
   it("sqrt'(0) in tf.grad: RealDiv(1, 0) is a division by 0, +Infinity exactly; inherent", () => {
     const ex = explain(() => tf.grad((x: tf.Tensor) => tf.sqrt(x))(tf.tensor([0, 4])));
     expect(ex).toMatchObject({ verdict: 'inherent', mechanism: 'division by 0', origin: { kernel: 'RealDiv' } });
