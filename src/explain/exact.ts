@@ -282,6 +282,9 @@ function clean(r: DD): DD {
 
 const ONE: DD = { hi: 1, lo: 0 };
 
+/** 2^27 + 1, Veltkamp's splitting constant. */
+const SPLITTER = 134217729;
+
 /** e^x, in double-double where ddExp is valid (-650..700), else float64 (`coarse`). */
 function expDD(x: DD): { r: DD; coarse: boolean } {
   if (x.hi >= -650 && x.hi <= 700) return { r: clean(ddExp(x)), coarse: false };
@@ -785,26 +788,40 @@ class Interpreter {
       const ob = (batchB === 1 ? 0 : q) * kk * nn;
       for (let i = 0; i < m; i++) {
         for (let j = 0; j < nn; j++) {
-          let s: DD = dd(0);
+          let sh = 0;
+          let sl = 0;
           let abs = 0;
           let bad = false;
           let coarse = false;
-          let finite = true;
           for (let p = 0; p < kk; p++) {
             const ia = oa + (transA ? p * m + i : i * kk + p);
             const ib = ob + (transB ? j * kk + p : p * nn + j);
-            const x = get(a, ia);
-            const y = get(b, ib);
-            if (finite && Number.isFinite(x.hi) && Number.isFinite(y.hi)) {
-              s = clean(ddAdd(s, ddMul(x, y)));
-              if (!Number.isFinite(s.hi)) finite = false;
-            } else {
-              finite = false;
-              s = dd(s.hi + x.hi * y.hi);
-            }
-            abs += Math.abs(x.hi * y.hi);
+            const xh = a.values[ia]!;
+            const yh = b.values[ib]!;
+            // s += x·y in double-double, inline (TwoProduct by Veltkamp splitting, then TwoSum)
+            const ph = xh * yh;
+            let t = SPLITTER * xh;
+            const xa = t - (t - xh);
+            const xb = xh - xa;
+            t = SPLITTER * yh;
+            const ya = t - (t - yh);
+            const yb = yh - ya;
+            const pl = xa * ya - ph + xa * yb + xb * ya + xb * yb + xh * (b.lo?.[ib] ?? 0) + (a.lo?.[ia] ?? 0) * yh;
+            const s1 = sh + ph;
+            const bb = s1 - sh;
+            const lo = sh - (s1 - bb) + (ph - bb) + sl + pl;
+            sh = s1 + lo;
+            sl = lo - (sh - s1);
+            abs += Math.abs(ph);
             if (a.unsettled?.[ia] || b.unsettled?.[ib]) bad = true;
             if (a.coarse?.[ia] || b.coarse?.[ib]) coarse = true;
+          }
+          let s: DD = Number.isFinite(sh) && Number.isFinite(sl) ? { hi: sh, lo: sl } : dd(sh);
+          // non-finite terms: the float64 sum says what the sum is (NaN for Infinity - Infinity)
+          if (!Number.isFinite(sh) || Number.isNaN(sl)) {
+            let plain = 0;
+            for (let p = 0; p < kk; p++) plain += a.values[oa + (transA ? p * m + i : i * kk + p)]! * b.values[ob + (transB ? j * kk + p : p * nn + j)]!;
+            s = dd(plain);
           }
           const o = q * m * nn + i * nn + j;
           if (bias && biasMap) {

@@ -388,11 +388,15 @@ function findOutput(trace: Trace, data: ArrayLike<number>): { call: TraceCall; o
   return undefined;
 }
 
+/** The exact value of the tensor holding `data` (the last kernel output equal to it), by re-running the trace exactly; undefined if unknown. */
+export function exactTensorOf(trace: Trace, data: ArrayLike<number>, run: ExactRun = runExact(trace)): ExactValue | undefined {
+  const found = findOutput(trace, data);
+  return found ? run.tensors.get(found.call.outputs[found.out]!.id) : undefined;
+}
+
 /** Exact value of element `index` of the tensor holding `data`, by re-running the trace exactly (undefined if unknown). */
 export function exactElement(trace: Trace, data: ArrayLike<number>, index: number, run: ExactRun = runExact(trace)): ExactElement | undefined {
-  const found = findOutput(trace, data);
-  if (!found) return undefined;
-  const e = run.tensors.get(found.call.outputs[found.out]!.id);
+  const e = exactTensorOf(trace, data, run);
   if (!e) return undefined;
   return { value: e.values[index]!, settled: !e.unsettled?.[index] };
 }

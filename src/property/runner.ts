@@ -7,8 +7,8 @@ import type { ErrorSample, Observation } from '../check/invariant.ts';
 import { errorText, execute, executeAsync, type Outcome } from '../run/execute.ts';
 import { activeBackend, type Unsupported } from '../run/backend.ts';
 import { recordKernels, type Provenance, type Trace } from '../explain/provenance.ts';
-import { exactElement, explainViolation, type Explanation } from '../explain/explain.ts';
-import { runExact } from '../explain/exact.ts';
+import { exactTensorOf, explainViolation, type Explanation } from '../explain/explain.ts';
+import { runExact, type ExactValue } from '../explain/exact.ts';
 import type { ExactElement, ReadTensor } from '../run/observation.ts';
 import type { Property } from './property.ts';
 import { confirm, PASS, search, searchAsync, type SearchOptions, type SearchOutcome, type Trial } from './engine.ts';
@@ -189,6 +189,7 @@ function failureOf(outcome: Outcome, property: Property, samples?: ErrorSampleKe
 function withExactValues<I>(property: Property<I>, inputs: I, outcome: Outcome): Outcome {
   if (outcome.kind !== 'ok') return outcome;
   let exact: { trace: Trace; run: ReturnType<typeof runExact> } | null | undefined;
+  const tensors = new Map<ReadTensor, ExactValue | undefined>();
   const exactValue = (tensor: ReadTensor, index: number): ExactElement | undefined => {
     if (exact === undefined) {
       try {
@@ -198,7 +199,10 @@ function withExactValues<I>(property: Property<I>, inputs: I, outcome: Outcome):
         exact = null;
       }
     }
-    return exact ? exactElement(exact.trace, tensor.data, index, exact.run) : undefined;
+    if (!exact) return undefined;
+    if (!tensors.has(tensor)) tensors.set(tensor, exactTensorOf(exact.trace, tensor.data, exact.run));
+    const e = tensors.get(tensor);
+    return e ? { value: e.values[index]!, settled: !e.unsettled?.[index] } : undefined;
   };
   return { kind: 'ok', observation: { ...outcome.observation, exactValue } };
 }
