@@ -102,7 +102,7 @@ export interface Trace {
 }
 
 /** Most elements a full trace copies (inputs and outputs of all calls together). */
-export const TRACE_ELEMENT_LIMIT = 20_000_000;
+export const TRACE_ELEMENT_LIMIT = 4_000_000;
 
 interface TraceSink {
   calls: TraceCall[];
