@@ -475,6 +475,44 @@ function cancels(result: DD, scale: number, coarse: boolean): boolean {
   return coarse ? r < CANCEL * scale : r !== 0 && r < CANCEL_DD * scale;
 }
 
+/** A double-double sum of products, without allocation per term; `plain` is the float64 sum (for non-finite terms). */
+class DotAccumulator {
+  hi = 0;
+  lo = 0;
+  plain = 0;
+  abs = 0;
+
+  reset(): void {
+    this.hi = 0;
+    this.lo = 0;
+    this.plain = 0;
+    this.abs = 0;
+  }
+
+  /** += (xh + xl)·(yh + yl). */
+  add(xh: number, xl: number, yh: number, yl: number): void {
+    const ph = xh * yh;
+    let t = SPLITTER * xh;
+    const xa = t - (t - xh);
+    const xb = xh - xa;
+    t = SPLITTER * yh;
+    const ya = t - (t - yh);
+    const yb = yh - ya;
+    const pl = xa * ya - ph + xa * yb + xb * ya + xb * yb + xh * yl + xl * yh;
+    const s1 = this.hi + ph;
+    const bb = s1 - this.hi;
+    const lo = this.hi - (s1 - bb) + (ph - bb) + this.lo + pl;
+    this.hi = s1 + lo;
+    this.lo = lo - (this.hi - s1);
+    this.plain += ph;
+    this.abs += Math.abs(ph);
+  }
+
+  result(): DD {
+    return Number.isFinite(this.hi) && Number.isFinite(this.lo) ? { hi: this.hi, lo: this.lo } : dd(this.plain);
+  }
+}
+
 class Interpreter {
   readonly tensors = new Map<number, ExactValue>();
   readonly leaves = new Set<number>();
@@ -596,6 +634,14 @@ class Interpreter {
         return [this.gather(ins.x!, sliceMap(call.inputs.x!.shape, call.attrs.begin, out0.shape))];
       case 'Concat':
         return [this.concat(call, ins)];
+      case 'GatherV2': {
+        if (num(call.attrs, 'batchDims', 0) !== 0) return undefined;
+        return [this.gather(ins.x!, gatherMap(call.inputs.x!.shape, call.inputs.indices!.values, num(call.attrs, 'axis', 0)))];
+      }
+      case 'PadV2':
+        return [this.pad(call, ins.x!)];
+      case 'Conv2D':
+        return this.conv2d(call, ins);
       default:
         return undefined;
     }
@@ -838,11 +884,99 @@ class Interpreter {
     return [out.build()];
   }
 
-  /** Element i of the result is element map[i] of x. */
-  private gather(x: ExactValue, map: Int32Array): ExactValue {
+  /** Element i of the result is element map[i] of x (`fill` where map[i] is -1). */
+  private gather(x: ExactValue, map: Int32Array, fill = 0): ExactValue {
     const out = new Out(map.length);
-    for (let i = 0; i < map.length; i++) out.copy(i, x, map[i]!);
+    for (let i = 0; i < map.length; i++) {
+      if (map[i]! < 0) out.set(i, dd(fill));
+      else out.copy(i, x, map[i]!);
+    }
     return out.build();
+  }
+
+  private pad(call: TraceCall, x: ExactValue): ExactValue {
+    const shape = call.inputs.x!.shape;
+    const paddings = (call.attrs.paddings as [number, number][]) ?? [];
+    const outShape = call.outputs[0]!.shape;
+    const inStrides = stridesOf(shape);
+    const map = new Int32Array(sizeOf(outShape));
+    eachCoord(outShape, (i, coords) => {
+      let j = 0;
+      for (let a = 0; a < outShape.length; a++) {
+        const c = coords[a]! - (paddings[a]?.[0] ?? 0);
+        if (c < 0 || c >= shape[a]!) {
+          j = -1;
+          break;
+        }
+        j += c * inStrides[a]!;
+      }
+      map[i] = j;
+    });
+    return this.gather(x, map, num(call.attrs, 'constantValue', 0));
+  }
+
+  /** Conv2D, NHWC (what tf.conv2d runs by default), any strides, dilations and padding. */
+  private conv2d(call: TraceCall, ins: Record<string, ExactValue>): ExactValue[] | undefined {
+    const tx = call.inputs.x!;
+    const tw = call.inputs.filter!;
+    const outT = call.outputs[0]!;
+    if ((call.attrs.dataFormat ?? 'NHWC') !== 'NHWC' || tx.shape.length !== 4 || tw.shape.length !== 4) return undefined;
+    const [batch, inH, inW, inC] = tx.shape as [number, number, number, number];
+    const [fH, fW, , outC] = tw.shape as [number, number, number, number];
+    const [, outH, outW] = outT.shape as [number, number, number, number];
+    const pair = (v: unknown): [number, number] => (Array.isArray(v) ? [v[0] as number, v[1] as number] : [(v as number) ?? 1, (v as number) ?? 1]);
+    const [sH, sW] = pair(call.attrs.strides);
+    const [dH, dW] = pair(call.attrs.dilations);
+    const pad = call.attrs.pad;
+    let top = 0;
+    let left = 0;
+    if (pad === 'same') {
+      top = Math.max(0, (outH - 1) * sH + (fH - 1) * dH + 1 - inH) >> 1;
+      left = Math.max(0, (outW - 1) * sW + (fW - 1) * dW + 1 - inW) >> 1;
+    } else if (typeof pad === 'number') {
+      top = pad;
+      left = pad;
+    } else if (Array.isArray(pad)) {
+      top = (pad[1] as number[])[0]!;
+      left = (pad[2] as number[])[0]!;
+    } else if (pad !== 'valid') return undefined;
+    const x = ins.x!;
+    const w = ins.filter!;
+    const out = new Out(outT.values.length);
+    const acc = new DotAccumulator();
+    const derived = this.isDerived(tx) || this.isDerived(tw);
+    for (let b = 0; b < batch; b++) {
+      for (let r = 0; r < outH; r++) {
+        for (let c = 0; c < outW; c++) {
+          for (let o = 0; o < outC; o++) {
+            acc.reset();
+            let bad = false;
+            let coarse = false;
+            for (let fr = 0; fr < fH; fr++) {
+              const xr = r * sH - top + fr * dH;
+              if (xr < 0 || xr >= inH) continue;
+              for (let fc = 0; fc < fW; fc++) {
+                const xc = c * sW - left + fc * dW;
+                if (xc < 0 || xc >= inW) continue;
+                for (let i = 0; i < inC; i++) {
+                  const ix = ((b * inH + xr) * inW + xc) * inC + i;
+                  const iw = ((fr * fW + fc) * inC + i) * outC + o;
+                  acc.add(x.values[ix]!, x.lo?.[ix] ?? 0, w.values[iw]!, w.lo?.[iw] ?? 0);
+                  if (x.unsettled?.[ix] || w.unsettled?.[iw]) bad = true;
+                  if (x.coarse?.[ix] || w.coarse?.[iw]) coarse = true;
+                }
+              }
+            }
+            const k = ((b * outH + r) * outW + c) * outC + o;
+            const s = acc.result();
+            out.set(k, s);
+            if (coarse) out.rough(k);
+            if (bad || (Number.isFinite(acc.abs) && !Number.isFinite(s.hi)) || (derived && cancels(s, acc.abs, coarse))) out.bad(k);
+          }
+        }
+      }
+    }
+    return [out.build()];
   }
 
   private concat(call: TraceCall, ins: Record<string, ExactValue>): ExactValue {
@@ -902,6 +1036,22 @@ function tileMap(shape: readonly number[], outShape: readonly number[]): Int32Ar
   return map;
 }
 
+function gatherMap(shape: readonly number[], indices: ArrayLike<number>, axisAttr: number): Int32Array {
+  const axis = axisAttr < 0 ? axisAttr + shape.length : axisAttr;
+  const outer = sizeOf(shape.slice(0, axis));
+  const inner = sizeOf(shape.slice(axis + 1));
+  const dim = shape[axis]!;
+  const map = new Int32Array(outer * indices.length * inner);
+  let i = 0;
+  for (let o = 0; o < outer; o++) {
+    for (let k = 0; k < indices.length; k++) {
+      const idx = indices[k]!;
+      for (let c = 0; c < inner; c++) map[i++] = idx >= 0 && idx < dim ? (o * dim + idx) * inner + c : -1;
+    }
+  }
+  return map;
+}
+
 function sliceMap(shape: readonly number[], begin: unknown, outShape: readonly number[]): Int32Array {
   const starts = Array.isArray(begin) ? (begin as number[]) : [typeof begin === 'number' ? begin : 0];
   const inStrides = stridesOf(shape);
@@ -936,6 +1086,9 @@ export const EXACT_KERNELS: readonly string[] = [
   'BroadcastTo',
   'Slice',
   'Concat',
+  'GatherV2',
+  'PadV2',
+  'Conv2D',
 ].sort();
 
 /** Run a recorded trace in float64, kernel by kernel, each kernel fed the exact outputs of its predecessors. */

@@ -114,6 +114,37 @@ describe('exact interpreter', () => {
     expectAgrees(t);
   });
 
+  // positive terms: a float32 sum of them is within a few ulps, where a cancelling one is not
+  it('agrees on conv2d (valid, same, strides, dilations), gather and pad', () => {
+    const { trace: t } = trace(() => {
+      const x = tf.tensor4d(
+        Array.from({ length: 2 * 5 * 5 * 3 }, (_, i) => Math.abs(Math.sin(i)) * 3),
+        [2, 5, 5, 3],
+      );
+      const w = tf.tensor4d(
+        Array.from({ length: 3 * 3 * 3 * 2 }, (_, i) => Math.abs(Math.cos(i))),
+        [3, 3, 3, 2],
+      );
+      return [
+        tf.conv2d(x, w, 1, 'valid'),
+        tf.conv2d(x, w, 2, 'same'),
+        tf.conv2d(x, w, 1, 'same', 'NHWC', 2),
+        tf.gather(tf.reshape(x, [10, 15]), tf.tensor1d([3, 0, 9], 'int32')),
+        tf.gather(tf.reshape(x, [10, 15]), tf.tensor1d([14, 2], 'int32'), 1),
+        tf.pad(
+          tf.reshape(x, [10, 15]),
+          [
+            [1, 2],
+            [0, 3],
+          ],
+          0.5,
+        ),
+      ];
+    });
+    for (const k of ['Conv2D', 'GatherV2', 'PadV2']) expect(t.calls.map((c) => c.kernel)).toContain(k);
+    expectAgrees(t);
+  });
+
   it('agrees through tf.grad (gradient kernels included)', () => {
     const { trace: t } = trace(() => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.sigmoid(x), tf.softmax(x))))(tf.tensor([0.5, -2, 3])));
     expectAgrees(t);
