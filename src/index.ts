@@ -96,7 +96,9 @@ export { sameFailure, failureKey, type Failure, type FailureKey, type ErrorStage
 export { loadProperties, type LoadedProperty, type PropertyOrigin } from './property/load.ts';
 export { execute, materialize, type Subject, type SubjectOutput, type Materialized, type Outcome } from './run/execute.ts';
 export { useBackend, activeBackend, BACKENDS, BackendError, type BackendName, type Unsupported } from './run/backend.ts';
-export { recordKernels, type Provenance, type KernelCall, type Summary } from './explain/provenance.ts';
+export { recordKernels, type Provenance, type KernelCall, type Summary, type Trace, type TraceCall, type TraceTensor } from './explain/provenance.ts';
+export { runExact, type ExactRun, type ExactValue } from './explain/exact.ts';
+export { explainTrace, type Explanation, type Verdict, type Mechanism, type ExplainedStep } from './explain/explain.ts';
 export { InputError } from './core/errors.ts';
 
 // training properties (the runner, trace and diagnosis are in nanhunt/train)

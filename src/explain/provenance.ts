@@ -74,11 +74,51 @@ export function summarize(values: ArrayLike<number>, shape: readonly number[], d
   return { shape: [...shape], dtype, size: values.length, min, max, nan, posInf, negInf, zeros, head };
 }
 
+/** One tensor of a kernel call in a full trace: its identity (same data, same id), shape, dtype and elements. */
+export interface TraceTensor {
+  /** Equal for the inputs and outputs that are the same backend data (a kernel's output read by a later kernel). */
+  readonly id: number;
+  readonly shape: readonly number[];
+  readonly dtype: string;
+  /** A copy of the elements (empty for strings and unreadable data). */
+  readonly values: Float32Array | Int32Array | Uint8Array;
+}
+
+/** One kernel call of a full trace, with everything needed to run it again: inputs, attributes, outputs. */
+export interface TraceCall {
+  /** Position in the run, from 0. */
+  readonly step: number;
+  readonly kernel: string;
+  readonly attrs: Readonly<Record<string, unknown>>;
+  readonly inputs: Readonly<Record<string, TraceTensor>>;
+  readonly outputs: readonly TraceTensor[];
+}
+
+/** Every kernel call of a run with its data (see {@link recordKernels}'s `trace` option). */
+export interface Trace {
+  readonly calls: readonly TraceCall[];
+  /** False when the run had more calls or elements than were kept (the trace is then a prefix). */
+  readonly complete: boolean;
+}
+
+/** Most elements a full trace copies (inputs and outputs of all calls together). */
+export const TRACE_ELEMENT_LIMIT = 4_000_000;
+
+interface TraceSink {
+  calls: TraceCall[];
+  ids: WeakMap<object, number>;
+  nextId: number;
+  elements: number;
+  complete: boolean;
+}
+
 interface Recorder {
   on: boolean;
   calls: KernelCall[];
   total: number;
   limit: number;
+  /** When set, every call is also kept in full (values and attributes). */
+  trace?: TraceSink | undefined;
   /** Told each kernel's name as it runs (see {@link observeKernels}). */
   observer?: ((kernel: string) => void) | undefined;
 }
@@ -95,6 +135,39 @@ function summaryOf(backend: Backend, info: Info): Summary {
   } catch {
     return summarize([], info.shape, info.dtype);
   }
+}
+
+function traceTensor(sink: TraceSink, backend: Backend, info: Info): TraceTensor {
+  let id = sink.ids.get(info.dataId);
+  if (id === undefined) {
+    id = ++sink.nextId;
+    sink.ids.set(info.dataId, id);
+  }
+  let values: TraceTensor['values'] = new Float32Array(0);
+  if (info.dtype !== 'string' && info.dtype !== 'complex64') {
+    try {
+      const read = backend.readSync(info.dataId) as TraceTensor['values'];
+      values = read.slice();
+    } catch {
+      // unreadable: left empty, the interpreter then cannot use it
+    }
+  }
+  sink.elements += values.length;
+  return { id, shape: [...info.shape], dtype: info.dtype, values };
+}
+
+function keepCall(sink: TraceSink, backend: Backend, step: number, kernel: string, args: Parameters<tf.KernelFunc>[0], outs: readonly Info[]): void {
+  if (!sink.complete) return;
+  if (sink.elements > TRACE_ELEMENT_LIMIT) {
+    sink.complete = false;
+    return;
+  }
+  const inputs: Record<string, TraceTensor> = {};
+  for (const [name, t] of Object.entries(args.inputs)) {
+    if (t) inputs[name] = traceTensor(sink, backend, t as unknown as Info);
+  }
+  const attrs = { ...((args.attrs ?? {}) as Record<string, unknown>) };
+  sink.calls.push({ step, kernel, attrs, inputs, outputs: outs.map((o) => traceTensor(sink, backend, o)) });
 }
 
 const WRAPPED = Symbol.for('nanhunt.recordingKernel');
@@ -120,7 +193,8 @@ function install(backendName: string): void {
         }
         const outs = (Array.isArray(result) ? result : [result]) as unknown as Info[];
         recorder.calls.push({ step: recorder.total - 1, kernel: config.kernelName, inputs, outputs: outs.map((o) => summaryOf(backend, o)) });
-      }
+        if (recorder.trace) keepCall(recorder.trace, backend, recorder.total - 1, config.kernelName, args, outs);
+      } else if (recorder.trace) recorder.trace.complete = false;
       return result;
     };
     (kernelFunc as unknown as Record<symbol, boolean>)[WRAPPED] = true;
@@ -142,18 +216,23 @@ function analyse(calls: readonly KernelCall[], total: number): Provenance {
  * Run `fn` with kernel recording on and return its result with the recorded provenance.
  * Only for re-running small cases: recording reads every kernel's data back.
  */
-export function recordKernels<T>(fn: () => T, limit = 10_000): { result: T; provenance: Provenance } {
+export function recordKernels<T>(fn: () => T, limit = 10_000, options: { trace?: boolean } = {}): { result: T; provenance: Provenance; trace?: Trace } {
   install(tf.getBackend());
+  // a recording inside a recording (an invariant re-running the subject exactly) resumes the outer one after
+  const outer = { ...recorder };
   recorder.on = true;
   recorder.calls = [];
   recorder.total = 0;
   recorder.limit = limit;
+  recorder.observer = undefined;
+  const sink: TraceSink | undefined = options.trace ? { calls: [], ids: new WeakMap(), nextId: 0, elements: 0, complete: true } : undefined;
+  recorder.trace = sink;
   try {
     const result = fn();
-    return { result, provenance: analyse(recorder.calls, recorder.total) };
+    const provenance = analyse(recorder.calls, recorder.total);
+    return sink ? { result, provenance, trace: { calls: sink.calls, complete: sink.complete } } : { result, provenance };
   } finally {
-    recorder.on = false;
-    recorder.calls = [];
+    Object.assign(recorder, outer.on ? outer : { on: false, calls: [], trace: undefined, observer: undefined });
   }
 }
 

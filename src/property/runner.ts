@@ -6,7 +6,10 @@
 import type { ErrorSample, Observation } from '../check/invariant.ts';
 import { errorText, execute, executeAsync, type Outcome } from '../run/execute.ts';
 import { activeBackend, type Unsupported } from '../run/backend.ts';
-import { recordKernels, type Provenance } from '../explain/provenance.ts';
+import { recordKernels, type Provenance, type Trace } from '../explain/provenance.ts';
+import { exactTensorOf, explainViolation, type Explanation } from '../explain/explain.ts';
+import { runExact, type ExactValue } from '../explain/exact.ts';
+import type { ExactElement, ReadTensor } from '../run/observation.ts';
 import type { Property } from './property.ts';
 import { confirm, PASS, search, searchAsync, type SearchOptions, type SearchOutcome, type Trial } from './engine.ts';
 import { failureKey, type Failure } from './failure.ts';
@@ -39,6 +42,12 @@ export interface PropertyResult {
   readonly failure?: Failure;
   /** Where the first non-finite value was born in the minimal case. */
   readonly provenance?: Provenance;
+  /**
+   * Why the minimal case failed, from its kernel trace re-run in exact arithmetic
+   * (src/explain/explain.ts): the first kernel that departs from the exact result, its mechanism,
+   * and whether the failure is an artifact of the formula or inherent to the input.
+   */
+  readonly explanation?: Explanation;
   /** The run stopped early at its time limit. */
   readonly interrupted: boolean;
   /**
@@ -173,9 +182,34 @@ function failureOf(outcome: Outcome, property: Property, samples?: ErrorSampleKe
   return undefined;
 }
 
+/**
+ * The observation with {@link Observation.exactValue}: on first use the subject runs again on the
+ * same inputs with its kernels recorded, and the trace is re-run exactly (src/explain/exact.ts).
+ */
+function withExactValues<I>(property: Property<I>, inputs: I, outcome: Outcome): Outcome {
+  if (outcome.kind !== 'ok') return outcome;
+  let exact: { trace: Trace; run: ReturnType<typeof runExact> } | null | undefined;
+  const tensors = new Map<ReadTensor, ExactValue | undefined>();
+  const exactValue = (tensor: ReadTensor, index: number): ExactElement | undefined => {
+    if (exact === undefined) {
+      try {
+        const recorded = recordKernels(() => execute(property.subject, inputs, { gradients: property.gradients }), undefined, { trace: true });
+        exact = recorded.trace && recorded.result.kind === 'ok' ? { trace: recorded.trace, run: runExact(recorded.trace) } : null;
+      } catch {
+        exact = null;
+      }
+    }
+    if (!exact) return undefined;
+    if (!tensors.has(tensor)) tensors.set(tensor, exactTensorOf(exact.trace, tensor.data, exact.run));
+    const e = tensors.get(tensor);
+    return e ? { value: e.values[index]!, settled: !e.unsettled?.[index] } : undefined;
+  };
+  return { kind: 'ok', observation: { ...outcome.observation, exactValue } };
+}
+
 /** Run the subject once on given inputs and check its invariants. */
 export function checkOnce<I>(property: Property<I>, inputs: I, samples?: ErrorSampleKeeper): { outcome: Outcome; failure?: Failure } {
-  const outcome = execute(property.subject, inputs, { gradients: property.gradients });
+  const outcome = withExactValues(property, inputs, execute(property.subject, inputs, { gradients: property.gradients }));
   const failure = failureOf(outcome, property as Property, samples);
   return failure ? { outcome, failure } : { outcome };
 }
@@ -183,8 +217,23 @@ export function checkOnce<I>(property: Property<I>, inputs: I, samples?: ErrorSa
 /** One case of a property as the engine sees it. */
 function trialOf<I>(property: Property<I>, inputs: I, samples?: ErrorSampleKeeper): Trial<Failure> {
   const { outcome, failure } = checkOnce(property, inputs, samples);
+  return trialFrom(outcome, failure);
+}
+
+function trialFrom(outcome: Outcome, failure: Failure | undefined): Trial<Failure> {
   if (outcome.kind === 'unsupported') return { kind: 'unsupported', unsupported: [outcome.unsupported] };
   return failure ? { kind: 'fail', failure, key: failureKey(failure) } : PASS;
+}
+
+/** The exact explanation of a violation found on a recorded re-run (none for errors, or when it cannot be had). */
+function explanationOf(trace: Trace | undefined, outcome: Outcome, failure: Failure | undefined): Explanation | undefined {
+  if (!trace || outcome.kind !== 'ok' || failure?.kind !== 'violation') return undefined;
+  try {
+    return explainViolation(trace, outcome.observation, failure.violation.location);
+  } catch {
+    // an explanation is extra: never let it break the report of the failure itself
+    return undefined;
+  }
 }
 
 /** What a run of a property needs before its search: seed, runs, the error-sample keeper, the search options. */
@@ -253,6 +302,7 @@ function failedResult<I>(
   outcome: Extract<SearchOutcome<I, Failure>, { kind: 'failed' }>,
   again: Trial<Failure>,
   provenance: Provenance | undefined,
+  explanation?: Explanation,
 ): PropertyResult {
   const confirmed = confirm(again, outcome.key);
   const failure: Failure = 'failure' in confirmed ? confirmed.failure : { kind: 'error', stage: 'replay', message: confirmed.flaky };
@@ -269,6 +319,7 @@ function failedResult<I>(
     counterexample: outcome.counterexample,
     failure,
     ...(provenance ? { provenance } : {}),
+    ...(explanation && 'failure' in confirmed ? { explanation } : {}),
   } as PropertyResult;
 }
 
@@ -302,8 +353,9 @@ export function runProperty<I>(property: Property<I>, options: RunOptions = {}):
   // Re-run the minimal case: the final failure (and, with recording, its provenance).
   const { counterexample } = outcome;
   if (options.provenance ?? true) {
-    const recorded = recordKernels(() => trialOf(property, counterexample));
-    return failedResult(property, p, outcome, recorded.result, recorded.provenance);
+    const recorded = recordKernels(() => checkOnce(property, counterexample), undefined, { trace: true });
+    const { outcome: again, failure } = recorded.result;
+    return failedResult(property, p, outcome, trialFrom(again, failure), recorded.provenance, explanationOf(recorded.trace, again, failure));
   }
   return failedResult(property, p, outcome, trialOf(property, counterexample), undefined);
 }

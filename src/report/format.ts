@@ -144,6 +144,7 @@ export function failureReport(r: PropertyResult, context: ReportContext = {}): s
     lines.push(...formatInputs(r.counterexample, '    ', context.formatters));
   }
   if (r.provenance) lines.push(...formatProvenance(r.provenance));
+  if (r.explanation) lines.push(`  why: ${r.explanation.text}`);
   lines.push(`  seed ${r.seed}${r.path ? `, path ${r.path}` : ''}`);
   lines.push(`  replay: ${context.replay ?? replayCommand(r, context)}`);
   if (context.notes) lines.push(...context.notes(r));

@@ -93,6 +93,10 @@ function findingArticle(row: Row, context: ReportContext): string {
       parts.push(`<pre class="provenance">${esc(lines.join('\n'))}</pre>`);
     }
   }
+  if (r.explanation) {
+    parts.push(`<h4>Why (the minimal case re-run exactly): ${esc(r.explanation.verdict)}</h4>`);
+    parts.push(`<p class="explanation">${esc(r.explanation.text)}</p>`);
+  }
   parts.push(
     `<p class="meta">backend ${esc(r.backend)} · seed ${r.seed}${r.path ? ` · path ${esc(r.path)}` : ''} · ${plural(r.runs, 'run')} · ${plural(r.shrinks, 'shrink')} · ${Math.round(r.durationMs)} ms</p>`,
   );

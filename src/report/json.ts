@@ -97,6 +97,18 @@ export function resultToJson(r: PropertyResult): Record<string, unknown> {
           },
         }
       : {}),
+    ...(r.explanation
+      ? {
+          explanation: {
+            verdict: r.explanation.verdict,
+            ...(r.explanation.origin ? { kernel: r.explanation.origin.kernel, step: r.explanation.origin.step } : {}),
+            ...(r.explanation.mechanism ? { mechanism: r.explanation.mechanism } : {}),
+            ...(r.explanation.exact !== undefined ? { exact: jsonNumber(r.explanation.exact) } : {}),
+            ...(r.explanation.unsupported ? { unsupported: r.explanation.unsupported } : {}),
+            text: r.explanation.text,
+          },
+        }
+      : {}),
   };
 }
 

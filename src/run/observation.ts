@@ -14,6 +14,13 @@ export interface ReadTensor {
   readonly wrt?: string;
 }
 
+/** The exact value of one element of an output or gradient, and whether float64 could settle it. */
+export interface ExactElement {
+  /** float64; NaN when the exact result is undefined, ±Infinity when it is by definition (log(0)) or beyond float64. */
+  readonly value: number;
+  readonly settled: boolean;
+}
+
 /** Everything one run of a subject produced. */
 export interface Observation {
   /** The generated inputs exactly as the subject received them before they became tensors. */
@@ -24,4 +31,11 @@ export interface Observation {
   readonly gradients: readonly ReadTensor[];
   /** The backend the run happened on (`cpu`, `wasm`, `node`, ...): per-backend tolerances follow it. */
   readonly backend: string;
+  /**
+   * The exact value of element `index` of an output or gradient of this run: the run's kernels
+   * recorded and re-run in exact arithmetic (src/explain), computed on first use. Undefined when
+   * the runner offers none (asynchronous backends) or the element cannot be had (a kernel without
+   * an exact interpreter on the way).
+   */
+  readonly exactValue?: (tensor: ReadTensor, index: number) => ExactElement | undefined;
 }

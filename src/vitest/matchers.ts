@@ -45,6 +45,11 @@ export interface StayFiniteOptions extends PropertyMatcherOptions {
   gradients?: boolean;
   /** More invariants to check besides finiteness. */
   invariants?: readonly Invariant[];
+  /**
+   * Accept ±Infinity where the exact result is out of float32's range too (Infinity is then the
+   * correctly rounded answer): `finite({ unlessInherent: true })`. Default false.
+   */
+  unlessInherent?: boolean;
 }
 
 /** When the received function cannot take the generated inputs, the generators argument is rejected. */
@@ -61,7 +66,10 @@ export interface NanhuntMatchers<R = unknown, T = unknown> {
   /** The received function's outputs stay finite for every generated input (a nanhunt property). */
   toStayFinite<const G extends Generators>(generators: G & AcceptedBy<T, G>, options?: StayFiniteOptions): R;
   /** The gradients of the sum of the received function's outputs w.r.t. every float32 input stay finite. */
-  toHaveFiniteGradients<const G extends Generators>(generators: G & AcceptedBy<T, G>, options?: PropertyMatcherOptions): R;
+  toHaveFiniteGradients<const G extends Generators>(
+    generators: G & AcceptedBy<T, G>,
+    options?: PropertyMatcherOptions & Pick<StayFiniteOptions, 'unlessInherent'>,
+  ): R;
   /**
    * The received function's outputs match a reference within a tolerance (`{ ulps }`, `{ bits }`,
    * `{ rtol, atol }`; default exact). The reference is a float64 function of one number applied
@@ -226,12 +234,18 @@ function runMatcherProperty(
 }
 
 function toStayFinite(this: MatcherState, received: unknown, generators: Generators, options: StayFiniteOptions = {}): SyncExpectationResult {
-  const invariants = [finite({ gradients: options.gradients ?? false }), ...(options.invariants ?? [])];
+  const invariants = [finite({ gradients: options.gradients ?? false, unlessInherent: options.unlessInherent ?? false }), ...(options.invariants ?? [])];
   return runMatcherProperty(this, 'toStayFinite', received, generators, invariants, options);
 }
 
-function toHaveFiniteGradients(this: MatcherState, received: unknown, generators: Generators, options: PropertyMatcherOptions = {}): SyncExpectationResult {
-  return runMatcherProperty(this, 'toHaveFiniteGradients', received, generators, [finite({ gradients: true, outputs: false })], {
+function toHaveFiniteGradients(
+  this: MatcherState,
+  received: unknown,
+  generators: Generators,
+  options: PropertyMatcherOptions & Pick<StayFiniteOptions, 'unlessInherent'> = {},
+): SyncExpectationResult {
+  const invariant = finite({ gradients: true, outputs: false, unlessInherent: options.unlessInherent ?? false });
+  return runMatcherProperty(this, 'toHaveFiniteGradients', received, generators, [invariant], {
     ...options,
     gradients: true,
   });
