@@ -18,7 +18,7 @@ import { failureSessionFromFlags, DB_FLAGS } from './db.ts';
 import { BrowserSession } from '../browser/session.ts';
 import { emulationArgs, emulationText } from '../browser/emulation.ts';
 import { emulationFrom } from './emulation-flags.ts';
-import { parseTimeout, Watchdog } from './watchdog.ts';
+import { parseTimeout, parseWorkers, WorkerPool } from './watchdog.ts';
 import { formatElapsed } from '../report/progress.ts';
 import { browserRunInfo, browserRuns, browserSelection, replaysInBrowser, selectionFiles } from '../browser/check.ts';
 
@@ -33,6 +33,7 @@ export const CHECK_FLAGS = {
   'webgl-f16': 'boolean',
   'webgl-pack': 'string',
   timeout: 'string',
+  workers: 'string',
   shard: 'string',
   ...SESSION_FLAGS,
   ...DB_FLAGS,
@@ -62,6 +63,10 @@ export async function checkCommand(argv: readonly string[], io: Io, options: { u
   if (inBrowser && timeoutMs !== undefined) {
     throw new UsageError(`--timeout runs properties in worker threads, not in the browser of --backend ${backendName}`);
   }
+  const workers = parseWorkers(flags.workers);
+  if (inBrowser && flags.workers !== undefined) {
+    throw new UsageError(`--workers runs properties in worker threads, not in the browser of --backend ${backendName}`);
+  }
   const session = CheckSession.open(io, flags, options); // reads the baseline: a corrupt one stops here (exit 2)
   // failure database (saved cases run first) and repro scripts; a browser run replays no other backend's cases in Node
   const failures = failureSessionFromFlags(
@@ -70,22 +75,28 @@ export async function checkCommand(argv: readonly string[], io: Io, options: { u
     io,
     inBrowser ? { backend: backendName, otherBackends: false, replayArgs: emulationArgs(emulation) } : {},
   );
-  // the watchdog: properties run in a worker thread that is stopped past --timeout (not captured
-  // training steps: they are rebuilt from the failure database in this thread). It starts now, so
-  // the worker loads TensorFlow.js and the properties while this thread loads them too.
+  // the watchdog and --workers: properties run in worker threads, one stopped past --timeout (not
+  // captured training steps: they are rebuilt from the failure database in this thread). They start
+  // now, so the workers load TensorFlow.js and the properties while this thread loads them too.
   const progress = session.progress;
-  const watchdog =
-    !inBrowser && timeoutMs !== undefined
-      ? new Watchdog({
-          backend: backendName,
-          ...(flags.properties !== undefined ? { properties: flags.properties } : {}),
-          timeoutMs,
-          cases: progress.live,
-          onCases: (n) => progress.setCases(n),
-          onStillRunning: (name, ms) => {
-            if (!progress.live) progress.info(`still running: ${name} (${formatElapsed(ms)})`);
+  let showing: string | undefined; // the property of the live status line: the next result in order
+  const pool =
+    !inBrowser && (timeoutMs !== undefined || workers > 1)
+      ? new WorkerPool(
+          {
+            backend: backendName,
+            ...(flags.properties !== undefined ? { properties: flags.properties } : {}),
+            timeoutMs,
+            cases: progress.live,
+            onCases: (n, name) => {
+              if (name === showing) progress.setCases(n);
+            },
+            onStillRunning: (name, ms) => {
+              if (!progress.live) progress.info(`still running: ${name} (${formatElapsed(ms)})`);
+            },
           },
-        })
+          workers,
+        )
       : undefined;
   // captured training steps saved by `nanhunt capture shrink` run first (not with --path: it replays one generated case;
   // nor in the browser: they are rebuilt from the database, in Node)
@@ -94,7 +105,7 @@ export async function checkCommand(argv: readonly string[], io: Io, options: { u
     loadedSelection = await loadSelection(flags, flags.path === undefined && !inBrowser ? failures.captured() : []);
     if (!inBrowser) await useBackend(backendName);
   } catch (e) {
-    await watchdog?.close();
+    await pool?.close();
     throw e;
   }
   const { propertiesArg } = loadedSelection;
@@ -102,11 +113,12 @@ export async function checkCommand(argv: readonly string[], io: Io, options: { u
   // browsers leave out the properties with large inputs unless --filter names them
   const { run: selected, left } = inBrowser ? browserSelection(loadedSelection.selected, flags.filter) : { run: loadedSelection.selected, left: [] };
   let browser: BrowserSession | undefined;
+  await pool?.limit(loadedSelection.selected.filter((l) => l.origin.capture === undefined).length);
   if (inBrowser) browser = await BrowserSession.open({ backend: backendName, backends: [backendName], emulation, files: selectionFiles(selected) });
   try {
     return await runChecks();
   } finally {
-    await watchdog?.close();
+    await pool?.close();
     await browser?.close();
   }
 
@@ -121,22 +133,29 @@ export async function checkCommand(argv: readonly string[], io: Io, options: { u
         `not run on ${backendName}: ${plural(left.length, 'property', 'properties')} with large inputs (minutes per case in software rendering); name one with --filter to run it`,
       );
     }
+    const runOptions = (loaded: (typeof selected)[number]) => ({
+      seed: propertySeed(seed, loaded.property.name),
+      ...(runs !== undefined ? { runs } : browser ? { runs: browserRuns(loaded.property) } : {}),
+      ...(flags.path !== undefined ? { path: flags.path } : { examples: failures.examples(loaded) }),
+    });
+    // in worker threads: every property is handed to the pool now (each starts when a worker is
+    // free, in this order); the results are taken, printed and recorded below in this order, so
+    // output, reports and the failure database are those of one worker
+    const inWorkers = selected.map((loaded) => {
+      if (!pool || loaded.origin.capture !== undefined) return undefined;
+      const running = pool.run(loaded.property.name, runOptions(loaded), String(activeBackend()));
+      running.catch(() => {}); // awaited in order below: not an unhandled rejection meanwhile
+      return running;
+    });
     const results: PropertyResult[] = [];
     for (const [i, loaded] of selected.entries()) {
       const p = loaded.property;
       let r: PropertyResult;
       try {
         const watched = session.start(p, i, selected.length);
-        const runOptions = {
-          seed: propertySeed(seed, p.name),
-          ...(runs !== undefined ? { runs } : browser ? { runs: browserRuns(p) } : {}),
-          ...(flags.path !== undefined ? { path: flags.path } : { examples: failures.examples(loaded) }),
-        };
-        r = browser
-          ? await browser.run(p.name, runOptions)
-          : watchdog && loaded.origin.capture === undefined
-            ? await watchdog.run(p.name, runOptions, String(activeBackend()))
-            : runProperty(watched, runOptions);
+        showing = p.name;
+        const running = inWorkers[i];
+        r = browser ? await browser.run(p.name, runOptions(loaded)) : running ? await running : runProperty(watched, runOptions(loaded));
       } catch (e) {
         session.progress.stop();
         throw e;

@@ -46,6 +46,8 @@ export const COMMANDS: Record<string, Command> = {
                       merge the shards' reports with nanhunt merge)
   --timeout <s>       watchdog: run the properties in a worker thread and stop one still running after
                       <s> seconds (reported errored, stage timeout); slow ones are named every 10 s
+  --workers <n>       run the properties in n worker threads at once (default 1; not webgl/webgpu);
+                      output, reports and the failure database are those of a one-worker run
 ${SESSION_USAGE}
 ${DB_FLAGS_USAGE}`,
     run: checkCommand,

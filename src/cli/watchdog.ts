@@ -38,11 +38,11 @@ export interface WatchdogOptions {
   readonly backend: string;
   /** `--properties`, when given (default: the catalog). */
   readonly properties?: string;
-  /** Stop a property after this many ms. */
-  readonly timeoutMs: number;
+  /** Stop a property after this many ms (undefined: never; `check --workers` without `--timeout`). */
+  readonly timeoutMs: number | undefined;
   /** Call `onCases` with the running property's case count (the live display). */
   readonly cases?: boolean;
-  onCases?(n: number): void;
+  onCases?(n: number, name: string): void;
   /** Called every `stillRunningMs` (default {@link STILL_RUNNING_MS}) while one property runs. */
   onStillRunning?(name: string, elapsedMs: number): void;
   readonly stillRunningMs?: number;
@@ -60,10 +60,10 @@ class PropertyWorker {
   private exited: Error | undefined;
   readonly ready: Promise<void>;
 
-  constructor(options: WatchdogOptions) {
+  constructor(options: WatchdogOptions, onCases: (n: number) => void) {
     this.worker = new Worker(workerScript(), { eval: true, stdout: false, stderr: false });
     this.worker.on('message', (m: FromWorker) => {
-      if (m.type === 'cases') options.onCases?.(m.n);
+      if (m.type === 'cases') onCases(m.n);
       else this.settle((p) => p.resolve(m));
     });
     this.worker.on('error', (e) => {
@@ -131,22 +131,30 @@ function workerScript(): string {
  */
 export class Watchdog {
   private worker: PropertyWorker | undefined;
+  /** The property running now (its case counts go to `onCases` with its name). */
+  private running = '';
 
   constructor(private readonly options: WatchdogOptions) {
-    this.worker = new PropertyWorker(options);
+    this.worker = this.spawn();
+  }
+
+  private spawn(): PropertyWorker {
+    return new PropertyWorker(this.options, (n) => this.options.onCases?.(n, this.running));
   }
 
   /** Run one property (by name) with these options; a timeout is an errored result, not a rejection. */
   async run(name: string, options: RunOptions, backend: string): Promise<PropertyResult> {
-    if (!this.worker) this.worker = new PropertyWorker(this.options);
+    if (!this.worker) this.worker = this.spawn();
     const worker = this.worker;
     await worker.ready; // loading is not the property's time
+    this.running = name;
     const started = performance.now();
     const every = this.options.stillRunningMs ?? STILL_RUNNING_MS;
     const still = setInterval(() => this.options.onStillRunning?.(name, performance.now() - started), every);
     let timer: NodeJS.Timeout | undefined;
+    const { timeoutMs } = this.options;
     const timedOut = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), this.options.timeoutMs);
+      if (timeoutMs !== undefined) timer = setTimeout(() => resolve('timeout'), timeoutMs);
     });
     try {
       let answer: FromWorker | 'timeout';
@@ -156,7 +164,7 @@ export class Watchdog {
         // the subject ended its thread (process.exit, an error thrown later from a callback): an error of
         // this property, and the next one gets a new worker; any other error is nanhunt's, as in the main thread
         if (!worker.died) throw e;
-        this.worker = new PropertyWorker(this.options);
+        this.worker = this.spawn();
         return stoppedResult(name, options, backend, performance.now() - started, {
           stage: 'worker',
           message: `its worker thread died while it ran: ${(e as Error).message}`,
@@ -165,8 +173,8 @@ export class Watchdog {
       if (answer !== 'timeout') return decode<PropertyResult>((answer as Extract<FromWorker, { type: 'result' }>).result);
       this.worker = undefined;
       await worker.terminate();
-      this.worker = new PropertyWorker(this.options); // the next property's worker loads meanwhile
-      return timeoutResult(name, options, backend, this.options.timeoutMs, performance.now() - started);
+      this.worker = this.spawn(); // the next property's worker loads meanwhile
+      return timeoutResult(name, options, backend, timeoutMs!, performance.now() - started);
     } finally {
       clearInterval(still);
       clearTimeout(timer);
@@ -209,4 +217,60 @@ function stoppedResult(
     interrupted: false,
     failure: { kind: 'error', ...failure },
   };
+}
+
+/** `--workers` when not given: properties run one at a time (in the main thread, or the watchdog's worker). */
+export const DEFAULT_WORKERS = 1;
+
+/** `--workers <n>`: a whole number of worker threads, at least 1; anything else is a usage error. */
+export function parseWorkers(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_WORKERS;
+  const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!(n >= 1) || !Number.isSafeInteger(n)) throw new UsageError(`--workers must be a whole number of worker threads, at least 1, got '${value}'`);
+  return n;
+}
+
+/**
+ * `nanhunt check --workers <n>`: n watchdogs (each a worker thread with its own TensorFlow.js),
+ * running properties concurrently. `run` waits for a free worker, so properties start in the
+ * order they are asked for; each runs with its own seed and options, so its result does not
+ * depend on which worker ran it or what ran before it there. With one worker it is the watchdog.
+ */
+export class WorkerPool {
+  private readonly all: Watchdog[];
+  private readonly idle: Watchdog[];
+  private readonly waiting: ((w: Watchdog) => void)[] = [];
+
+  constructor(options: WatchdogOptions, size: number) {
+    this.all = Array.from({ length: size }, () => new Watchdog(options));
+    this.idle = [...this.all];
+  }
+
+  get size(): number {
+    return this.all.length;
+  }
+
+  /** Keep at most `n` workers (fewer properties to run than workers): the surplus is stopped before it runs anything. */
+  async limit(n: number): Promise<void> {
+    const surplus = this.idle.splice(Math.max(1, n) - (this.all.length - this.idle.length));
+    for (const w of surplus) this.all.splice(this.all.indexOf(w), 1);
+    await Promise.all(surplus.map((w) => w.close()));
+  }
+
+  /** Run one property on the next free worker (see {@link Watchdog.run}). */
+  async run(name: string, options: RunOptions, backend: string): Promise<PropertyResult> {
+    const w = this.idle.shift() ?? (await new Promise<Watchdog>((resolve) => this.waiting.push(resolve)));
+    try {
+      return await w.run(name, options, backend);
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next(w);
+      else this.idle.push(w);
+    }
+  }
+
+  /** Stop every worker. */
+  async close(): Promise<void> {
+    await Promise.all(this.all.map((w) => w.close()));
+  }
 }

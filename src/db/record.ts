@@ -9,7 +9,7 @@
  */
 import { InputError } from '../core/errors.ts';
 import { deserializeValue, serializeValue } from '../core/tensor-value.ts';
-import { describeCall, type KernelCall, type Provenance } from '../explain/provenance.ts';
+import { describeCall, sameCall, type KernelCall, type Provenance } from '../explain/provenance.ts';
 import type { PropertyResult } from '../property/runner.ts';
 import { ERROR_STAGES, isErrorStage, type ErrorStage, type Failure } from '../property/failure.ts';
 
@@ -115,12 +115,12 @@ function saveCall(c: KernelCall): SavedKernelCall {
 }
 
 export function saveProvenance(p: Provenance): SavedProvenance {
-  const nanBorn = p.nanBorn && p.nanBorn !== p.born ? p.nanBorn : undefined;
+  const nanBorn = p.nanBorn && !sameCall(p.nanBorn, p.born) ? p.nanBorn : undefined;
   return {
     kernels: p.total,
     ...(p.born ? { bornIn: p.born.kernel, born: saveCall(p.born) } : {}),
     ...(nanBorn ? { nanBornIn: nanBorn.kernel, nanBorn: saveCall(nanBorn) } : {}),
-    ...(p.firstNonFinite && p.firstNonFinite !== p.born ? { firstNonFinite: saveCall(p.firstNonFinite) } : {}),
+    ...(p.firstNonFinite && !sameCall(p.firstNonFinite, p.born) ? { firstNonFinite: saveCall(p.firstNonFinite) } : {}),
     chain: p.calls
       .map((c) => c.kernel)
       .filter((k) => k !== 'Identity')

@@ -48,6 +48,14 @@ export interface Provenance {
   readonly nanBorn?: KernelCall;
 }
 
+/**
+ * Whether two of a provenance's calls are the same call (`nanBorn` and `born` often are): by step,
+ * not identity, so it holds for a provenance that crossed from a worker thread or a page as data.
+ */
+export function sameCall(a: KernelCall | undefined, b: KernelCall | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && a.step === b.step);
+}
+
 export function nonFiniteCount(s: Summary): number {
   return s.nan + s.posInf + s.negInf;
 }

@@ -2,7 +2,7 @@
  * Text reports: the one-line summary of a property and the failure message a person acts on.
  */
 import { formatData, isTensorValue, type TensorValue } from '../core/tensor-value.ts';
-import { describeCall, type Provenance } from '../explain/provenance.ts';
+import { describeCall, sameCall, type Provenance } from '../explain/provenance.ts';
 import type { PropertyResult } from '../property/runner.ts';
 import { describeUnsupported } from '../run/backend.ts';
 
@@ -93,7 +93,7 @@ export function formatProvenance(p: Provenance, indent = '  '): string[] {
   } else if (p.firstNonFinite) {
     lines.push(`${indent}non-finite value already in an input; first seen in kernel #${p.firstNonFinite.step} ${describeCall(p.firstNonFinite)}`);
   }
-  if (p.nanBorn && p.nanBorn !== p.born) {
+  if (p.nanBorn && !sameCall(p.nanBorn, p.born)) {
     lines.push(`${indent}NaN born in kernel #${p.nanBorn.step} ${describeCall(p.nanBorn)}`);
   }
   if (chain.length > 0) {

@@ -23,7 +23,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { formatNumber, isTensorValue, type TensorValue } from '../core/tensor-value.ts';
 import { execute, pathName, type Outcome, type Subject } from '../run/execute.ts';
-import { describeCall } from '../explain/provenance.ts';
+import { describeCall, sameCall } from '../explain/provenance.ts';
 import type { Property } from '../property/property.ts';
 import type { Failure, PropertyResult } from '../property/runner.ts';
 import type { Standalone } from '../check/invariant.ts';
@@ -679,7 +679,7 @@ export function reproScript(input: ReproInput): Repro {
   if (property.expectFailure) lines.push(...comment(`(a shipped example of a bug: ${property.expectFailure})`));
   if (p?.born) lines.push(...comment(`first non-finite value born in kernel ${describeCall(p.born)}`));
   else if (p?.firstNonFinite) lines.push(...comment(`first non-finite value seen in kernel ${describeCall(p.firstNonFinite)}`));
-  if (p?.nanBorn && p.nanBorn !== p.born) lines.push(...comment(`NaN born in kernel ${describeCall(p.nanBorn)}`));
+  if (p?.nanBorn && !sameCall(p.nanBorn, p.born)) lines.push(...comment(`NaN born in kernel ${describeCall(p.nanBorn)}`));
   const found = [
     `Found by nanhunt${input.versions?.nanhunt ? ` ${input.versions.nanhunt}` : ''} with @tensorflow/tfjs ${tfjsVersion} on backend ${result.backend}`,
     `(seed ${result.seed}${result.path ? `, path ${result.path}` : ''})`,
