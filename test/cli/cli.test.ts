@@ -1,21 +1,14 @@
-import { afterAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { COMMANDS, main } from '../../src/cli/main.ts';
+import { nanhuntIn, ROOT, scratchDir } from './run-cli.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const BIN = path.join(ROOT, 'bin/nanhunt.js');
 const FIXTURE = path.join(ROOT, 'test/fixtures/failing-props.ts');
 // The command runs in a scratch directory: its reports/ and repro scripts go there, never into the repository's.
-const CWD = mkdtempSync(path.join(tmpdir(), 'nanhunt-cli-'));
-afterAll(() => rmSync(CWD, { recursive: true, force: true }));
-
-function nanhunt(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: CWD, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const CWD = scratchDir('nanhunt-cli-');
+const nanhunt = nanhuntIn(CWD);
 
 describe('nanhunt check (CLI)', () => {
   it('runs catalog properties and exits 0 when only expected failures occur', () => {

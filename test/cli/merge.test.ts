@@ -2,31 +2,20 @@
  * `nanhunt merge`: the reports of `check --shard 1/2` and `2/2` merge into the report of a one-shot
  * run (timings aside), with the gate verdict of the whole — with and without a baseline.
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv } from 'ajv';
 import { main } from '../../src/cli/main.ts';
 import { REPORT_SCHEMA_FILE } from '../../src/report/json.ts';
+import { jsonWithoutTimings, nanhuntIn, ROOT, scratchDir } from './run-cli.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const BIN = path.join(ROOT, 'bin/nanhunt.js');
 const FIXTURE = path.join(ROOT, 'test/fixtures/failing-props.ts');
-const CWD = mkdtempSync(path.join(tmpdir(), 'nanhunt-merge-'));
-afterAll(() => rmSync(CWD, { recursive: true, force: true }));
+const CWD = scratchDir('nanhunt-merge-');
+const nanhunt = nanhuntIn(CWD);
 
-function nanhunt(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: CWD, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
-/** A report without its timings. */
-function report(dir: string): unknown {
-  const strip = (k: string, v: unknown) => (k === 'durationMs' || k === 'generatedAt' ? undefined : v);
-  return JSON.parse(readFileSync(path.join(CWD, dir, 'nanhunt.json'), 'utf8'), strip);
-}
+/** The report written into `dir`, without its timings. */
+const report = (dir: string): unknown => jsonWithoutTimings(path.join(CWD, dir, 'nanhunt.json'));
 
 function junit(dir: string): string {
   return readFileSync(path.join(CWD, dir, 'junit.xml'), 'utf8').replace(/ (time|timestamp)="[^"]*"/g, '');

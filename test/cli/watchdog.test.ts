@@ -3,32 +3,18 @@
  * property naming the timeout, and the run goes on; a run under the watchdog reports what a run
  * without it reports (timings aside).
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Watchdog } from '../../src/cli/watchdog.ts';
 import { propertySeed } from '../../src/property/runner.ts';
+import { jsonWithoutTimings, nanhuntIn, ROOT, scratchDir } from './run-cli.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const BIN = path.join(ROOT, 'bin/nanhunt.js');
 const HANG = path.join(ROOT, 'test/fixtures/watchdog/props.ts');
 const EXITS = path.join(ROOT, 'test/fixtures/watchdog/exits.ts');
 const FIXTURE = path.join(ROOT, 'test/fixtures/failing-props.ts');
-const CWD = mkdtempSync(path.join(tmpdir(), 'nanhunt-watchdog-'));
-afterAll(() => rmSync(CWD, { recursive: true, force: true }));
-
-function nanhunt(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: CWD, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
-/** A report without its timings. */
-function results(file: string): unknown {
-  const strip = (k: string, v: unknown) => (k === 'durationMs' || k === 'generatedAt' ? undefined : v);
-  return JSON.parse(readFileSync(file, 'utf8'), strip);
-}
+const CWD = scratchDir('nanhunt-watchdog-');
+const nanhunt = nanhuntIn(CWD);
 
 describe('nanhunt check --timeout', () => {
   it('stops a subject that loops forever, reports it errored naming the timeout, and runs the other property', () => {
@@ -73,7 +59,7 @@ describe('nanhunt check --timeout', () => {
     expect([a.code, b.code]).toEqual([1, 1]);
     const strip = (s: string) => s.replace(/\d+ ms/g, 'T ms').replace(/(plain|watched)\//g, 'DIR/');
     expect(strip(b.out)).toBe(strip(a.out));
-    expect(results(watched)).toEqual(results(plain));
+    expect(jsonWithoutTimings(watched)).toEqual(jsonWithoutTimings(plain));
   });
 
   it('exits 2 with one line on a bad --timeout', () => {

@@ -2,30 +2,16 @@
  * `nanhunt check --workers N`: properties run concurrently in N worker threads, and the output,
  * reports and failure database are those of a one-worker run with the same seed (timings aside).
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_WORKERS, parseWorkers } from '../../src/cli/watchdog.ts';
+import { jsonWithoutTimings as json, nanhuntIn, ROOT, scratchDir } from './run-cli.ts';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const BIN = path.join(ROOT, 'bin/nanhunt.js');
 const PROPS = path.join(ROOT, 'test/fixtures/workers/props.ts');
 const HANG = path.join(ROOT, 'test/fixtures/watchdog/props.ts');
-const CWD = mkdtempSync(path.join(tmpdir(), 'nanhunt-workers-'));
-afterAll(() => rmSync(CWD, { recursive: true, force: true }));
-
-function nanhunt(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: CWD, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
-/** A JSON file (a report, a saved failure) without its timings and dates. */
-function json(file: string): unknown {
-  const strip = (k: string, v: unknown) => (['durationMs', 'generatedAt', 'firstSeen', 'lastSeen'].includes(k) ? undefined : v);
-  return JSON.parse(readFileSync(file, 'utf8'), strip);
-}
+const CWD = scratchDir('nanhunt-workers-');
+const nanhunt = nanhuntIn(CWD);
 
 /** A run's text with its own directory (`one/`, `two/`) as `DIR/`. */
 function normal(text: string, dir: string): string {
