@@ -19,6 +19,7 @@
  * explanation then names it and falls back to provenance.
  */
 import { ddAdd, ddDiv, ddExp, ddLog1p, ddMul, ddSub, twoProd, type DD } from '../reference/dd.ts';
+import { forEachCoord } from '../reference/shapes.ts';
 import type { Trace, TraceCall, TraceTensor } from './provenance.ts';
 
 /** The exact value of one tensor of the trace. */
@@ -900,7 +901,7 @@ class Interpreter {
     const outShape = call.outputs[0]!.shape;
     const inStrides = stridesOf(shape);
     const map = new Int32Array(sizeOf(outShape));
-    eachCoord(outShape, (i, coords) => {
+    forEachCoord(outShape, (coords, i) => {
       let j = 0;
       for (let a = 0; a < outShape.length; a++) {
         const c = coords[a]! - (paddings[a]?.[0] ?? 0);
@@ -997,25 +998,11 @@ class Interpreter {
   }
 }
 
-/** Walk the coordinates of a shape in row-major order, calling `visit(i, coords)` for each flat index. */
-function eachCoord(shape: readonly number[], visit: (i: number, coords: readonly number[]) => void): void {
-  const n = sizeOf(shape);
-  const coords = new Array<number>(shape.length).fill(0);
-  for (let i = 0; i < n; i++) {
-    visit(i, coords);
-    for (let a = shape.length - 1; a >= 0; a--) {
-      coords[a]!++;
-      if (coords[a]! < shape[a]!) break;
-      coords[a] = 0;
-    }
-  }
-}
-
 function transposeMap(shape: readonly number[], perm: readonly number[]): Int32Array {
   const outShape = perm.map((p) => shape[p]!);
   const inStrides = stridesOf(shape);
   const map = new Int32Array(sizeOf(outShape));
-  eachCoord(outShape, (i, coords) => {
+  forEachCoord(outShape, (coords, i) => {
     let j = 0;
     for (let a = 0; a < outShape.length; a++) j += coords[a]! * inStrides[perm[a]!]!;
     map[i] = j;
@@ -1028,7 +1015,7 @@ function tileMap(shape: readonly number[], outShape: readonly number[]): Int32Ar
   const offset = outShape.length - shape.length;
   const inStrides = stridesOf(shape);
   const map = new Int32Array(sizeOf(outShape));
-  eachCoord(outShape, (i, coords) => {
+  forEachCoord(outShape, (coords, i) => {
     let j = 0;
     for (let a = offset; a < outShape.length; a++) j += (coords[a]! % shape[a - offset]!) * inStrides[a - offset]!;
     map[i] = j;
@@ -1056,7 +1043,7 @@ function sliceMap(shape: readonly number[], begin: unknown, outShape: readonly n
   const starts = Array.isArray(begin) ? (begin as number[]) : [typeof begin === 'number' ? begin : 0];
   const inStrides = stridesOf(shape);
   const map = new Int32Array(sizeOf(outShape));
-  eachCoord(outShape, (i, coords) => {
+  forEachCoord(outShape, (coords, i) => {
     let j = 0;
     for (let a = 0; a < outShape.length; a++) j += (coords[a]! + (starts[a] ?? 0)) * inStrides[a]!;
     map[i] = j;

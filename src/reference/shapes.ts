@@ -30,8 +30,8 @@ function strides(shape: readonly number[]): number[] {
   return s;
 }
 
-/** Visit every coordinate of `shape` in row-major order. */
-function forEachCoord(shape: readonly number[], f: (coords: readonly number[], flat: number) => void): void {
+/** Visit every coordinate of `shape` in row-major order (`coords` is reused: copy it to keep it). */
+export function forEachCoord(shape: readonly number[], f: (coords: readonly number[], flat: number) => void): void {
   const n = sizeOfShape(shape);
   const c = new Array<number>(shape.length).fill(0);
   for (let flat = 0; flat < n; flat++) {
