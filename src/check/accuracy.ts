@@ -15,7 +15,7 @@
 import type { ErrorSample, Invariant, Observation, ReadTensor, Standalone, Violation } from './invariant.ts';
 import { flushedToZero, flushesSubnormals, MIN_NORMAL, U32_ROUNDOFF } from '../core/float32.ts';
 import { flushSubnormalInputs, isTensorValue, sizeOf, type TensorValue } from '../core/tensor-value.ts';
-import { locate } from './invariant.ts';
+import { locate, violationKind } from './invariant.ts';
 import { measureError, type ErrorMeasure } from './error.ts';
 import { kindName, type ExactKind, type ExactTensor } from '../reference/exact.ts';
 import {
@@ -255,6 +255,7 @@ export function matchesReference<I = any>(
       const location = locate('output', tensor, e.index, e.exact);
       return {
         invariant: name,
+        kind: violationKind(e.got, e.kind),
         message: `${describeElementError(e, location.coords)} (tolerance ${tolText}; ${c.failures} of ${c.checked} elements out of tolerance)`,
         location,
         details: {

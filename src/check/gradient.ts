@@ -26,7 +26,7 @@ import { flushedToZero, flushesSubnormals } from '../core/float32.ts';
 import { flushSubnormalInputs } from '../core/tensor-value.ts';
 import * as tf from '@tensorflow/tfjs';
 import type { Invariant, Observation, ReadTensor, Standalone, Violation } from './invariant.ts';
-import { locate } from './invariant.ts';
+import { locate, violationKind } from './invariant.ts';
 import { measureError, type ErrorMeasure } from './error.ts';
 import { withFlushAllowance, withinTolerance, type ReferenceResult } from './accuracy.ts';
 import { KIND_FINITE, KIND_NAN, KIND_NEG_INF, KIND_POS_INF, kindName, type ExactKind, type ExactTensor } from '../reference/exact.ts';
@@ -486,6 +486,7 @@ export function gradientMatches<I = any>(options: GradientCheckOptions<I>): Inva
       const location = locate('gradient', tensor, e.index, e.expected);
       return {
         invariant: name,
+        kind: violationKind(e.got, e.kind),
         message: `${describeGradientError(e, location.coords)} (tolerance ${describeTolerance(tol)}; ${report.failures} of ${report.checked} elements out of tolerance${report.nonFinite > 0 ? `, ${report.nonFinite} non-finite` : ''})`,
         location,
         details: {

@@ -27,10 +27,30 @@ export interface Location {
   readonly expected?: number;
 }
 
+/**
+ * How a value failed against its exact answer, for invariants that know it: distinct failures of
+ * one invariant (a property can overflow at one input and lose accuracy at another).
+ *
+ * - `non-finite`: NaN or ±Infinity where the exact answer is finite (in float32's range or not:
+ *   a correctly rounded overflow is not a failure);
+ * - `inaccurate`: finite, beyond the tolerance of a finite exact answer;
+ * - `special`: the exact answer itself is ±Infinity or NaN (IEEE special values) and the result
+ *   differs from it.
+ */
+export type ViolationKind = 'non-finite' | 'inaccurate' | 'special';
+
+/** The {@link ViolationKind} of a result `got` against an exact answer of kind `exact`. */
+export function violationKind(got: number, exact: 'finite' | '+inf' | '-inf' | 'nan'): ViolationKind {
+  if (exact !== 'finite') return 'special';
+  return Number.isFinite(got) ? 'inaccurate' : 'non-finite';
+}
+
 /** A broken invariant: its name, a one-line message, and where it broke. */
 export interface Violation {
   readonly invariant: string;
   readonly message: string;
+  /** How it broke, for invariants that compare with exact answers: distinct failures of one invariant. */
+  readonly kind?: ViolationKind;
   readonly location?: Location;
   /** Extra figures (for example error in ULPs and bits) kept in reports. */
   readonly details?: Readonly<Record<string, number | string>>;

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Property } from '../property/property.ts';
 import type { PropertyResult } from '../property/runner.ts';
 import { DEFAULT_BASELINE, describeEntry, formatBaseline, readBaseline, resolveBaselinePath, type Baseline, type BaselineEntry } from '../gate/baseline.ts';
-import { evaluateGate, updateBaseline, verdictOf, type GateResult } from '../gate/gate.ts';
+import { evaluateGate, findingVerdict, updateBaseline, verdictOf, type GateResult } from '../gate/gate.ts';
 import { replayBaseline, type CaseReplay } from '../gate/replay.ts';
 import { UsageError } from './args.ts';
 import { failureReport, plural, type ReportContext } from '../report/format.ts';
@@ -192,17 +192,23 @@ export class CheckSession {
     let gate = evaluateGate(results, this.options.updateBaseline ? undefined : this.baseline, { strict: this.flags.strict ?? false, replays });
 
     // failure reports: what fails the check always; known findings and expected failures unless --quiet
+    // (each distinct failure of a property on its own, known or new)
+    const baseline = this.options.updateBaseline ? undefined : this.baseline;
     results.forEach((r, i) => {
       const v = gate.verdicts[i];
       if (v === 'passed' || v === 'other') return;
-      if (v !== 'new' && p.verbosity === 'quiet') return;
-      p.gap();
-      let text = failureReport(r, context);
-      if (v === 'known') {
-        const entry = gate.entries.find((e) => e.state === 'known' && e.result === r)?.entry;
-        text += `\n  known: listed in ${gate.baselineFile}${entry?.line ? `:${entry.line}` : ''}${entry?.note ? ` (${entry.note})` : ''}`;
-      }
-      p.line(text);
+      const all = [r, ...(r.distinct ?? [])];
+      all.forEach((f, k) => {
+        const fv = v === 'expected' ? v : findingVerdict(f, baseline);
+        if (fv !== 'new' && p.verbosity === 'quiet') return;
+        p.gap();
+        let text = failureReport(f, context, all.length > 1 ? { index: k + 1, count: all.length } : undefined);
+        if (fv === 'known') {
+          const entry = gate.entries.find((e) => e.state === 'known' && e.result === r && (e.finding ?? r) === f)?.entry;
+          text += `\n  known: listed in ${gate.baselineFile}${entry?.line ? `:${entry.line}` : ''}${entry?.note ? ` (${entry.note})` : ''}`;
+        }
+        p.line(text);
+      });
     });
 
     if (this.options.updateBaseline) gate = this.writeBaseline(results, replays, properties, replay);
@@ -281,6 +287,7 @@ export class CheckSession {
     const generatedAt = new Date().toISOString();
     const doc = resultsDocument(info, results, {
       verdicts: gate.verdicts,
+      findingVerdict: (f) => (gate.known.includes(f) ? 'known' : 'new'),
       generatedAt,
       gate: {
         baseline: gate.baselineFile ?? null,

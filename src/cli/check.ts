@@ -26,6 +26,7 @@ export const CHECK_FLAGS = {
   backend: 'string',
   seed: 'int',
   runs: 'int',
+  distinct: 'int',
   filter: 'string',
   json: 'string',
   path: 'string',
@@ -50,6 +51,8 @@ export async function checkCommand(argv: readonly string[], io: Io, options: { u
   const { positional, flags } = parseArgs(argv, CHECK_FLAGS);
   if (positional.length > 0) throw new UsageError(`unexpected argument '${positional[0]}'`);
   const { seed, runs } = seedAndRuns(flags);
+  if (flags.distinct !== undefined && flags.distinct < 1)
+    throw new UsageError(`--distinct must be a positive integer (1: stop at the first failure), got ${flags.distinct}`);
   if (flags.path !== undefined) qualify({ seed, runs: runs ?? 1, path: flags.path }); // a malformed --path: exit 2 before anything runs
   if (flags.shard !== undefined) {
     parseShard(flags.shard); // a bad --shard: exit 2 before anything runs
@@ -137,6 +140,7 @@ export async function checkCommand(argv: readonly string[], io: Io, options: { u
       seed: propertySeed(seed, loaded.property.name),
       ...(runs !== undefined ? { runs } : browser ? { runs: browserRuns(loaded.property) } : {}),
       ...(flags.path !== undefined ? { path: flags.path } : { examples: failures.examples(loaded) }),
+      ...(flags.distinct !== undefined ? { distinct: flags.distinct } : {}),
     });
     // in worker threads: every property is handed to the pool now (each starts when a worker is
     // free, in this order); the results are taken, printed and recorded below in this order, so

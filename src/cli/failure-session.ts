@@ -8,7 +8,10 @@
  * the cases saved on other backends, and one that fails here too is reported as such — a finding
  * reached only through another backend's case, which the gate does not count.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { serializeValue } from '../core/tensor-value.ts';
+import { failureFileName } from '../db/naming.ts';
 import * as tf from '@tensorflow/tfjs';
 import type { PropertyResult } from '../property/runner.ts';
 import type { LoadedProperty } from '../property/load.ts';
@@ -147,6 +150,14 @@ export function openFailureSession(options: FailureSessionOptions): FailureSessi
         );
         if (entry) {
           outcome.failureFile = entry.file;
+          stored++;
+        }
+        // its distinct failures, saved by recordRun too, a file each
+        for (const f of result.distinct ?? []) {
+          if (f.counterexample === undefined) continue;
+          const file = path.join(db.dir, failureFileName(f.name, serializeValue(f.counterexample), f.backend));
+          if (!existsSync(file)) continue;
+          outcomes.set(f, { failureFile: file });
           stored++;
         }
       }

@@ -38,6 +38,8 @@ export const COMMANDS: Record<string, Command> = {
   --webgl-pack <on|off>  webgl: packed or unpacked kernels (WEBGL_PACK; default tfjs's choice)
   --seed <n>          global seed (default 0); each property's seed derives from it and its name
   --runs <n>          generated cases per property (default: the property's own, else 100)
+  --distinct <n>      report up to n distinct failures per property, each shrunk on its own
+                      (default 3; 1: stop at the first failure)
   --filter <text>     only properties whose name is <text>, or else contains it
   --path <path>       replay one property's fast-check path (with the same --seed)
   --properties <dir>  load properties from this file or directory instead of the catalog

@@ -11,6 +11,7 @@ import { readdirSync, readFileSync, rmSync, statSync, type Stats } from 'node:fs
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { serializeValue } from '../core/tensor-value.ts';
+import { failuresOf } from '../property/failure.ts';
 import type { Property } from '../property/property.ts';
 import type { Failure, PropertyResult } from '../property/runner.ts';
 import { VERSION } from '../core/version.ts';
@@ -79,8 +80,9 @@ export interface FailureDatabase {
   save(result: PropertyResult, meta?: SaveMeta): SavedFailure | undefined;
   /**
    * After a run whose `examples` were `saved` (in that order): mark the saved cases that passed as
-   * fixed, and save the result's failure; a saved case it shrank further from is replaced by it.
-   * Returns the saved failure, if any.
+   * fixed, and save the result's failure and each of its distinct failures (a file each); a saved
+   * case one shrank further from is replaced by it. Returns the saved file of the result's own
+   * failure, if any.
    */
   recordRun(result: PropertyResult, saved: readonly SavedFailure[], meta?: SaveMeta): SavedFailure | undefined;
   /** Mark saved cases as fixed (they passed); they are kept until pruned. */
@@ -275,12 +277,17 @@ export function openFailureDatabase(dir: string = DEFAULT_DB_DIR, options: Failu
     },
     recordRun(result, saved, meta = {}) {
       db.markFixed(saved.slice(0, passedExamples(result, saved.length)));
-      const written = db.save(result, meta);
-      // A saved case that failed again and shrank further is superseded by the smaller case (as in
-      // Hypothesis' database): keep one file per failure, not one per shrinking session.
-      const source = result.example !== undefined ? saved[result.example] : undefined;
-      if (written && source && path.resolve(source.file) !== path.resolve(written.file)) db.remove(source);
-      return written;
+      let first: SavedFailure | undefined;
+      // the result's failure, then each of its distinct failures: a file each
+      for (const f of failuresOf(result)) {
+        const written = db.save(f, meta);
+        first ??= f === result ? written : undefined;
+        // A saved case that failed again and shrank further is superseded by the smaller case (as in
+        // Hypothesis' database): keep one file per failure, not one per shrinking session.
+        const source = f.example !== undefined ? saved[f.example] : undefined;
+        if (written && source && path.resolve(source.file) !== path.resolve(written.file)) db.remove(source);
+      }
+      return first;
     },
     list() {
       return scan().entries.sort((a, b) => (a.property < b.property ? -1 : a.property > b.property ? 1 : byRecency(a, b)));

@@ -11,6 +11,8 @@ import { InputError } from '../core/errors.ts';
 import { deserializeValue, serializeValue } from '../core/tensor-value.ts';
 import { describeCall, sameCall, type KernelCall, type Provenance } from '../explain/provenance.ts';
 import type { PropertyResult } from '../property/runner.ts';
+import type { ViolationKind } from '../check/invariant.ts';
+import type { Explanation } from '../explain/explain.ts';
 import { ERROR_STAGES, isErrorStage, type ErrorStage, type Failure } from '../property/failure.ts';
 
 /** Marker and format version of failure files. */
@@ -70,6 +72,8 @@ export type SavedFailureInfo =
   | {
       readonly kind: 'violation';
       readonly invariant: string;
+      /** How it broke (src/check/invariant.ts ViolationKind): part of the failure's identity. */
+      readonly violation?: ViolationKind;
       readonly message: string;
       readonly location?: unknown;
       readonly details?: unknown;
@@ -87,6 +91,8 @@ export interface FailureRecord {
   /** The minimal failing inputs, serialized (serializeValue). */
   readonly inputs: unknown;
   readonly provenance?: SavedProvenance;
+  /** Why it failed: the minimal case's kernel trace re-run exactly (src/explain/explain.ts). */
+  readonly explanation?: Explanation;
   readonly environment: FailureEnvironment;
   /** fast-check seed of the property's run, and the global seed it derives from (CLI --seed). */
   readonly seed: number;
@@ -134,6 +140,7 @@ export function saveFailureInfo(f: Failure): SavedFailureInfo {
   return {
     kind: 'violation',
     invariant: v.invariant,
+    ...(v.kind ? { violation: v.kind } : {}),
     message: v.message,
     ...(v.location ? { location: serializeValue(v.location) } : {}),
     ...(v.details ? { details: serializeValue(v.details) } : {}),
@@ -148,6 +155,7 @@ export function failureOf(record: FailureRecord): Failure {
     kind: 'violation',
     violation: {
       invariant: f.invariant,
+      ...(f.violation ? { kind: f.violation } : {}),
       message: f.message,
       ...(f.location !== undefined ? { location: deserializeValue(f.location) as never } : {}),
       ...(f.details !== undefined ? { details: deserializeValue(f.details) as never } : {}),
@@ -184,6 +192,7 @@ export function buildRecord(result: PropertyResult, meta: RecordMeta): FailureRe
     failure: saveFailureInfo(result.failure),
     inputs: serializeValue(result.counterexample),
     ...(result.provenance ? { provenance: saveProvenance(result.provenance) } : {}),
+    ...(result.explanation ? { explanation: serializeValue(result.explanation) as Explanation } : {}),
     environment: meta.environment,
     seed: result.seed,
     ...(meta.globalSeed !== undefined ? { globalSeed: meta.globalSeed } : {}),
@@ -229,6 +238,9 @@ export function parseRecord(text: string): { record: FailureRecord; inputs: unkn
   const f = json.failure as Record<string, unknown>;
   if (f.kind === 'violation') {
     if (typeof f.invariant !== 'string') bad('"failure.invariant" must be a string');
+    if (f.violation !== undefined && !['non-finite', 'inaccurate', 'special'].includes(f.violation as string)) {
+      bad('"failure.violation" must be one of non-finite, inaccurate, special');
+    }
   } else if (f.kind === 'error') {
     if (!isErrorStage(f.stage)) bad(`"failure.stage" must be one of ${ERROR_STAGES.join(', ')}`);
   } else bad('"failure.kind" must be "violation" or "error"');

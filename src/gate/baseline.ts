@@ -31,6 +31,8 @@ import path from 'node:path';
 import { InputError } from '../core/errors.ts';
 import { compactSerialized, deserializeValue, serializeValue } from '../core/tensor-value.ts';
 import type { PropertyResult } from '../property/runner.ts';
+import { failuresOf } from '../property/failure.ts';
+import type { ViolationKind } from '../check/invariant.ts';
 import { JsonSyntaxError, parseLocated, type Located } from './json-lines.ts';
 
 /** The default baseline file, looked up in the current directory. */
@@ -46,6 +48,11 @@ export interface BaselineEntry {
   readonly property: string;
   /** Name of the broken invariant (for a failed property). */
   readonly invariant?: string;
+  /**
+   * How the invariant broke, for invariants with exact answers (`non-finite`, `inaccurate`,
+   * `special`): one property can have a finding of each kind. Absent: any kind.
+   */
+  readonly kind?: ViolationKind;
   /** Stage of the error (`subject`, `output`, `gradient`, `leak`, ...) for an errored property. */
   readonly error?: string;
   /** Only on this backend; absent: on every backend. */
@@ -81,26 +88,43 @@ export class BaselineError extends InputError {
 }
 
 /** How a result failed, as a baseline identifies it; undefined unless it failed or errored. */
-export function findingSignature(r: PropertyResult): { invariant: string } | { error: string } | undefined {
+export function findingSignature(r: PropertyResult): { invariant: string; kind?: ViolationKind } | { error: string } | undefined {
   if (r.status !== 'failed' && r.status !== 'errored') return undefined;
   const f = r.failure;
   if (!f) return undefined;
-  return f.kind === 'violation' ? { invariant: f.violation.invariant } : { error: f.stage };
+  if (f.kind === 'error') return { error: f.stage };
+  return f.violation.kind ? { invariant: f.violation.invariant, kind: f.violation.kind } : { invariant: f.violation.invariant };
 }
 
 /** `property · invariant finite` — how a finding or entry is named in messages. */
 export function describeEntry(e: BaselineEntry): string {
-  const how = e.invariant !== undefined ? `invariant ${e.invariant}` : `error in ${e.error}`;
+  const how = e.invariant !== undefined ? `invariant ${e.invariant}${e.kind ? ` (${e.kind})` : ''}` : `error in ${e.error}`;
   return `'${e.property}' (${how}${e.backend ? `, backend ${e.backend}` : ''})`;
 }
 
-/** True when the entry lists this result's finding. */
-export function entryMatches(e: BaselineEntry, r: PropertyResult): boolean {
-  if (e.property !== r.name) return false;
-  if (e.backend !== undefined && e.backend !== r.backend) return false;
-  const sig = findingSignature(r);
+/** True when the entry lists this finding (a result, or one of its distinct failures: see {@link matchingFinding}). */
+function listsFinding(e: BaselineEntry, f: PropertyResult): boolean {
+  const sig = findingSignature(f);
   if (!sig) return false;
-  return 'invariant' in sig ? e.invariant === sig.invariant : e.error === sig.error;
+  if ('error' in sig) return e.error === sig.error;
+  return e.invariant === sig.invariant && (e.kind === undefined || e.kind === sig.kind);
+}
+
+/** True when the entry lists this one failure (a result, or one of a result's distinct failures). */
+export function entryListsFinding(e: BaselineEntry, f: PropertyResult): boolean {
+  if (e.property !== f.name) return false;
+  if (e.backend !== undefined && e.backend !== f.backend) return false;
+  return listsFinding(e, f);
+}
+
+/** The failure of `r` (itself or one of its distinct failures) the entry lists, if any. */
+export function matchingFinding(e: BaselineEntry, r: PropertyResult): PropertyResult | undefined {
+  return failuresOf(r).find((f) => entryListsFinding(e, f));
+}
+
+/** True when the entry lists this result's finding, or one of its distinct failures. */
+export function entryMatches(e: BaselineEntry, r: PropertyResult): boolean {
+  return matchingFinding(e, r) !== undefined;
 }
 
 /** The entry a new finding gets, with its minimal case. */
@@ -121,7 +145,8 @@ export function caseOf(r: PropertyResult): Pick<BaselineEntry, 'message' | 'seed
   };
 }
 
-const ENTRY_KEYS = ['property', 'invariant', 'error', 'backend', 'message', 'note', 'seed', 'path', 'case'] as const;
+const ENTRY_KEYS = ['property', 'invariant', 'kind', 'error', 'backend', 'message', 'note', 'seed', 'path', 'case'] as const;
+const KINDS: readonly string[] = ['non-finite', 'inaccurate', 'special'] satisfies readonly ViolationKind[];
 const TOP_KEYS = ['format', 'version', 'note', 'findings'];
 
 /** Parse baseline text. Every problem is a {@link BaselineError} naming the line. */
@@ -197,6 +222,9 @@ export function parseBaseline(text: string, file: string): Baseline {
     const hasErr = fields.error !== undefined;
     if (hasInv === hasErr) {
       bad(item, `${where}: needs exactly one of "invariant" (the broken invariant's name) and "error" (the stage of an error)`);
+    }
+    if (fields.kind !== undefined && (!hasInv || !KINDS.includes(fields.kind as string))) {
+      bad(item, `${where}: "kind" goes with "invariant" and is one of ${KINDS.join(', ')}`);
     }
     const entry = { ...(fields as unknown as BaselineEntry), ...(cases.has(item) ? { case: cases.get(item) } : {}), line: item.line };
     const key = entryKey(entry);
@@ -288,7 +316,7 @@ function plain(v: Located): unknown {
 }
 
 function entryKey(e: BaselineEntry): string {
-  return JSON.stringify([e.property, e.backend ?? '*', e.invariant ?? '', e.error ?? '']);
+  return JSON.stringify([e.property, e.backend ?? '*', e.invariant ?? '', e.kind ?? '', e.error ?? '']);
 }
 
 /**
@@ -317,8 +345,8 @@ export function resolveBaselinePath(flag: string | undefined, cwd: string): { fi
 }
 
 function compareEntries(a: BaselineEntry, b: BaselineEntry): number {
-  const ka = [a.property, a.backend ?? '', a.invariant ?? '', a.error ?? ''];
-  const kb = [b.property, b.backend ?? '', b.invariant ?? '', b.error ?? ''];
+  const ka = [a.property, a.backend ?? '', a.invariant ?? '', a.kind ?? '', a.error ?? ''];
+  const kb = [b.property, b.backend ?? '', b.invariant ?? '', b.kind ?? '', b.error ?? ''];
   for (let i = 0; i < ka.length; i++) {
     if (ka[i]! < kb[i]!) return -1;
     if (ka[i]! > kb[i]!) return 1;

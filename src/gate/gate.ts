@@ -15,7 +15,8 @@
  *   Neither inconclusive nor not run fails the check.
  */
 import type { PropertyResult } from '../property/runner.ts';
-import { caseOf, entryFor, entryMatches, findingSignature, type Baseline, type BaselineEntry } from './baseline.ts';
+import { failuresOf } from '../property/failure.ts';
+import { caseOf, entryFor, entryListsFinding, findingSignature, matchingFinding, type Baseline, type BaselineEntry } from './baseline.ts';
 import type { CaseReplay } from './replay.ts';
 
 /** What one result means for the gate. */
@@ -38,6 +39,8 @@ export interface EntryOutcome {
   readonly state: EntryState;
   /** The result of the entry's property in this run, when it ran. */
   readonly result?: PropertyResult;
+  /** The failure of that result the entry lists (the result itself or one of its distinct failures), when this run's search found it. */
+  readonly finding?: PropertyResult;
   /** How a known or fixed state was decided: this run's search found the finding, or its saved case was replayed. */
   readonly by?: 'search' | 'case';
   /** Why an entry is inconclusive, or fixed without passing (obsolete). */
@@ -57,7 +60,9 @@ export interface GateResult {
   /** One verdict per result, in order. */
   readonly verdicts: readonly GateVerdict[];
   readonly entries: readonly EntryOutcome[];
+  /** Findings not in the baseline: failed or errored results, and distinct failures of results (PropertyResult.distinct). */
   readonly newFindings: readonly PropertyResult[];
+  /** Findings listed in the baseline (results and distinct failures). */
   readonly known: readonly PropertyResult[];
   readonly fixed: readonly EntryOutcome[];
   /** Properties failing the check: new findings, and with `strict` the properties of fixed entries. */
@@ -73,13 +78,21 @@ export interface GateResult {
 
 const GATED = new Set(['passed', 'failed', 'errored']);
 
-/** Classify one result against a baseline (no baseline: every finding is new). */
+/** Whether one failure (a result or a distinct failure of one) is listed in the baseline. */
+export function findingVerdict(f: PropertyResult, baseline?: Baseline): 'new' | 'known' {
+  if (!findingSignature(f)) return 'new';
+  return baseline?.entries.some((e) => entryListsFinding(e, f)) ? 'known' : 'new';
+}
+
+/**
+ * Classify one result against a baseline (no baseline: every finding is new): `new` when any of
+ * its distinct failures is not listed.
+ */
 export function verdictOf(r: PropertyResult, baseline?: Baseline): GateVerdict {
   if (r.status === 'passed') return 'passed';
   if (!GATED.has(r.status)) return 'other';
   if (r.expectedFailure) return 'expected';
-  if (!findingSignature(r)) return 'new';
-  return baseline?.entries.some((e) => entryMatches(e, r)) ? 'known' : 'new';
+  return failuresOf(r).every((f) => findingVerdict(f, baseline) === 'known') ? 'known' : 'new';
 }
 
 export function evaluateGate(results: readonly PropertyResult[], baseline?: Baseline, options: GateOptions = {}): GateResult {
@@ -88,7 +101,8 @@ export function evaluateGate(results: readonly PropertyResult[], baseline?: Base
   const entries: EntryOutcome[] = (baseline?.entries ?? []).map((entry) => {
     const result = results.find((r) => r.name === entry.property && (entry.backend === undefined || entry.backend === r.backend));
     if (!result) return { entry, state: 'not-run' };
-    if (entryMatches(entry, result)) return { entry, state: 'known', result, by: 'search' };
+    const finding = matchingFinding(entry, result);
+    if (finding) return { entry, state: 'known', result, finding, by: 'search' };
     const replay = options.replays?.get(entry);
     if (!replay) return { entry, state: 'inconclusive', result, reason: 'its saved case was not replayed' };
     switch (replay.kind) {
@@ -103,8 +117,9 @@ export function evaluateGate(results: readonly PropertyResult[], baseline?: Base
     }
   });
   const fixed = entries.filter((e) => e.state === 'fixed');
-  const newFindings = results.filter((_, i) => verdicts[i] === 'new');
-  const known = results.filter((_, i) => verdicts[i] === 'known');
+  const findings = results.flatMap((r, i) => (verdicts[i] === 'new' || verdicts[i] === 'known' ? failuresOf(r) : []));
+  const newFindings = findings.filter((f) => findingVerdict(f, baseline) === 'new');
+  const known = findings.filter((f) => findingVerdict(f, baseline) === 'known');
   const stale = new Set(strict ? fixed.map((e) => e.result!) : []);
   const failing = results.filter((r, i) => verdicts[i] === 'new' || stale.has(r));
   const passed = results.filter((r, i) => verdicts[i] === 'passed' && !stale.has(r)).length;
@@ -154,7 +169,7 @@ export function updateBaseline(results: readonly PropertyResult[], baseline?: Ba
       const entry = stripLine(e.entry);
       const stale = e.by === 'search' && e.result && (entry.case === undefined || (replays !== undefined && replays.get(e.entry)?.kind !== 'fails'));
       if (!stale) return entry;
-      const updated = { ...entry, ...caseOf(e.result!) };
+      const updated = { ...entry, ...caseOf(e.finding ?? e.result!) };
       recorded.push(updated);
       return updated;
     });

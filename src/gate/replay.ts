@@ -50,7 +50,10 @@ export function replayEntry(property: Property<any>, entry: BaselineEntry): Case
   if (outcome.kind === 'unsupported') return { kind: 'other', reason: `its saved case cannot run here (${outcome.unsupported.message})` };
   const inv = property.invariants.find((i) => i.name === entry.invariant)!;
   try {
-    return inv.check(outcome.observation) ? { kind: 'fails' } : { kind: 'passes' };
+    const v = inv.check(outcome.observation);
+    if (!v) return { kind: 'passes' };
+    if (entry.kind === undefined || v.kind === entry.kind) return { kind: 'fails' };
+    return { kind: 'other', reason: `its saved case now breaks '${inv.name}' another way (${v.kind ?? 'unclassified'}, not ${entry.kind})` };
   } catch (e) {
     return { kind: 'other', reason: `invariant '${inv.name}' threw on its saved case: ${errorText(e)}` };
   }

@@ -8,17 +8,23 @@
  *  1. **reuse** — saved examples (the failure database) run first;
  *  2. **generate** — up to `runs` generated cases, from the seed;
  *  3. **shrink** — the first failing case is shrunk, keeping only candidates that fail the same
- *     way ({@link sameFailure} on the failure's key), so a shrink never drifts to another problem.
+ *     way ({@link sameFailure} on the failure's key), so a shrink never drifts to another problem;
+ *  4. **distinct** — with {@link SearchOptions.distinct} above 1, the generated cases after the
+ *     first failure are tried too, and each failure with a key not seen yet is shrunk on its own
+ *     (a replay of its path that keeps to its key), as Hypothesis reports "N distinct failures":
+ *     a property with two defects shows both, not only the one met first.
  *
  * What one case means is the caller's {@link Trial}: it passes, fails with a keyed failure, or
  * cannot run because the backend lacks a kernel (then the search stops working: nothing more can
  * be learnt). Re-running the minimal case and telling a deterministic failure from a flaky one
  * is {@link confirm}.
  *
- * The search stops generating at its first failure. A caller that measures every generated case
- * (error-versus-input plots) passes {@link SearchSpec.rest}: after the shrink, the engine hands it
- * the generated cases the search did not reach, the same sequence fc.sample draws from the seed,
- * so the counterexample, seed, path and shrink are exactly those of a search without it.
+ * The first failure and its shrink never depend on what comes after it. A caller that measures
+ * every generated case (error-versus-input plots) passes {@link SearchSpec.rest}: after the
+ * shrink, the engine hands it the generated cases the search did not reach (the same sequence
+ * fc.sample draws from the seed), or — when it looks for distinct failures — tries them as
+ * ordinary cases, so the counterexample, seed, path and shrink are exactly those of a search
+ * without it.
  *
  * A path that does not replay (not a path, or a path this property and seed do not generate) is
  * the caller's mistake, never a finding: an {@link InputError}.
@@ -51,7 +57,9 @@ export interface SearchSpec<I, F> {
    * Optional: each generated case the search did not reach because it stopped at its first
    * failure (the rest of `runs`, in generation order), once the shrink is over. For measurements
    * only: what it does cannot change the outcome. Not called when replaying a path, nor after a
-   * time limit cut the search short; stops early when the time limit runs out.
+   * time limit cut the search short; stops early when the time limit runs out. While the search
+   * looks for distinct failures, those cases run as trials (phase `generate`) instead; `rest` gets
+   * the ones after the last distinct failure it may find.
    */
   rest?(input: I): void;
 }
@@ -68,6 +76,12 @@ export interface SearchOptions {
   readonly examples?: readonly unknown[];
   /** Stop generating after this many milliseconds (the search is then marked interrupted). */
   readonly timeLimitMs?: number;
+  /**
+   * Most distinct failures to find and shrink (default 1: stop at the first). Above 1, the
+   * generated cases after the first failure run too, and each failure with a new key is shrunk on
+   * its own. Not when replaying a path.
+   */
+  readonly distinct?: number;
 }
 
 interface Counts {
@@ -75,6 +89,21 @@ interface Counts {
   readonly runs: number;
   /** The time limit cut generation short. */
   readonly interrupted: boolean;
+}
+
+/** A failure found after the first one, with another key, shrunk on its own (phase `distinct`). */
+export interface DistinctFailure<I, F> {
+  readonly counterexample: I;
+  readonly key: FailureKey;
+  /** The failure as the trial first reported it. */
+  readonly first: F;
+  readonly shrinks: number;
+  /** fast-check path of its minimal case among generated cases: replays it with the seed (absent when it came from a saved example). */
+  readonly path?: string;
+  /** Index in `examples` of the saved example it came from (then shrunk). */
+  readonly example?: number;
+  /** Cases run (saved examples first) up to and including the one where it was first met. */
+  readonly runs: number;
 }
 
 /** How a search ended. */
@@ -99,6 +128,8 @@ export type SearchOutcome<I, F> =
       readonly path?: string;
       /** Index in `examples` of the saved example the failure came from. */
       readonly example?: number;
+      /** Failures with other keys met after this one, each shrunk on its own (SearchOptions.distinct). */
+      readonly distinct?: readonly DistinctFailure<I, F>[];
     } & Counts);
 
 /** fast-check's path counts the examples first: make it a path of generated cases, or name the example. */
@@ -119,6 +150,9 @@ const PATH = /^\d+(:\d+)*$/;
 export function qualify(options: SearchOptions): SearchOptions {
   if (!Number.isInteger(options.runs) || options.runs < 1) throw new RangeError(`runs must be a positive integer, got ${options.runs}`);
   if (!Number.isInteger(options.seed)) throw new RangeError(`seed must be an integer, got ${options.seed}`);
+  if (options.distinct !== undefined && (!Number.isInteger(options.distinct) || options.distinct < 1)) {
+    throw new RangeError(`distinct must be a positive integer, got ${options.distinct}`);
+  }
   if (options.path !== undefined && !PATH.test(options.path)) {
     throw new InputError(`invalid path '${options.path}': a path is numbers separated by ':', as nanhunt prints it (e.g. 1:2:20:28)`);
   }
@@ -237,10 +271,133 @@ export function search<I, F>(spec: SearchSpec<I, F>, options: SearchOptions): Se
     return checkError(error, options);
   }
   const { outcome, reached } = outcomeOf(details, state, options, examples.length);
-  if (spec.rest && reached !== undefined) {
-    for (const input of restOfGeneration(spec.arbitrary, options, reached, started)) spec.rest(input);
+  if (reached === undefined || outcome.kind !== 'failed') return outcome;
+  if ((options.distinct ?? 1) > 1) {
+    const hunt = new DistinctHunt<I, F>(outcome.key, options);
+    // saved examples after the one that failed first, then the generated cases after the first failure
+    for (let e = outcome.example === undefined ? examples.length : outcome.example + 1; e < examples.length && !hunt.full(); e++) {
+      let t: Trial<F>;
+      try {
+        t = spec.trial(examples[e] as I, 'generate');
+      } catch {
+        break;
+      }
+      const key = hunt.isNew(t);
+      if (key)
+        hunt.add(
+          shrinkDistinct(spec.arbitrary, (x) => spec.trial(x, 'shrink'), key, { example: e, value: examples[e] as I, before: examples.length }, options),
+        );
+    }
+    for (const [index, input] of restOfGeneration(spec.arbitrary, options, reached, started)) {
+      if (hunt.full()) {
+        if (!spec.rest) break;
+        spec.rest(input);
+        continue;
+      }
+      let t: Trial<F>;
+      try {
+        t = spec.trial(input, 'generate');
+      } catch {
+        break; // nanhunt's own machinery failed: the first failure stands, no more to learn
+      }
+      const key = hunt.isNew(t);
+      if (key) hunt.add(shrinkDistinct(spec.arbitrary, (x) => spec.trial(x, 'shrink'), key, { index, before: examples.length }, options));
+    }
+    return hunt.outcome(outcome);
   }
+  if (spec.rest) for (const [, input] of restOfGeneration(spec.arbitrary, options, reached, started)) spec.rest(input);
   return outcome;
+}
+
+/** The distinct phase's bookkeeping: keys seen, failures shrunk. */
+class DistinctHunt<I, F> {
+  private readonly keys: FailureKey[];
+  private readonly found: DistinctFailure<I, F>[] = [];
+
+  constructor(
+    first: FailureKey,
+    private readonly options: SearchOptions,
+  ) {
+    this.keys = [first];
+  }
+
+  /** The key of a trial's failure when no failure so far had it. */
+  isNew(t: Trial<F>): FailureKey | undefined {
+    if (t.kind !== 'fail' || this.keys.some((k) => sameFailure(k, t.key))) return undefined;
+    this.keys.push(t.key);
+    return t.key;
+  }
+
+  add(d: DistinctFailure<I, F> | undefined): void {
+    if (d) this.found.push(d);
+  }
+
+  full(): boolean {
+    return this.keys.length >= (this.options.distinct ?? 1);
+  }
+
+  outcome<O extends object>(outcome: O): O {
+    return this.found.length > 0 ? { ...outcome, distinct: this.found } : outcome;
+  }
+}
+
+/**
+ * Where a distinct failure was met: generated case `index` (after `before` saved examples), or
+ * saved example `example`.
+ */
+type Met<I> = { readonly index: number; readonly before: number } | { readonly example: number; readonly value: I; readonly before: number };
+
+/**
+ * fast-check's parameters that shrink the case where a distinct failure was met: a generated case
+ * is replayed by its path (the index) and shrunk with its context, so its minimal case and path
+ * are those a search meeting this failure first would give; a saved example is shrunk as the
+ * search shrinks examples.
+ */
+function metParameters<I>(met: Met<I>, options: SearchOptions): fc.Parameters<[I]> {
+  if ('example' in met) return { seed: options.seed, numRuns: 1, examples: [[met.value]] };
+  return { seed: options.seed, numRuns: options.runs, path: String(met.index) };
+}
+
+/**
+ * Shrink a distinct failure on its own, counting only failures with `key` (a shrink never drifts
+ * to another failure).
+ */
+function shrinkDistinct<I, F>(
+  arbitrary: fc.Arbitrary<I>,
+  trial: (input: I) => Trial<F>,
+  key: FailureKey,
+  met: Met<I>,
+  options: SearchOptions,
+): DistinctFailure<I, F> | undefined {
+  let first: F | undefined;
+  let broken = false;
+  const predicate = (input: I): boolean => {
+    if (broken) return true;
+    let t: Trial<F>;
+    try {
+      t = trial(input);
+    } catch {
+      broken = true;
+      return true;
+    }
+    if (t.kind !== 'fail' || !sameFailure(t.key, key)) return true;
+    first ??= t.failure;
+    return false;
+  };
+  let details: fc.RunDetails<[I]>;
+  try {
+    details = fc.check(fc.property(arbitrary, predicate), metParameters(met, options));
+  } catch {
+    return undefined;
+  }
+  return distinctOf(details, key, first, met);
+}
+
+function distinctOf<I, F>(details: fc.RunDetails<[I]>, key: FailureKey, first: F | undefined, met: Met<I>): DistinctFailure<I, F> | undefined {
+  if (!details.failed || !details.counterexample || first === undefined) return undefined;
+  const common = { counterexample: details.counterexample[0], key, first, shrinks: details.numShrinks };
+  if ('example' in met) return { ...common, example: met.example, runs: met.example + 1 };
+  return { ...common, path: details.counterexamplePath ?? String(met.index), runs: met.before + met.index + 1 };
 }
 
 /**
@@ -276,19 +433,92 @@ export async function searchAsync<I, F>(spec: AsyncSearchSpec<I, F>, options: Se
     return checkError(error, options);
   }
   const { outcome, reached } = outcomeOf(details, state, options, examples.length);
-  if (spec.rest && reached !== undefined) {
-    for (const input of restOfGeneration(spec.arbitrary, options, reached, started)) await spec.rest(input);
+  if (reached === undefined || outcome.kind !== 'failed') return outcome;
+  if ((options.distinct ?? 1) > 1) {
+    const hunt = new DistinctHunt<I, F>(outcome.key, options);
+    // saved examples after the one that failed first, then the generated cases after the first failure
+    for (let e = outcome.example === undefined ? examples.length : outcome.example + 1; e < examples.length && !hunt.full(); e++) {
+      let t: Trial<F>;
+      try {
+        t = await spec.trial(examples[e] as I, 'generate');
+      } catch {
+        break;
+      }
+      const key = hunt.isNew(t);
+      if (key)
+        hunt.add(
+          await shrinkDistinctAsync(
+            spec.arbitrary,
+            (x) => spec.trial(x, 'shrink'),
+            key,
+            { example: e, value: examples[e] as I, before: examples.length },
+            options,
+          ),
+        );
+    }
+    for (const [index, input] of restOfGeneration(spec.arbitrary, options, reached, started)) {
+      if (hunt.full()) {
+        if (!spec.rest) break;
+        await spec.rest(input);
+        continue;
+      }
+      let t: Trial<F>;
+      try {
+        t = await spec.trial(input, 'generate');
+      } catch {
+        break;
+      }
+      const key = hunt.isNew(t);
+      if (key) hunt.add(await shrinkDistinctAsync(spec.arbitrary, (x) => spec.trial(x, 'shrink'), key, { index, before: examples.length }, options));
+    }
+    return hunt.outcome(outcome);
   }
+  if (spec.rest) for (const [, input] of restOfGeneration(spec.arbitrary, options, reached, started)) await spec.rest(input);
   return outcome;
 }
 
-/** The generated cases after the first `reached` ones (fc.sample replays the seed's sequence), while the time limit lasts. */
-function* restOfGeneration<I>(arbitrary: fc.Arbitrary<I>, options: SearchOptions, reached: number, started: number): Generator<I> {
+/** {@link shrinkDistinct} with asynchronous trials. */
+async function shrinkDistinctAsync<I, F>(
+  arbitrary: fc.Arbitrary<I>,
+  trial: (input: I) => Promise<Trial<F>>,
+  key: FailureKey,
+  met: Met<I>,
+  options: SearchOptions,
+): Promise<DistinctFailure<I, F> | undefined> {
+  let first: F | undefined;
+  let broken = false;
+  const predicate = async (input: I): Promise<boolean> => {
+    if (broken) return true;
+    let t: Trial<F>;
+    try {
+      t = await trial(input);
+    } catch {
+      broken = true;
+      return true;
+    }
+    if (t.kind !== 'fail' || !sameFailure(t.key, key)) return true;
+    first ??= t.failure;
+    return false;
+  };
+  let details: fc.RunDetails<[I]>;
+  try {
+    details = await fc.check(fc.asyncProperty(arbitrary, predicate), metParameters(met, options));
+  } catch {
+    return undefined;
+  }
+  return distinctOf(details, key, first, met);
+}
+
+/**
+ * The generated cases after the first `reached` ones, with their index (fc.sample replays the
+ * seed's sequence), while the time limit lasts.
+ */
+function* restOfGeneration<I>(arbitrary: fc.Arbitrary<I>, options: SearchOptions, reached: number, started: number): Generator<[number, I]> {
   if (reached >= options.runs) return;
   const all = fc.sample(arbitrary, { seed: options.seed, numRuns: options.runs });
   for (let i = reached; i < all.length; i++) {
     if (options.timeLimitMs && performance.now() - started > options.timeLimitMs) return;
-    yield all[i]!;
+    yield [i, all[i]!];
   }
 }
 

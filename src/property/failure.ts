@@ -8,7 +8,8 @@
  * of identity — a kernel a backend lacks, and a disagreement between backends — so every place
  * that compares failures uses {@link sameFailure}, never a string built on the spot.
  */
-import type { Violation } from '../check/invariant.ts';
+import type { Violation, ViolationKind } from '../check/invariant.ts';
+import type { PropertyResult } from './runner.ts';
 
 /** The stage of a run where an error happened. */
 export type ErrorStage =
@@ -61,7 +62,8 @@ export type DisagreementKind = 'throws' | 'structure' | 'finiteness' | 'value';
 
 /** The identity of a failure: two failures are the same when their keys are equal. */
 export type FailureKey =
-  | { readonly kind: 'violation'; readonly invariant: string }
+  /** `violation`: the broken invariant and, for invariants with exact answers, how it broke */
+  | { readonly kind: 'violation'; readonly invariant: string; readonly violation?: ViolationKind }
   | { readonly kind: 'error'; readonly stage: ErrorStage }
   | { readonly kind: 'unsupported'; readonly backend: string; readonly kernel: string }
   | {
@@ -77,14 +79,16 @@ export type FailureKey =
 
 /** The key of a property's failure. */
 export function failureKey(f: Failure): FailureKey {
-  return f.kind === 'violation' ? { kind: 'violation', invariant: f.violation.invariant } : { kind: 'error', stage: f.stage };
+  if (f.kind === 'error') return { kind: 'error', stage: f.stage };
+  const { invariant, kind } = f.violation;
+  return kind ? { kind: 'violation', invariant, violation: kind } : { kind: 'violation', invariant };
 }
 
 /** Whether two keys name the same failure. */
 export function sameFailure(a: FailureKey, b: FailureKey): boolean {
   switch (a.kind) {
     case 'violation':
-      return b.kind === 'violation' && a.invariant === b.invariant;
+      return b.kind === 'violation' && a.invariant === b.invariant && a.violation === b.violation;
     case 'error':
       return b.kind === 'error' && a.stage === b.stage;
     case 'unsupported':
@@ -105,7 +109,7 @@ export function sameFailure(a: FailureKey, b: FailureKey): boolean {
 export function describeKey(k: FailureKey): string {
   switch (k.kind) {
     case 'violation':
-      return `invariant ${k.invariant}`;
+      return `invariant ${k.invariant}${k.violation ? ` (${k.violation})` : ''}`;
     case 'error':
       return `error (${k.stage})`;
     case 'unsupported':
@@ -123,4 +127,10 @@ export function failureName(f: Failure): string {
 /** One line: `finite: output is NaN`, or `error (subject): TypeError: ...`. */
 export function failureText(f: Failure): string {
   return f.kind === 'violation' ? `${f.violation.invariant}: ${f.violation.message}` : `error (${f.stage}): ${f.message}`;
+}
+
+/** A result's failures: itself when it failed or errored, then its distinct failures (PropertyResult.distinct). */
+export function failuresOf(r: PropertyResult): readonly PropertyResult[] {
+  if (r.status !== 'failed' && r.status !== 'errored') return [];
+  return r.distinct?.length ? [r, ...r.distinct] : [r];
 }

@@ -11,10 +11,10 @@ import { exactTensorOf, explainViolation, type Explanation } from '../explain/ex
 import { runExact, type ExactValue } from '../explain/exact.ts';
 import type { ExactElement, ReadTensor } from '../run/observation.ts';
 import type { Property } from './property.ts';
-import { confirm, PASS, search, searchAsync, type SearchOptions, type SearchOutcome, type Trial } from './engine.ts';
+import { confirm, PASS, search, searchAsync, type DistinctFailure, type SearchOptions, type SearchOutcome, type Trial } from './engine.ts';
 import { failureKey, type Failure } from './failure.ts';
 
-export type { Failure } from './failure.ts';
+export { failuresOf, type Failure } from './failure.ts';
 
 /** `unsupported`: the backend lacks a kernel the subject needs (neither a pass nor a failure). */
 export type Status = 'passed' | 'failed' | 'errored' | 'unsupported';
@@ -57,6 +57,13 @@ export interface PropertyResult {
   readonly errorSamples?: readonly ErrorSample[];
   /** Status `unsupported`: the backend and the kernel it lacks. */
   readonly unsupported?: Unsupported;
+  /**
+   * Failures of this property with other keys (another invariant, error stage or violation
+   * kind: src/check/invariant.ts ViolationKind) than {@link failure}, met after it among the generated cases, each
+   * shrunk on its own: a result each, with the property's name and seed and its own runs,
+   * shrinks, path, minimal case, failure, provenance and explanation (RunOptions.distinct).
+   */
+  readonly distinct?: readonly PropertyResult[];
 }
 
 /** Most error samples kept per property. */
@@ -131,9 +138,19 @@ export interface RunOptions {
   provenance?: boolean;
   /** Stop generating after this many milliseconds (the run is then marked interrupted). */
   timeLimitMs?: number;
+  /**
+   * Most distinct failures to report, each shrunk on its own (default {@link DEFAULT_DISTINCT}; 1:
+   * stop at the first failure). Failures are distinct when they break another invariant, error at
+   * another stage, or break an invariant with exact answers another way (non-finite where the
+   * exact answer is finite; finite but beyond tolerance; a wrong special value).
+   */
+  distinct?: number;
 }
 
 const DEFAULT_RUNS = 100;
+
+/** Distinct failures reported per property by default (the first included). */
+export const DEFAULT_DISTINCT = 3;
 
 /** FNV-1a hash of a string, as a 32-bit signed integer. */
 export function hashName(name: string): number {
@@ -246,6 +263,7 @@ function prepare<I>(property: Property<I>, options: RunOptions) {
     ...(options.path ? { path: options.path } : {}),
     ...(options.examples ? { examples: options.examples } : {}),
     ...(options.timeLimitMs ? { timeLimitMs: options.timeLimitMs } : {}),
+    distinct: options.distinct ?? DEFAULT_DISTINCT,
   };
   return { started: performance.now(), seed, keeper: new ErrorSampleKeeper(seed), sampling: property.invariants.some((inv) => inv.sample), search };
 }
@@ -299,7 +317,7 @@ function baseOf<I>(property: Property<I>, p: Prepared, outcome: { readonly inter
 function failedResult<I>(
   property: Property<I>,
   p: Prepared,
-  outcome: Extract<SearchOutcome<I, Failure>, { kind: 'failed' }>,
+  outcome: FailedOutcome<I>,
   again: Trial<Failure>,
   provenance: Provenance | undefined,
   explanation?: Explanation,
@@ -350,14 +368,44 @@ export function runProperty<I>(property: Property<I>, options: RunOptions = {}):
   );
   const settled = settledResult(property, p, outcome);
   if (settled || outcome.kind !== 'failed') return settled!;
-  // Re-run the minimal case: the final failure (and, with recording, its provenance).
-  const { counterexample } = outcome;
-  if (options.provenance ?? true) {
-    const recorded = recordKernels(() => checkOnce(property, counterexample), undefined, { trace: true });
-    const { outcome: again, failure } = recorded.result;
-    return failedResult(property, p, outcome, trialFrom(again, failure), recorded.provenance, explanationOf(recorded.trace, again, failure));
-  }
-  return failedResult(property, p, outcome, trialOf(property, counterexample), undefined);
+  // Re-run each minimal case: the final failure (and, with recording, its provenance).
+  const confirmed = (o: FailedOutcome<I>): PropertyResult => {
+    const { counterexample } = o;
+    if (options.provenance ?? true) {
+      const recorded = recordKernels(() => checkOnce(property, counterexample), undefined, { trace: true });
+      const { outcome: again, failure } = recorded.result;
+      return failedResult(property, p, o, trialFrom(again, failure), recorded.provenance, explanationOf(recorded.trace, again, failure));
+    }
+    return failedResult(property, p, o, trialOf(property, counterexample), undefined);
+  };
+  return withDistinct(confirmed(outcome), outcome, confirmed);
+}
+
+type FailedOutcome<I> = Extract<SearchOutcome<I, Failure>, { kind: 'failed' }>;
+
+/** A distinct failure as the outcome of a search of its own. */
+function asOutcome<I>(d: DistinctFailure<I, Failure>): FailedOutcome<I> {
+  return {
+    kind: 'failed',
+    counterexample: d.counterexample,
+    key: d.key,
+    first: d.first,
+    shrinks: d.shrinks,
+    ...(d.path !== undefined ? { path: d.path } : {}),
+    ...(d.example !== undefined ? { example: d.example } : {}),
+    runs: d.runs,
+    interrupted: false,
+  };
+}
+
+/** The first failure's result with the results of the distinct failures found after it. */
+function withDistinct<I>(first: PropertyResult, outcome: FailedOutcome<I>, confirmed: (o: FailedOutcome<I>) => PropertyResult): PropertyResult {
+  if (!outcome.distinct?.length) return first;
+  const distinct = outcome.distinct.map((d) => {
+    const { errorSamples: _samples, ...r } = confirmed(asOutcome(d));
+    return r;
+  });
+  return { ...first, distinct };
 }
 
 /** {@link checkOnce} on a backend that reads back asynchronously (WebGPU). */
@@ -403,5 +451,11 @@ export async function runPropertyAsync<I>(property: Property<I>, options: RunOpt
   );
   const settled = settledResult(property, p, outcome);
   if (settled || outcome.kind !== 'failed') return settled!;
-  return failedResult(property, p, outcome, await trialOfAsync(property, outcome.counterexample), undefined);
+  const first = failedResult(property, p, outcome, await trialOfAsync(property, outcome.counterexample), undefined);
+  if (!outcome.distinct?.length) return first;
+  // one at a time: a WebGPU device runs one read-back at a time
+  const again: Trial<Failure>[] = [];
+  for (const d of outcome.distinct) again.push(await trialOfAsync(property, d.counterexample));
+  let i = 0;
+  return withDistinct(first, outcome, (o) => failedResult(property, p, o, again[i++]!, undefined));
 }

@@ -124,11 +124,30 @@ function failureText(r: PropertyResult): string {
   return `${f.violation.invariant}: ${f.violation.message}`;
 }
 
-/** The full failure report of a failed or errored property. */
-export function failureReport(r: PropertyResult, context: ReportContext = {}): string {
+/** Which of a property's distinct failures a report is about: the `index`-th (from 1) of `count`. */
+export interface DistinctPlace {
+  readonly index: number;
+  readonly count: number;
+}
+
+/**
+ * The failure reports of a result and of its distinct failures (PropertyResult.distinct), in
+ * order: one report when it has none.
+ */
+export function failureReports(r: PropertyResult, context: ReportContext = {}): string[] {
+  const all = [r, ...(r.distinct ?? [])];
+  return all.map((f, i) => failureReport(f, context, all.length > 1 ? { index: i + 1, count: all.length } : undefined));
+}
+
+/**
+ * The full failure report of a failed or errored property (of one failure: `place` says which of
+ * its distinct failures it is).
+ */
+export function failureReport(r: PropertyResult, context: ReportContext = {}, place?: DistinctPlace): string {
   const lines: string[] = [];
   const head = r.status === 'errored' ? 'errored' : r.expectedFailure ? 'failed (expected)' : 'failed';
-  lines.push(`Property '${r.name}' ${head} on backend ${r.backend} after ${plural(r.runs, 'run')} and ${plural(r.shrinks, 'shrink')}`);
+  const which = place ? ` — distinct failure ${place.index} of ${place.count}` : '';
+  lines.push(`Property '${r.name}' ${head} on backend ${r.backend} after ${plural(r.runs, 'run')} and ${plural(r.shrinks, 'shrink')}${which}`);
   lines.push(`  ${failureText(r)}`);
   const d = r.failure?.kind === 'violation' ? r.failure.violation.details : undefined;
   if (d) {

@@ -33,6 +33,8 @@ interface Row {
   readonly verdict: GateVerdict;
   readonly stale: boolean;
   readonly id: string;
+  /** The verdict of one of its distinct failures: new or known. */
+  readonly findingVerdict?: (f: PropertyResult) => string;
 }
 
 /** Status label, CSS class and severity rank (for sorting: most urgent first). */
@@ -74,6 +76,19 @@ function findingArticle(row: Row, context: ReportContext): string {
   const parts: string[] = [];
   parts.push(`<article class="finding ${st.cls}" id="${row.id}">`);
   parts.push(`<h3><span class="badge ${st.cls}">${esc(st.label)}</span> ${esc(r.name)}</h3>`);
+  const all = [r, ...(r.distinct ?? [])];
+  all.forEach((f, i) => {
+    if (all.length > 1)
+      parts.push(`<h4 class="distinct">Distinct failure ${i + 1} of ${all.length}${row.findingVerdict ? ` (${esc(row.findingVerdict(f))})` : ''}</h4>`);
+    parts.push(...failureDetails(f, context));
+  });
+  parts.push('</article>');
+  return parts.join('\n');
+}
+
+/** What one failure shows: what broke, its figures, minimal input, provenance, explanation, replay. */
+function failureDetails(r: PropertyResult, context: ReportContext): string[] {
+  const parts: string[] = [];
   parts.push(`<p class="what">${esc(failureText(r))}</p>`);
   const d = r.failure?.kind === 'violation' ? r.failure.violation.details : undefined;
   if (d) {
@@ -102,8 +117,7 @@ function findingArticle(row: Row, context: ReportContext): string {
   );
   parts.push('<h4>Replay</h4>');
   parts.push(`<div class="replay"><pre><code>${esc(replayCommand(r, context))}</code></pre><button type="button" class="copy">copy</button></div>`);
-  parts.push('</article>');
-  return parts.join('\n');
+  return parts;
 }
 
 /** Points drawn over all error plots of a report: it keeps a report of the whole catalog small. */
@@ -207,7 +221,8 @@ export function htmlReport(results: readonly PropertyResult[], gate: GateResult,
   const { info, context = {} } = options;
   const generatedAt = options.generatedAt ?? new Date().toISOString();
   const stale = new Set(gate.strict ? gate.fixed.map((e) => e.result) : []);
-  const rows: Row[] = results.map((r, i) => ({ r, verdict: gate.verdicts[i]!, stale: stale.has(r), id: `p${i}` }));
+  const findingVerdict = (f: PropertyResult) => (gate.known.includes(f) ? 'known' : gate.newFindings.includes(f) ? 'new' : 'expected');
+  const rows: Row[] = results.map((r, i) => ({ r, verdict: gate.verdicts[i]!, stale: stale.has(r), id: `p${i}`, findingVerdict }));
   const count = (v: GateVerdict) => rows.filter((x) => x.verdict === v).length;
   const others = count('other');
   const failing = gate.failed;

@@ -68,6 +68,7 @@ export function resultToJson(r: PropertyResult): Record<string, unknown> {
     ...(f?.kind === 'violation'
       ? {
           invariant: f.violation.invariant,
+          ...(f.violation.kind ? { violation: f.violation.kind } : {}),
           message: f.violation.message,
           ...(f.violation.location ? { location: serializeValue(f.violation.location) } : {}),
           ...(f.violation.details ? { details: Object.fromEntries(Object.entries(f.violation.details).map(([k, v]) => [k, jsonNumber(v)])) } : {}),
@@ -109,6 +110,7 @@ export function resultToJson(r: PropertyResult): Record<string, unknown> {
           },
         }
       : {}),
+    ...(r.distinct?.length ? { distinct: r.distinct.map((d) => resultToJson(d)) } : {}),
   };
 }
 
@@ -116,6 +118,8 @@ export function resultToJson(r: PropertyResult): Record<string, unknown> {
 export interface DocumentExtras {
   /** One per result: passed, expected, new, known, other. */
   readonly verdicts?: readonly string[];
+  /** The verdict of one distinct failure of a result (new or known), for its entry in `distinct`. */
+  readonly findingVerdict?: (f: PropertyResult) => string;
   readonly gate?: Readonly<Record<string, unknown>>;
   /** ISO time the check finished. */
   readonly generatedAt?: string;
@@ -140,7 +144,18 @@ export function resultsDocument(info: RunInfo, results: readonly PropertyResult[
     ...(extras.gate ? { gate: extras.gate } : {}),
     properties: results.map((r, i) => {
       const v = extras.verdicts?.[i];
-      return v === undefined ? resultToJson(r) : { ...resultToJson(r), verdict: v };
+      const json = resultToJson(r);
+      if (v === undefined) return json;
+      const distinct =
+        extras.findingVerdict && Array.isArray(json.distinct)
+          ? {
+              distinct: json.distinct.map((d: Record<string, unknown>, k: number) => ({
+                ...d,
+                verdict: v === 'expected' ? v : extras.findingVerdict!(r.distinct![k]!),
+              })),
+            }
+          : {};
+      return { ...json, verdict: v, ...distinct };
     }),
   };
 }

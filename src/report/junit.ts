@@ -15,7 +15,7 @@ import { hostname } from 'node:os';
 import type { PropertyResult } from '../property/runner.ts';
 import type { GateResult } from '../gate/gate.ts';
 import { describeEntry } from '../gate/baseline.ts';
-import { failureReport, formatInputs, type InputFormatter, type ReportContext } from './format.ts';
+import { failureReports, formatInputs, type InputFormatter, type ReportContext } from './format.ts';
 import type { RunInfo } from './json.ts';
 import { otherStatusText } from './progress.ts';
 
@@ -85,11 +85,11 @@ export function junitXml(results: readonly PropertyResult[], gate: GateResult, o
       if (tag === 'error') errors++;
       else failures++;
       const type = r.failure?.kind === 'violation' ? r.failure.violation.invariant : `error:${r.failure?.kind === 'error' ? r.failure.stage : r.status}`;
-      body.push(`<${tag}${attrs({ message: junitFailureMessage(r, context.formatters), type })}>${xmlText(failureReport(r, context))}</${tag}>`);
+      body.push(`<${tag}${attrs({ message: junitFailureMessage(r, context.formatters), type })}>${xmlText(failureReports(r, context).join('\n\n'))}</${tag}>`);
     } else if (verdict === 'known') {
       skipped++;
       body.push(`<skipped${attrs({ message: `known finding (in baseline ${gate.baselineFile}): ${junitFailureMessage(r, context.formatters)}` })}/>`);
-      body.push(`<system-out>${xmlText(failureReport(r, context))}</system-out>`);
+      body.push(`<system-out>${xmlText(failureReports(r, context).join('\n\n'))}</system-out>`);
     } else if (verdict === 'other') {
       skipped++;
       body.push(`<skipped${attrs({ message: otherStatusText(r) })}/>`);
@@ -100,7 +100,7 @@ export function junitXml(results: readonly PropertyResult[], gate: GateResult, o
         `<failure${attrs({ message: `fixed, but still listed in baseline ${gate.baselineFile} (--strict): ${listed}; remove the entry (npx nanhunt baseline)`, type: 'baseline' })}/>`,
       );
     } else if (verdict === 'expected') {
-      body.push(`<system-out>${xmlText(`Expected failure (a shipped example of a bug):\n${failureReport(r, context)}`)}</system-out>`);
+      body.push(`<system-out>${xmlText(`Expected failure (a shipped example of a bug):\n${failureReports(r, context).join('\n\n')}`)}</system-out>`);
     }
     return body.length === 0 ? `    ${head}/>` : `    ${head}>\n${body.map((b) => `      ${b}`).join('\n')}\n    </testcase>`;
   });

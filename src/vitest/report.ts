@@ -69,7 +69,17 @@ export function failureMessage(result: PropertyResult, config: ResolvedConfig, c
         '(tensors it tf.keep()s or variables it creates survive the run).',
     );
   }
-  lines.push(failureReport(result, { replay: replayText(result, config, ctx), formatters: [trainingInputFormatter] }));
+  const all = [result, ...(result.distinct ?? [])];
+  all.forEach((f, i) => {
+    if (i > 0) lines.push('');
+    lines.push(
+      failureReport(
+        f,
+        { replay: replayText(f, config, ctx), formatters: [trainingInputFormatter] },
+        all.length > 1 ? { index: i + 1, count: all.length } : undefined,
+      ),
+    );
+  });
   const sources = [
     `runs ${config.runs} (${config.runsFrom})`,
     `seed ${config.seedFrom === 'option' ? 'from options' : config.random ? `random: NANHUNT_SEED=${config.globalSeed}` : `global ${config.globalSeed} (${config.seedFrom})`}`,
