@@ -142,11 +142,16 @@ export class Watchdog {
     return new PropertyWorker(this.options, (n) => this.options.onCases?.(n, this.running));
   }
 
-  /** Run one property (by name) with these options; a timeout is an errored result, not a rejection. */
-  async run(name: string, options: RunOptions, backend: string): Promise<PropertyResult> {
+  /**
+   * Run one property (by name) with these options (or those `options()` gives when the worker is
+   * ready to start it: `--time-budget` shares out the time left then); a timeout is an errored
+   * result, not a rejection.
+   */
+  async run(name: string, runOptions: RunOptions | (() => RunOptions), backend: string): Promise<PropertyResult> {
     if (!this.worker) this.worker = this.spawn();
     const worker = this.worker;
     await worker.ready; // loading is not the property's time
+    const options = typeof runOptions === 'function' ? runOptions() : runOptions;
     this.running = name;
     const started = performance.now();
     const every = this.options.stillRunningMs ?? STILL_RUNNING_MS;
@@ -258,7 +263,7 @@ export class WorkerPool {
   }
 
   /** Run one property on the next free worker (see {@link Watchdog.run}). */
-  async run(name: string, options: RunOptions, backend: string): Promise<PropertyResult> {
+  async run(name: string, options: RunOptions | (() => RunOptions), backend: string): Promise<PropertyResult> {
     const w = this.idle.shift() ?? (await new Promise<Watchdog>((resolve) => this.waiting.push(resolve)));
     try {
       return await w.run(name, options, backend);
