@@ -37,6 +37,7 @@ export const CHECK_FLAGS = {
   workers: 'string',
   shard: 'string',
   'time-budget': 'string',
+  durations: 'string',
   ...SESSION_FLAGS,
   ...DB_FLAGS,
 } as const;
@@ -56,6 +57,7 @@ export async function checkCommand(argv: readonly string[], io: Io, options: { u
   if (positional.length > 0) throw new UsageError(`unexpected argument '${positional[0]}'`);
   const { seed, runs } = seedAndRuns(flags);
   if (flags.path !== undefined) qualify({ seed, runs: runs ?? 1, path: flags.path }); // a malformed --path: exit 2 before anything runs
+  if (flags.durations !== undefined && flags.shard === undefined) throw new UsageError('--durations balances the shards of --shard: give --shard k/n too');
   if (flags.shard !== undefined) {
     parseShard(flags.shard); // a bad --shard: exit 2 before anything runs
     if (flags.path !== undefined) throw new UsageError('--path replays one property: not with --shard');

@@ -44,6 +44,9 @@ export const COMMANDS: Record<string, Command> = {
   --json <file>       write machine-readable results
   --shard <k/n>       run the k-th of n shards of the selected properties (by a hash of each name;
                       merge the shards' reports with nanhunt merge)
+  --durations <file>  with --shard: balance the shards by the durations in this earlier nanhunt.json
+                      (longest first to the least-loaded shard; properties not in it by the hash;
+                      every shard of a matrix must be given the same file)
   --timeout <s>       watchdog: run the properties in a worker thread and stop one still running after
                       <s> seconds (reported errored, stage timeout); slow ones are named every 10 s
   --time-budget <d>   end the run in about this long (e.g. 90s, 10m, 1h30m; loading counts): each property
