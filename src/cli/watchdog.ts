@@ -8,7 +8,8 @@
  */
 import { Worker } from 'node:worker_threads';
 import { FROM_SOURCE, MODULE_EXTENSION } from '../core/package.ts';
-import { decode, encode } from '../browser/wire.ts';
+import { encode } from '../browser/wire.ts';
+import { unpackResult } from './result-transfer.ts';
 import type { PropertyResult, RunOptions } from '../property/runner.ts';
 import type { ErrorStage } from '../property/failure.ts';
 import { UsageError } from './args.ts';
@@ -175,7 +176,7 @@ export class Watchdog {
           message: `its worker thread died while it ran: ${(e as Error).message}`,
         });
       }
-      if (answer !== 'timeout') return decode<PropertyResult>((answer as Extract<FromWorker, { type: 'result' }>).result);
+      if (answer !== 'timeout') return unpackResult(answer as Extract<FromWorker, { type: 'result' }>);
       this.worker = undefined;
       await worker.terminate();
       this.worker = this.spawn(); // the next property's worker loads meanwhile
