@@ -3,14 +3,15 @@
  * Node, tfjs, backends, date, load average at start and end) and writes reports/bench.json.
  *
  *   npm run bench                               everything, on cpu and wasm
- *   npm run bench -- --only overhead,memory     some figures (overhead minimal detection memory reference scripts)
+ *   npm run bench -- --only overhead,memory     some figures (overhead minimal detection memory reference workers scripts)
  *   npm run bench -- --backends cpu             one backend
  *   npm run bench -- --quick                    tiny settings: checks that everything runs (figures meaningless)
  *   npm run bench -- --out other.json           another JSON file
  *
  * Figures: 1 overhead (runs/s, nanhunt vs a hand-written fast-check loop), 2 time to a minimal
  * counterexample, 3 detection power (nanhunt's generators vs fc.float32Array()), 4 leaks and RSS
- * over 10,000 runs, 5 exact-reference cost; then the output of the other scripts of bench/
+ * over 10,000 runs, 5 exact-reference cost, 6 the catalog with 1 and 2 worker threads
+ * (bench/workers.ts; --quick: the 30 properties of --filter soft, 5 runs each); then the output of the other scripts of bench/
  * (bench/reference.ts, bench/training.ts, bench/guard.ts), run as they are. See each module for what is measured.
  * The script runs under `node --expose-gc` so memory readings follow a garbage collection.
  */
@@ -27,8 +28,9 @@ import { measureOverhead, OVERHEAD_GOAL, OVERHEAD_SIZES, type OverheadRow } from
 import { measureReferenceCost, type ReferenceCostRow } from './reference-cost.ts';
 import { loadScenarios, type Scenario } from './scenarios.ts';
 import { runScript, SCRIPTS, type ScriptResult } from './scripts.ts';
+import { formatWorkers, runCheck, type WorkersRun } from './workers.ts';
 
-export const FIGURES = ['overhead', 'minimal', 'detection', 'memory', 'reference', 'scripts'] as const;
+export const FIGURES = ['overhead', 'minimal', 'detection', 'memory', 'reference', 'workers', 'scripts'] as const;
 export type Figure = (typeof FIGURES)[number];
 
 export interface BenchOptions {
@@ -63,9 +65,17 @@ export interface BenchReport {
   detection: DetectionRow[];
   memory: MemoryRow[];
   reference: ReferenceCostRow[];
+  /** `nanhunt check --workers 1` and `2` of the catalog on cpu (bench/workers.ts), each in a child process. */
+  workers: WorkersFigure | undefined;
   /** The other scripts of bench/ (bench/reference.ts, bench/training.ts, bench/guard.ts), run as they are. */
   scripts: ScriptResult[];
   goals: Goal[];
+}
+
+/** Figure 6: the selection, and each run (its report compared with the first run's, not kept). */
+export interface WorkersFigure {
+  selection: string;
+  runs: (Omit<WorkersRun, 'report'> & { sameReport: boolean })[];
 }
 
 const require = createRequire(import.meta.url);
@@ -78,6 +88,8 @@ function settings(quick: boolean) {
         detection: { seeds: 2, trainingSeeds: 1, runs: 10, timeLimitMs: 5000 },
         memory: { runs: 200, chunk: 100, warmup: 20 },
         reference: { rounds: 1, batchMs: 2, inputs: 2 },
+        // a few properties with few runs: that the workers start, run and report alike
+        workers: { filter: 'soft', runs: 5 } as { filter?: string; runs?: number },
       }
     : {
         overhead: { sizes: OVERHEAD_SIZES, rounds: 9, roundMs: 200 },
@@ -85,6 +97,7 @@ function settings(quick: boolean) {
         detection: { seeds: 20, trainingSeeds: 20, runs: 100, timeLimitMs: 20_000 },
         memory: { runs: 10_000, chunk: 1000, warmup: 1000 },
         reference: { rounds: 5, batchMs: 150, inputs: 16 },
+        workers: {} as { filter?: string; runs?: number },
       };
 }
 
@@ -111,6 +124,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     detection: [],
     memory: [],
     reference: [],
+    workers: undefined,
     scripts: [],
     goals: [],
   };
@@ -152,6 +166,18 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
       step(`reference cost on ${b}`);
       report.reference.push(...measureReferenceCost({ backend: b, ...s.reference }));
     }
+  }
+  // 1 and 2 worker threads over the catalog on cpu: child processes, after this process's own figures
+  if (only.has('workers')) {
+    const runs: WorkersRun[] = [];
+    for (const n of [1, 2]) {
+      step(`nanhunt check --workers ${n}${s.workers.filter ? ` --filter ${s.workers.filter}` : ''}`);
+      runs.push(runCheck(n, 1, s.workers));
+    }
+    report.workers = {
+      selection: `${s.workers.filter ? `--filter ${s.workers.filter}` : 'the catalog'} on cpu${s.workers.runs !== undefined ? `, --runs ${s.workers.runs}` : ''}`,
+      runs: runs.map(({ report: text, ...r }) => ({ ...r, sameReport: text === runs[0]!.report })),
+    };
   }
   // The other scripts have no smoke settings: a quick run skips them unless asked for by --only.
   if (only.has('scripts') && !(quick && !options.only?.includes('scripts'))) {
@@ -370,8 +396,21 @@ export function formatBench(r: BenchReport): string {
       ]),
     );
   }
+  if (r.workers) {
+    const w = r.workers;
+    lines.push('', `6. Worker threads: nanhunt check --quiet --no-db --no-repro with --workers 1 and 2 (${w.selection}), each in a child process;`);
+    lines.push("   CPU = the child's user + system time; same report = its nanhunt.json equals the first run's, durations aside");
+    lines.push(
+      ...formatWorkers(w.runs.map((x) => ({ ...x, report: x.sameReport ? '' : 'other' })))
+        .split('\n')
+        .map((l) => `   ${l}`),
+    );
+    const [one, two] = w.runs;
+    if (one && two)
+      lines.push(`   2 workers / 1: wall ${fmt(two.wallMs / one.wallMs)}x${one.cpuMs && two.cpuMs ? `, CPU ${fmt(two.cpuMs / one.cpuMs)}x` : ''}`);
+  }
   r.scripts.forEach((x, i) => {
-    lines.push('', `${6 + i}. ${x.title}: ${x.exitCode === 0 ? 'ok' : `exit ${x.exitCode}`}, ${fmt(x.durationMs / 1000)} s`);
+    lines.push('', `${(r.workers ? 7 : 6) + i}. ${x.title}: ${x.exitCode === 0 ? 'ok' : `exit ${x.exitCode}`}, ${fmt(x.durationMs / 1000)} s`);
     lines.push(...x.output.split('\n').map((l) => `   ${l}`.trimEnd()));
   });
   if (r.goals.length > 0) {

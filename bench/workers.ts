@@ -6,7 +6,10 @@
  * the drift of a shared machine hits each alike; the load average is printed at the start and the
  * end (another process's work inflates wall time, less so CPU time).
  *
- *   npx tsx bench/workers.ts [--workers 1,2] [--backend cpu] [--filter text] [--rounds 1]
+ *   npx tsx bench/workers.ts [--workers 1,2] [--backend cpu] [--filter text] [--runs n] [--rounds 1]
+ *
+ * `npm run bench` runs it too (figure `workers`: the catalog with 1 and 2 workers; `--quick`: a
+ * small filter with few runs).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -42,12 +45,13 @@ function childrenCpuMs(): number | undefined {
 }
 
 /** One `nanhunt check` of the selection with `workers` worker threads. */
-export function runCheck(workers: number, round: number, options: { backend?: string; filter?: string } = {}): WorkersRun {
+export function runCheck(workers: number, round: number, options: { backend?: string; filter?: string; runs?: number } = {}): WorkersRun {
   const reports = mkdtempSync(path.join(os.tmpdir(), 'nanhunt-bench-workers-'));
   try {
     const args = [BIN, 'check', '--quiet', '--no-db', '--no-repro', '--reports', reports, '--workers', String(workers)];
     if (options.backend) args.push('--backend', options.backend);
     if (options.filter) args.push('--filter', options.filter);
+    if (options.runs !== undefined) args.push('--runs', String(options.runs));
     const cpu0 = childrenCpuMs();
     const t0 = performance.now();
     const r = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 1 << 28 });
@@ -97,6 +101,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const rounds = Number(arg('rounds') ?? 1);
   const backend = arg('backend');
   const filter = arg('filter');
+  const runs = arg('runs') !== undefined ? Number(arg('runs')) : undefined;
   const load = () =>
     os
       .loadavg()
@@ -104,14 +109,17 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
       .join(' ');
   console.log(`nanhunt check --workers bench · node ${process.version} · ${new Date().toISOString()}`);
   console.log(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), load average ${load()} at the start`);
-  console.log(`selection: ${filter ? `--filter ${filter}` : 'the catalog'} on ${backend ?? 'cpu'}, ${rounds} round(s)`);
-  const runs: WorkersRun[] = [];
+  console.log(
+    `selection: ${filter ? `--filter ${filter}` : 'the catalog'} on ${backend ?? 'cpu'}${runs !== undefined ? `, --runs ${runs}` : ''}, ${rounds} round(s)`,
+  );
+  const all: WorkersRun[] = [];
   for (let round = 1; round <= rounds; round++) {
     const order = round % 2 === 1 ? counts : [...counts].reverse();
-    for (const n of order) runs.push(runCheck(n, round, { ...(backend ? { backend } : {}), ...(filter ? { filter } : {}) }));
+    for (const n of order)
+      all.push(runCheck(n, round, { ...(backend ? { backend } : {}), ...(filter ? { filter } : {}), ...(runs !== undefined ? { runs } : {}) }));
   }
   console.log('');
-  console.log(formatWorkers(runs));
+  console.log(formatWorkers(all));
   console.log('');
   console.log(`load average ${load()} at the end`);
 }

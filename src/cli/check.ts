@@ -20,6 +20,7 @@ import { emulationArgs, emulationText } from '../browser/emulation.ts';
 import { emulationFrom } from './emulation-flags.ts';
 import { parseTimeout, parseWorkers, WorkerPool } from './watchdog.ts';
 import { formatElapsed } from '../report/progress.ts';
+import { parseDuration, TimeBudget } from './time-budget.ts';
 import { browserRunInfo, browserRuns, browserSelection, replaysInBrowser, selectionFiles } from '../browser/check.ts';
 
 export const CHECK_FLAGS = {
@@ -36,6 +37,8 @@ export const CHECK_FLAGS = {
   timeout: 'string',
   workers: 'string',
   shard: 'string',
+  'time-budget': 'string',
+  durations: 'string',
   ...SESSION_FLAGS,
   ...DB_FLAGS,
 } as const;
@@ -45,20 +48,26 @@ export interface Io {
   err(line: string): void;
   /** The terminal, when output goes to one (live progress line, colors). */
   readonly stream?: OutputStream;
+  /** When the run began, on performance.now()'s clock (the command line: 0, the process start); default when the command is called. */
+  readonly startedAt?: number;
 }
 
 export async function checkCommand(argv: readonly string[], io: Io, options: { updateBaseline?: boolean } = {}): Promise<number> {
+  const startedAt = io.startedAt ?? performance.now(); // --time-budget counts from here: loading is part of the run
   const { positional, flags } = parseArgs(argv, CHECK_FLAGS);
   if (positional.length > 0) throw new UsageError(`unexpected argument '${positional[0]}'`);
   const { seed, runs } = seedAndRuns(flags);
   if (flags.distinct !== undefined && flags.distinct < 1)
     throw new UsageError(`--distinct must be a positive integer (1: stop at the first failure), got ${flags.distinct}`);
   if (flags.path !== undefined) qualify({ seed, runs: runs ?? 1, path: flags.path }); // a malformed --path: exit 2 before anything runs
+  if (flags.durations !== undefined && flags.shard === undefined) throw new UsageError('--durations balances the shards of --shard: give --shard k/n too');
   if (flags.shard !== undefined) {
     parseShard(flags.shard); // a bad --shard: exit 2 before anything runs
     if (flags.path !== undefined) throw new UsageError('--path replays one property: not with --shard');
     if (options.updateBaseline) throw new UsageError('baseline writes the findings of every property: not with --shard');
   }
+  const budgetMs = flags['time-budget'] !== undefined ? parseDuration('time-budget', flags['time-budget']) : undefined;
+  if (budgetMs !== undefined && flags.path !== undefined) throw new UsageError('--path replays one case: not with --time-budget');
   const backendName = flags.backend ?? 'cpu';
   const emulation = emulationFrom(flags, backendName);
   const inBrowser = isBrowserBackend(backendName);
@@ -117,6 +126,8 @@ export async function checkCommand(argv: readonly string[], io: Io, options: { u
   const { run: selected, left } = inBrowser ? browserSelection(loadedSelection.selected, flags.filter) : { run: loadedSelection.selected, left: [] };
   let browser: BrowserSession | undefined;
   await pool?.limit(loadedSelection.selected.filter((l) => l.origin.capture === undefined).length);
+  // --time-budget: each property's share of the time left when it starts (with n workers, n run at once)
+  const budget = budgetMs !== undefined ? new TimeBudget(budgetMs, selected.length, pool?.size ?? 1, undefined, startedAt) : undefined;
   if (inBrowser) browser = await BrowserSession.open({ backend: backendName, backends: [backendName], emulation, files: selectionFiles(selected) });
   try {
     return await runChecks();
@@ -141,13 +152,14 @@ export async function checkCommand(argv: readonly string[], io: Io, options: { u
       ...(runs !== undefined ? { runs } : browser ? { runs: browserRuns(loaded.property) } : {}),
       ...(flags.path !== undefined ? { path: flags.path } : { examples: failures.examples(loaded) }),
       ...(flags.distinct !== undefined ? { distinct: flags.distinct } : {}),
+      ...(budget ? { timeLimitMs: budget.share() } : {}),
     });
     // in worker threads: every property is handed to the pool now (each starts when a worker is
     // free, in this order); the results are taken, printed and recorded below in this order, so
     // output, reports and the failure database are those of one worker
     const inWorkers = selected.map((loaded) => {
       if (!pool || loaded.origin.capture !== undefined) return undefined;
-      const running = pool.run(loaded.property.name, runOptions(loaded), String(activeBackend()));
+      const running = pool.run(loaded.property.name, () => runOptions(loaded), String(activeBackend()));
       running.catch(() => {}); // awaited in order below: not an unhandled rejection meanwhile
       return running;
     });
@@ -170,12 +182,14 @@ export async function checkCommand(argv: readonly string[], io: Io, options: { u
       session.done(r);
     }
     for (const line of failures.closingLines()) session.progress.info(line);
+    if (budgetMs !== undefined) session.progress.info(budgetLine(budgetMs, results, performance.now() - startedAt));
     const info = {
       nanhunt: VERSION,
       tfjs: tf.version.tfjs,
       backend: backendName,
       seed,
       ...(runs ? { runs } : {}),
+      ...(budgetMs !== undefined ? { timeBudgetMs: budgetMs } : {}),
       ...(browser ? browserRunInfo(browser, emulation) : {}),
     };
     // baseline entries' saved cases replay on the run's backend: in the page for a browser run
@@ -193,4 +207,11 @@ export async function checkCommand(argv: readonly string[], io: Io, options: { u
       replay,
     );
   }
+}
+
+/** After a `--time-budget` run: how many properties the budget cut short, and the runs they all got. */
+export function budgetLine(budgetMs: number, results: readonly PropertyResult[], tookMs: number): string {
+  const cut = results.filter((r) => r.interrupted).length;
+  const runs = results.reduce((n, r) => n + r.runs, 0);
+  return `time budget ${formatElapsed(budgetMs)}: ${cut} of ${plural(results.length, 'property', 'properties')} stopped early by it, ${plural(runs, 'run')} in all (each property's runs: --verbose, the reports); took ${formatElapsed(tookMs)}`;
 }

@@ -46,8 +46,15 @@ export const COMMANDS: Record<string, Command> = {
   --json <file>       write machine-readable results
   --shard <k/n>       run the k-th of n shards of the selected properties (by a hash of each name;
                       merge the shards' reports with nanhunt merge)
+  --durations <file>  with --shard: balance the shards by the durations in this earlier nanhunt.json
+                      (longest first to the least-loaded shard; properties not in it by the hash;
+                      every shard of a matrix must be given the same file)
   --timeout <s>       watchdog: run the properties in a worker thread and stop one still running after
                       <s> seconds (reported errored, stage timeout); slow ones are named every 10 s
+  --time-budget <d>   end the run in about this long (e.g. 90s, 10m, 1h30m; loading counts): each property
+                      gets its share of the time left when it starts and stops generating there (its
+                      runs, fewer than usual when cut short, in --verbose and the reports); the cases run
+                      then depend on the machine's speed, so two runs of one seed may differ
   --workers <n>       run the properties in n worker threads at once (default 1; not webgl/webgpu);
                       output, reports and the failure database are those of a one-worker run
 ${SESSION_USAGE}
@@ -106,6 +113,7 @@ const consoleIo: Io = {
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
   stream: process.stdout,
+  startedAt: 0, // the process start: --time-budget counts loading nanhunt and TensorFlow.js too
 };
 
 export async function main(argv: readonly string[], io: Io = consoleIo): Promise<number> {

@@ -50,8 +50,16 @@ function readShard(file: string, cwd: string): ShardReport {
   if (typeof shard !== 'object' || shard === null || typeof shard.index !== 'number' || typeof shard.count !== 'number' || !Array.isArray(shard.positions)) {
     throw new InputError(`${file} is not the report of a shard (write it with nanhunt check --shard k/n)`);
   }
-  const { nanhunt, tfjs, backend, seed, runs, browser } = doc as unknown as RunInfo;
-  const info: RunInfo = { nanhunt, tfjs, backend, seed, ...(runs !== undefined ? { runs } : {}), ...(browser !== undefined ? { browser } : {}) };
+  const { nanhunt, tfjs, backend, seed, runs, timeBudgetMs, browser } = doc as unknown as RunInfo;
+  const info: RunInfo = {
+    nanhunt,
+    tfjs,
+    backend,
+    seed,
+    ...(runs !== undefined ? { runs } : {}),
+    ...(timeBudgetMs !== undefined ? { timeBudgetMs } : {}),
+    ...(browser !== undefined ? { browser } : {}),
+  };
   let data: ShardData;
   try {
     data = decode<ShardData>(JSON.stringify(shard.data));
@@ -62,7 +70,7 @@ function readShard(file: string, cwd: string): ShardReport {
   return { file, info, index: shard.index, count: shard.count, positions: shard.positions as number[], data };
 }
 
-/** The same run: nanhunt, tfjs, backend, seed, runs, browser, baseline and --strict; else an input error. */
+/** The same run: nanhunt, tfjs, backend, seed, runs, time budget, browser, baseline and --strict; else an input error. */
 function checkSameRun(shards: readonly ShardReport[]): void {
   const first = shards[0]!;
   const what = (s: ShardReport) => ({

@@ -3,14 +3,16 @@
  * thread with its own TensorFlow.js. It loads the same properties as the main thread (the catalog,
  * or `--properties`), selects the same backend, and runs one property at a time on request with
  * runProperty — the same engine, seed and cases as a run in the main thread. Results cross back as
- * wire text (browser/wire.ts: TensorValues, -0, NaN and typed arrays kept), so the reports match.
+ * wire text (browser/wire.ts: TensorValues, -0, NaN and typed arrays kept) with their error samples
+ * in a transferred Float64Array (result-transfer.ts), so the reports match.
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, type Transferable } from 'node:worker_threads';
 import { loadCatalog, loadProperties } from '../property/load.ts';
 import type { Property } from '../property/property.ts';
 import { runProperty, type RunOptions } from '../property/runner.ts';
 import { useBackend } from '../run/backend.ts';
-import { decode, encode } from '../browser/wire.ts';
+import { decode } from '../browser/wire.ts';
+import { packResult, type PackedResult } from './result-transfer.ts';
 
 /** What the main thread sends. */
 export type ToWorker =
@@ -21,7 +23,7 @@ export type ToWorker =
 export type FromWorker =
   | { readonly type: 'ready' }
   | { readonly type: 'cases'; readonly n: number }
-  | { readonly type: 'result'; readonly result: string }
+  | ({ readonly type: 'result' } & PackedResult)
   | { readonly type: 'failed'; readonly message: string; readonly stack?: string };
 
 /** Least ms between two case counts sent for the live display. */
@@ -31,7 +33,7 @@ const port = parentPort;
 if (port) {
   let byName = new Map<string, Property>();
   let counting = false;
-  const send = (m: FromWorker) => port.postMessage(m);
+  const send = (m: FromWorker, transfer: Transferable[] = []) => port.postMessage(m, transfer);
   port.on('message', async (m: ToWorker) => {
     try {
       if (m.type === 'init') {
@@ -45,7 +47,8 @@ if (port) {
       const p = byName.get(m.name);
       if (!p) throw new Error(`the worker has no property named '${m.name}'`);
       const result = runProperty(counting ? counted(p, send) : p, decode<RunOptions>(m.options));
-      send({ type: 'result', result: encode(result) });
+      const packed = packResult(result);
+      send({ type: 'result', ...packed }, packed.samples ? [packed.samples.buffer] : []);
     } catch (e) {
       const error = e instanceof Error ? e : new Error(String(e));
       send({ type: 'failed', message: error.message, ...(error.stack ? { stack: error.stack } : {}) });

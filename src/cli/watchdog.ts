@@ -8,7 +8,8 @@
  */
 import { Worker } from 'node:worker_threads';
 import { FROM_SOURCE, MODULE_EXTENSION } from '../core/package.ts';
-import { decode, encode } from '../browser/wire.ts';
+import { encode } from '../browser/wire.ts';
+import { unpackResult } from './result-transfer.ts';
 import type { PropertyResult, RunOptions } from '../property/runner.ts';
 import type { ErrorStage } from '../property/failure.ts';
 import { UsageError } from './args.ts';
@@ -142,11 +143,16 @@ export class Watchdog {
     return new PropertyWorker(this.options, (n) => this.options.onCases?.(n, this.running));
   }
 
-  /** Run one property (by name) with these options; a timeout is an errored result, not a rejection. */
-  async run(name: string, options: RunOptions, backend: string): Promise<PropertyResult> {
+  /**
+   * Run one property (by name) with these options (or those `options()` gives when the worker is
+   * ready to start it: `--time-budget` shares out the time left then); a timeout is an errored
+   * result, not a rejection.
+   */
+  async run(name: string, runOptions: RunOptions | (() => RunOptions), backend: string): Promise<PropertyResult> {
     if (!this.worker) this.worker = this.spawn();
     const worker = this.worker;
     await worker.ready; // loading is not the property's time
+    const options = typeof runOptions === 'function' ? runOptions() : runOptions;
     this.running = name;
     const started = performance.now();
     const every = this.options.stillRunningMs ?? STILL_RUNNING_MS;
@@ -170,7 +176,7 @@ export class Watchdog {
           message: `its worker thread died while it ran: ${(e as Error).message}`,
         });
       }
-      if (answer !== 'timeout') return decode<PropertyResult>((answer as Extract<FromWorker, { type: 'result' }>).result);
+      if (answer !== 'timeout') return unpackResult(answer as Extract<FromWorker, { type: 'result' }>);
       this.worker = undefined;
       await worker.terminate();
       this.worker = this.spawn(); // the next property's worker loads meanwhile
@@ -258,7 +264,7 @@ export class WorkerPool {
   }
 
   /** Run one property on the next free worker (see {@link Watchdog.run}). */
-  async run(name: string, options: RunOptions, backend: string): Promise<PropertyResult> {
+  async run(name: string, options: RunOptions | (() => RunOptions), backend: string): Promise<PropertyResult> {
     const w = this.idle.shift() ?? (await new Promise<Watchdog>((resolve) => this.waiting.push(resolve)));
     try {
       return await w.run(name, options, backend);

@@ -14,7 +14,7 @@ import { formatInputs, formatProvenance, plural, replayCommand, type ReportConte
 import { browserText, type RunInfo } from './json.ts';
 import { errorStats } from './error-stats.ts';
 import { errorPlotSvg, MIN_POINTS_FOR_LINE } from './plot.ts';
-import { otherStatusText } from './progress.ts';
+import { formatElapsed, otherStatusText } from './progress.ts';
 
 export interface HtmlOptions {
   readonly info: RunInfo;
@@ -330,7 +330,7 @@ export function htmlReport(results: readonly PropertyResult[], gate: GateResult,
 <h1>nanhunt report</h1>
 <p class="meta">nanhunt ${esc(info.nanhunt)} · tfjs ${esc(info.tfjs)} · backend ${esc(info.backend)}${info.browser ? ` (${esc(browserText(info.browser))})` : ''} · seed ${info.seed}${
     info.runs !== undefined ? ` · ${plural(info.runs, 'run')} per property` : ''
-  } · ${esc(generatedAt)}</p>
+  }${info.timeBudgetMs !== undefined ? ` · time budget ${esc(formatElapsed(info.timeBudgetMs))} (runs per property below)` : ''} · ${esc(generatedAt)}</p>
 ${verdict}
 <div class="counts">${cards.map(([label, n, cls]) => `<div class="count ${cls}"><b>${n}</b><span>${esc(label)}</span></div>`).join('')}</div>
 </header>

@@ -24,6 +24,8 @@ export interface RunInfo {
   readonly backend: string;
   readonly seed: number;
   readonly runs?: number;
+  /** `--time-budget`, in ms: the runs each property got depend on the machine's speed. */
+  readonly timeBudgetMs?: number;
   /** A browser backend (webgl, webgpu): the Chromium it ran in and the emulation switches that were on. */
   readonly browser?: BrowserRunInfo;
 }

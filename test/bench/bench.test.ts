@@ -117,13 +117,34 @@ describe('npm run bench (quick settings)', () => {
     }
   });
 
+  test('workers: the quick selection with 1 and 2 worker threads, each in a child process, writing the same report', () => {
+    const w = report.workers!;
+    expect(w.selection).toBe('--filter soft on cpu, --runs 5');
+    expect(w.runs.map((r) => r.workers)).toEqual([1, 2]);
+    for (const r of w.runs) {
+      expect(positive(r.wallMs)).toBe(true);
+      expect(r.sameReport, `--workers ${r.workers}`).toBe(true);
+      expect(r.finalLine).toMatch(/\d+ passed/);
+    }
+    expect(w.runs[1]!.exitCode).toBe(w.runs[0]!.exitCode);
+  });
+
   test('text table and JSON', () => {
     const text = formatBench(report);
     expect(text).toContain(`${os.cpus().length} cores`);
     expect(text).toContain(`tfjs ${tf.version.tfjs}`);
     expect(text).toContain('backends cpu, wasm');
     expect(text).toContain('load average');
-    for (const h of ['1. Overhead', '2. Time to a minimal counterexample', '3. Detection power', '4. Leaks and memory', '5. Reference cost', 'Goals:']) {
+    for (const h of [
+      '1. Overhead',
+      '2. Time to a minimal counterexample',
+      '3. Detection power',
+      '4. Leaks and memory',
+      '5. Reference cost',
+      '6. Worker threads',
+      '2 workers / 1: wall',
+      'Goals:',
+    ]) {
       expect(text).toContain(h);
     }
     const json = JSON.parse(benchJson(report)) as BenchReport;
