@@ -57,6 +57,11 @@ export interface Explanation {
   readonly exact?: number;
   /** Kernels on the way without an exact interpreter (the verdict is then `unknown`). */
   readonly unsupported?: readonly string[];
+  /**
+   * The way from the origin to the failing element, kernel by kernel (the origin first): each
+   * kernel's float32 value of the followed element next to its exact value.
+   */
+  readonly path?: readonly ExplainedStep[];
   /** The explanation in words, one sentence or a few. */
   readonly text: string;
 }
@@ -445,7 +450,11 @@ export function explainTrace(trace: Trace, data: ArrayLike<number>, index: numbe
   if (later.length === 0 && chain.length > 1) later.push(ex.describe(chain[chain.length - 1]!, undefined));
   parts.push(...(later.length > 4 ? [...later.slice(0, 3), `… ${later.length - 4} more`, later[later.length - 1]!] : later));
   const originStep: ExplainedStep = { kernel: origin.call.kernel, step: origin.call.step, index: origin.index, value: originEl.value, exact: originEl.exact };
-  const base = { origin: originStep, ...(mechanism ? { mechanism } : {}), exact: e };
+  const path = chain.flatMap((node): ExplainedStep[] => {
+    const v = ex.element(node.call.outputs[node.out]!, node.index);
+    return v ? [{ kernel: node.call.kernel, step: node.call.step, index: node.index, value: v.value, exact: v.exact }] : [];
+  });
+  const base = { origin: originStep, ...(mechanism ? { mechanism } : {}), exact: e, path };
   if (!el.settled) {
     return {
       verdict: 'unknown',

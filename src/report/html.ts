@@ -111,6 +111,19 @@ function failureDetails(r: PropertyResult, context: ReportContext): string[] {
   if (r.explanation) {
     parts.push(`<h4>Why (the minimal case re-run exactly): ${esc(r.explanation.verdict)}</h4>`);
     parts.push(`<p class="explanation">${esc(r.explanation.text)}</p>`);
+    const path = r.explanation.path ?? [];
+    if (path.length > 0) {
+      // the trace from the origin to the failing element: float32 next to exact, the origin marked
+      const shown = path.length > 24 ? [...path.slice(0, 12), undefined, ...path.slice(-11)] : path;
+      const rows = shown.map((st, i) =>
+        st === undefined
+          ? `<tr><td colspan="4">… ${path.length - 23} more kernels</td></tr>`
+          : `<tr${i === 0 ? ' class="origin"' : ''}><td>${esc(`${st.kernel} #${st.step}`)}${i === 0 ? ' <b>← departs first</b>' : ''}</td><td class="num">${st.index}</td><td class="num">${esc(String(st.value))}</td><td class="num">${esc(String(st.exact))}</td></tr>`,
+      );
+      parts.push(
+        `<table class="trace"><thead><tr><th>kernel</th><th>element</th><th>float32</th><th>exact</th></tr></thead><tbody>${rows.join('')}</tbody></table>`,
+      );
+    }
   }
   parts.push(
     `<p class="meta">backend ${esc(r.backend)} · seed ${r.seed}${r.path ? ` · path ${esc(r.path)}` : ''} · ${plural(r.runs, 'run')} · ${plural(r.shrinks, 'shrink')} · ${Math.round(r.durationMs)} ms</p>`,
@@ -134,6 +147,7 @@ h1 { font-size: 24px; margin: 0 0 4px; }
 h2 { font-size: 19px; margin: 32px 0 10px; border-bottom: 1px solid var(--line); padding-bottom: 4px; }
 h3 { font-size: 16px; margin: 0 0 6px; }
 h4 { font-size: 13px; margin: 12px 0 4px; color: var(--muted); text-transform: uppercase; letter-spacing: .04em; }
+table.trace { border-collapse: collapse; font-size: 13px; margin: 4px 0; } table.trace td, table.trace th { border: 1px solid var(--line); padding: 2px 8px; } table.trace tr.origin { background: #fdecea; }
 .meta { color: var(--muted); font-size: 13px; margin: 4px 0; }
 .verdict { margin: 14px 0; padding: 10px 14px; border-radius: 6px; font-weight: 600; }
 .verdict.fail { background: #fdecea; color: var(--new); border: 1px solid #f5c2bd; }

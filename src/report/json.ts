@@ -108,6 +108,17 @@ export function resultToJson(r: PropertyResult): Record<string, unknown> {
             ...(r.explanation.mechanism ? { mechanism: r.explanation.mechanism } : {}),
             ...(r.explanation.exact !== undefined ? { exact: jsonNumber(r.explanation.exact) } : {}),
             ...(r.explanation.unsupported ? { unsupported: r.explanation.unsupported } : {}),
+            ...(r.explanation.path?.length
+              ? {
+                  path: r.explanation.path.map((st) => ({
+                    kernel: st.kernel,
+                    step: st.step,
+                    index: st.index,
+                    value: jsonNumber(st.value),
+                    exact: jsonNumber(st.exact),
+                  })),
+                }
+              : {}),
             text: r.explanation.text,
           },
         }

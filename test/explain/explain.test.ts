@@ -134,6 +134,13 @@ describe('explanations of minimal cases found by runProperty', () => {
     expect(resultToJson(r).explanation).toMatchObject({ verdict: 'artifact', kernel: 'Sub', mechanism: 'cancellation' });
     const html = htmlReport([r], evaluateGate([r]), { info: { nanhunt: '0.1.0', tfjs: tf.version.tfjs, backend: 'cpu', seed: 0 } });
     expect(html).toContain('<h4>Why (the minimal case re-run exactly): artifact</h4>');
+    // the trace from the origin to the loss as a table, float32 next to exact, the origin marked
+    expect(r.explanation?.path?.[0]).toMatchObject({ kernel: 'Sub', value: 0 });
+    expect(Number.isFinite(r.explanation?.path?.at(-1)?.value)).toBe(false);
+    expect(html).toMatch(
+      /<table class="trace">.*<tr class="origin"><td>Sub #\d <b>← departs first<\/b><\/td><td class="num">\d+<\/td><td class="num">0<\/td>/s,
+    );
+    expect((resultToJson(r).explanation as { path: unknown[] }).path[0]).toMatchObject({ kernel: 'Sub', value: 0 });
     expect(html).toMatch(/<p class="explanation">Sigmoid #0 rounded .*: cancellation;/);
   });
 
