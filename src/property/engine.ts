@@ -54,6 +54,16 @@ export interface SearchSpec<I, F> {
    * time limit cut the search short; stops early when the time limit runs out.
    */
   rest?(input: I): void;
+  /**
+   * Optional: screen generated cases in bulk (./batch.ts: many cases in one call of a
+   * batch-polymorphic subject). Given every generated case, in order, it returns the indices of
+   * those to try one by one (failing or unsure), ascending; or undefined when it cannot screen
+   * them, and the search then runs as without it. Each index it returns is replayed with its
+   * fast-check path, so seed, path, shrink and counts are exactly those of a search without it;
+   * the cases it passes are never tried (nor handed to `rest`: the screen saw them all). Used only
+   * when generating from the seed without saved examples nor a time limit.
+   */
+  screen?(inputs: readonly I[]): readonly number[] | undefined;
 }
 
 /** How much to search. Options are qualified once, here, for every caller. */
@@ -214,11 +224,9 @@ function outcomeOf<I, F>(
   };
 }
 
-/** Search for a failing case and shrink it. Never throws for faults of the code under test. */
-export function search<I, F>(spec: SearchSpec<I, F>, options: SearchOptions): SearchOutcome<I, F> {
-  qualify(options);
-  const state = new SearchState<F>();
-  const predicate = (input: I): boolean => {
+/** fast-check's predicate: each case's trial judged by the search's state. */
+function predicateOf<I, F>(spec: SearchSpec<I, F>, state: SearchState<F>): (input: I) => boolean {
+  return (input: I): boolean => {
     if (state.done()) return true;
     let t: Trial<F>;
     try {
@@ -228,6 +236,17 @@ export function search<I, F>(spec: SearchSpec<I, F>, options: SearchOptions): Se
     }
     return state.judge(t);
   };
+}
+
+/** Search for a failing case and shrink it. Never throws for faults of the code under test. */
+export function search<I, F>(spec: SearchSpec<I, F>, options: SearchOptions): SearchOutcome<I, F> {
+  qualify(options);
+  if (spec.screen && !options.path && !options.examples?.length && !options.timeLimitMs) {
+    const screened = screenedSearch(spec, spec.screen, options);
+    if (screened) return screened;
+  }
+  const state = new SearchState<F>();
+  const predicate = predicateOf(spec, state);
   const examples = options.path ? [] : (options.examples ?? []);
   let details: fc.RunDetails<[I]>;
   const started = performance.now();
@@ -241,6 +260,62 @@ export function search<I, F>(spec: SearchSpec<I, F>, options: SearchOptions): Se
     for (const input of restOfGeneration(spec.arbitrary, options, reached, started)) spec.rest(input);
   }
   return outcome;
+}
+
+/**
+ * A search whose generated cases were screened in bulk first: only the cases the screen flags are
+ * tried, each replayed from its own path (fast-check replays case `r` and shrinks it exactly as
+ * a search that reached it); the counts are those of that search. Undefined when the screen
+ * declines (nothing was tried yet).
+ */
+function screenedSearch<I, F>(
+  spec: SearchSpec<I, F>,
+  screen: (inputs: readonly I[]) => readonly number[] | undefined,
+  options: SearchOptions,
+): SearchOutcome<I, F> | undefined {
+  let all: I[];
+  try {
+    all = fc.sample(spec.arbitrary, { seed: options.seed, numRuns: options.runs });
+  } catch {
+    return undefined; // the ordinary search reports the generators' error
+  }
+  const flagged = screen(all);
+  if (!flagged) return undefined;
+  const state = new SearchState<F>();
+  const predicate = predicateOf(spec, state);
+  for (const r of flagged) {
+    // only case r is tried: when it passes, fast-check goes on generating the cases after it, which the screen passed
+    let first = true;
+    let passed = false;
+    const once = (input: I): boolean => {
+      if (passed) return true;
+      const verdict = predicate(input);
+      if (first && verdict) passed = true;
+      first = false;
+      return verdict;
+    };
+    let details: fc.RunDetails<[I]>;
+    try {
+      details = fc.check(fc.property(spec.arbitrary, once), { seed: options.seed, numRuns: options.runs, path: String(r) });
+    } catch (error) {
+      return { kind: 'generator-error', error };
+    }
+    if (state.aborted) return { kind: 'aborted', error: state.aborted.error, runs: options.runs, interrupted: false };
+    if (state.unsupported && state.first === undefined) break; // nothing more to learn, as in the search that reached it
+    if (details.failed && details.counterexample && state.first !== undefined) {
+      return {
+        kind: 'failed',
+        counterexample: details.counterexample[0],
+        key: state.first.key,
+        first: state.first.failure,
+        shrinks: details.numShrinks,
+        ...(details.counterexamplePath ? { path: details.counterexamplePath } : {}),
+        runs: r + 1,
+        interrupted: false,
+      };
+    }
+  }
+  return { kind: 'passed', ...(state.unsupported ? { unsupported: state.unsupported } : {}), runs: options.runs, interrupted: false };
 }
 
 /**

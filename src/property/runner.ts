@@ -13,6 +13,7 @@ import type { ExactElement, ReadTensor } from '../run/observation.ts';
 import type { Property } from './property.ts';
 import { confirm, PASS, search, searchAsync, type SearchOptions, type SearchOutcome, type Trial } from './engine.ts';
 import { failureKey, type Failure } from './failure.ts';
+import { screenCases, type SampleSink } from './batch.ts';
 
 export type { Failure } from './failure.ts';
 
@@ -131,6 +132,11 @@ export interface RunOptions {
   provenance?: boolean;
   /** Stop generating after this many milliseconds (the run is then marked interrupted). */
   timeLimitMs?: number;
+  /**
+   * Screen generated cases many in one call when the property is batch-polymorphic
+   * (`property.batch`, ./batch.ts; default true): the same result, faster.
+   */
+  batch?: boolean;
 }
 
 const DEFAULT_RUNS = 100;
@@ -158,7 +164,7 @@ function sampleErrors(observation: Observation, property: Property, samples: Err
   }
 }
 
-function failureOf(outcome: Outcome, property: Property, samples?: ErrorSampleKeeper): Failure | undefined {
+function failureOf(outcome: Outcome, property: Property, samples?: SampleSink): Failure | undefined {
   if (outcome.kind === 'error') return { kind: 'error', stage: outcome.stage, message: outcome.message };
   if (outcome.kind === 'unsupported') return { kind: 'error', stage: 'unsupported', message: outcome.unsupported.message };
   // an invariant that throws is an error of the property (named), never a crash of the run
@@ -326,14 +332,27 @@ function failedResult<I>(
 /** Run a property and return a structured result. Never throws for faults of the subject. */
 export function runProperty<I>(property: Property<I>, options: RunOptions = {}): PropertyResult {
   const p = prepare(property, options);
-  const { keeper, sampling } = p;
+  const { keeper } = p;
   // error samples come from every generated case (not from shrinking): those the search ran, and
-  // those after its first failure, which it did not reach (`rest`)
+  // those after its first failure, which it did not reach (`rest`); or all of them from the screen
+  let sampling = p.sampling;
+  const kind = options.batch === false ? undefined : property.batch;
   const outcome = search<I, Failure>(
     {
       arbitrary: property.arbitrary,
       trial: (inputs, phase) => trialOf(property, inputs, phase === 'generate' && sampling ? keeper : undefined),
-      ...(sampling
+      ...(kind
+        ? {
+            screen: (cases: readonly I[]) => {
+              const judge = (inputs: I, o: Outcome, sink: SampleSink) =>
+                failureOf(withExactValues(property, inputs, o), property as Property, sampling ? sink : undefined) !== undefined;
+              const failing = screenCases(property, cases, kind, judge, keeper);
+              if (failing) sampling = false; // the screen sampled every generated case
+              return failing;
+            },
+          }
+        : {}),
+      ...(p.sampling
         ? {
             rest: (inputs: I) => {
               const o = execute(property.subject, inputs, { gradients: property.gradients });
