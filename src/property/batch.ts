@@ -56,19 +56,25 @@ function setAt<T>(value: T, path: Path, leaf: unknown): T {
   return copy as T;
 }
 
+/** Plain data as a string that tells apart what a subject could (-0, NaN), tensors by dtype (and shape for `rows`). */
+function describe(value: unknown, kind: BatchKind): string | undefined {
+  if (isTensorValue(value)) return kind === 'rows' ? `T${value.dtype}[${value.shape.join()}]` : `T${value.dtype}`;
+  if (typeof value === 'number') return Object.is(value, -0) ? '-0' : String(value);
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'boolean' || value === null || value === undefined) return String(value);
+  const parts = Array.isArray(value) ? value.map((v) => describe(v, kind)) : undefined;
+  if (parts) return parts.includes(undefined) ? undefined : `[${parts.join(',')}]`;
+  if (typeof value !== 'object' || ![Object.prototype, null].includes(Object.getPrototypeOf(value))) return undefined;
+  const entries = Object.entries(value).map(([k, v]) => [k, describe(v, kind)] as const);
+  return entries.some(([, d]) => d === undefined) ? undefined : `{${entries.map(([k, d]) => `${JSON.stringify(k)}:${d}`).join(',')}}`;
+}
+
 /** What cases must share to go in one call: the non-tensor parts, the dtypes and (`rows`) the shapes. */
 function groupKey(inputs: unknown, kind: BatchKind, paths: readonly Path[]): string | undefined {
   const tensors = paths.map((p) => getAt(inputs, p) as TensorValue);
   if (kind === 'elementwise' && tensors.some((t) => t.shape.join() !== tensors[0]!.shape.join())) return undefined;
-  let rest: string;
-  try {
-    rest = JSON.stringify(inputs, (_k, v: unknown) => {
-      if (isTensorValue(v)) return kind === 'rows' ? `T${v.dtype}[${v.shape.join()}]` : `T${v.dtype}`;
-      return typeof v === 'number' ? `N${Object.is(v, -0) ? '-0' : String(v)}` : v;
-    });
-  } catch {
-    return undefined; // not plain data: the case runs alone
-  }
+  const rest = describe(inputs, kind);
+  if (rest === undefined) return undefined; // not plain data: the case runs alone
   return `${paths.map((p) => p.join('.')).join('|')}#${rest}`;
 }
 

@@ -56,12 +56,14 @@ export interface SearchSpec<I, F> {
   rest?(input: I): void;
   /**
    * Optional: screen generated cases in bulk (./batch.ts: many cases in one call of a
-   * batch-polymorphic subject). Given every generated case, in order, it returns the indices of
-   * those to try one by one (failing or unsure), ascending; or undefined when it cannot screen
-   * them, and the search then runs as without it. Each index it returns is replayed with its
-   * fast-check path, so seed, path, shrink and counts are exactly those of a search without it;
-   * the cases it passes are never tried (nor handed to `rest`: the screen saw them all). Used only
-   * when generating from the seed without saved examples nor a time limit.
+   * batch-polymorphic subject). Given consecutive generated cases (windows, in order), it returns
+   * the indices among them of those to try one by one (failing or unsure), ascending; or
+   * undefined when it cannot screen them (they are then tried one by one; for the first window,
+   * the search runs as without a screen). Each index it returns is replayed with its fast-check
+   * path, so seed, path, shrink and counts are exactly those of a search without it; the cases it
+   * passes are never tried. After a failure the cases after the window go to the screen again
+   * (for its measurements; what it flags there is ignored), or to `rest` when it declines them.
+   * Used only when generating from the seed without saved examples nor a time limit.
    */
   screen?(inputs: readonly I[]): readonly number[] | undefined;
 }
@@ -262,11 +264,16 @@ export function search<I, F>(spec: SearchSpec<I, F>, options: SearchOptions): Se
   return outcome;
 }
 
+/** Cases in the first window a screen sees; each next window doubles, so an early failure costs little more than case by case. */
+const FIRST_WINDOW = 32;
+
 /**
- * A search whose generated cases were screened in bulk first: only the cases the screen flags are
- * tried, each replayed from its own path (fast-check replays case `r` and shrinks it exactly as
- * a search that reached it); the counts are those of that search. Undefined when the screen
- * declines (nothing was tried yet).
+ * A search whose generated cases are screened in bulk, window by window: only the cases the
+ * screen flags are tried, each replayed from its own path (fast-check replays case `r` and
+ * shrinks it exactly as a search that reached it); the counts are those of that search. After a
+ * failure the cases beyond the window go to the screen (its error samples), else to `rest`.
+ * Undefined when the screen declines the first window (nothing was tried yet); a later window it
+ * declines is tried case by case, from its paths.
  */
 function screenedSearch<I, F>(
   spec: SearchSpec<I, F>,
@@ -279,12 +286,10 @@ function screenedSearch<I, F>(
   } catch {
     return undefined; // the ordinary search reports the generators' error
   }
-  const flagged = screen(all);
-  if (!flagged) return undefined;
   const state = new SearchState<F>();
   const predicate = predicateOf(spec, state);
-  for (const r of flagged) {
-    // only case r is tried: when it passes, fast-check goes on generating the cases after it, which the screen passed
+  /** Try case r alone (when it passes, fast-check goes on generating the cases after it: they pass untried). */
+  const replay = (r: number): fc.RunDetails<[I]> => {
     let first = true;
     let passed = false;
     const once = (input: I): boolean => {
@@ -294,28 +299,41 @@ function screenedSearch<I, F>(
       first = false;
       return verdict;
     };
-    let details: fc.RunDetails<[I]>;
-    try {
-      details = fc.check(fc.property(spec.arbitrary, once), { seed: options.seed, numRuns: options.runs, path: String(r) });
-    } catch (error) {
-      return { kind: 'generator-error', error };
-    }
-    if (state.aborted) return { kind: 'aborted', error: state.aborted.error, runs: options.runs, interrupted: false };
-    if (state.unsupported && state.first === undefined) break; // nothing more to learn, as in the search that reached it
-    if (details.failed && details.counterexample && state.first !== undefined) {
-      return {
-        kind: 'failed',
-        counterexample: details.counterexample[0],
-        key: state.first.key,
-        first: state.first.failure,
-        shrinks: details.numShrinks,
-        ...(details.counterexamplePath ? { path: details.counterexamplePath } : {}),
-        runs: r + 1,
-        interrupted: false,
-      };
+    return fc.check(fc.property(spec.arbitrary, once), { seed: options.seed, numRuns: options.runs, path: String(r) });
+  };
+  for (let start = 0, size = FIRST_WINDOW; start < all.length; start += size, size *= 2) {
+    const end = Math.min(all.length, start + size);
+    const flagged = screen(all.slice(start, end));
+    if (!flagged && start === 0) return undefined;
+    const tried = flagged ? flagged.map((i) => start + i) : Array.from({ length: end - start }, (_, i) => start + i);
+    for (const r of tried) {
+      let details: fc.RunDetails<[I]>;
+      try {
+        details = replay(r);
+      } catch (error) {
+        return { kind: 'generator-error', error };
+      }
+      if (state.aborted) return { kind: 'aborted', error: state.aborted.error, runs: options.runs, interrupted: false };
+      if (state.unsupported && state.first === undefined) return { kind: 'passed', unsupported: state.unsupported, runs: options.runs, interrupted: false };
+      if (details.failed && details.counterexample && state.first !== undefined) {
+        if (spec.rest && end < all.length) {
+          const rest = all.slice(end);
+          if (!screen(rest)) for (const input of rest) spec.rest(input);
+        }
+        return {
+          kind: 'failed',
+          counterexample: details.counterexample[0],
+          key: state.first.key,
+          first: state.first.failure,
+          shrinks: details.numShrinks,
+          ...(details.counterexamplePath ? { path: details.counterexamplePath } : {}),
+          runs: r + 1,
+          interrupted: false,
+        };
+      }
     }
   }
-  return { kind: 'passed', ...(state.unsupported ? { unsupported: state.unsupported } : {}), runs: options.runs, interrupted: false };
+  return { kind: 'passed', runs: options.runs, interrupted: false };
 }
 
 /**

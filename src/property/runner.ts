@@ -345,9 +345,10 @@ export function runProperty<I>(property: Property<I>, options: RunOptions = {}):
         ? {
             screen: (cases: readonly I[]) => {
               const judge = (inputs: I, o: Outcome, sink: SampleSink) =>
-                failureOf(withExactValues(property, inputs, o), property as Property, sampling ? sink : undefined) !== undefined;
+                failureOf(withExactValues(property, inputs, o), property as Property, p.sampling ? sink : undefined) !== undefined;
               const failing = screenCases(property, cases, kind, judge, keeper);
-              if (failing) sampling = false; // the screen sampled every generated case
+              // the screen sampled the cases it accepted; those it declines are sampled when tried
+              sampling = p.sampling && failing === undefined;
               return failing;
             },
           }
