@@ -179,7 +179,11 @@ export function batchOutcomes<I>(property: Property<I>, cases: readonly I[], kin
     const ps = tensorPaths(cases[i]);
     const key = ps.length === paths.length ? groupKey(cases[i], kind, ps) : undefined;
     if (key === undefined) alone.push(i);
-    else groups.set(key, [...(groups.get(key) ?? []), i]);
+    else {
+      const members = groups.get(key);
+      if (members) members.push(i);
+      else groups.set(key, [i]);
+    }
   }
   const outcomes: Outcome[] = new Array(cases.length);
   for (const i of alone) outcomes[i] = execute(property.subject, cases[i]!, { gradients: property.gradients });
