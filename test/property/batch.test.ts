@@ -6,8 +6,9 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs';
 import { PASS, search, type Trial } from '../../src/property/engine.ts';
-import { batchOutcomes } from '../../src/property/batch.ts';
-import { finite, property, propertySeed, runProperty, tensor, float32, type Property, type PropertyResult } from '../../src/index.ts';
+import { batchOutcomes, screenCases } from '../../src/property/batch.ts';
+import type { Outcome } from '../../src/run/execute.ts';
+import { finite, property, propertySeed, runProperty, tensor, float32, type Property, type PropertyResult, type TensorValue } from '../../src/index.ts';
 import { catalogProperties } from '../../src/catalog/op-info.ts';
 import { OP_TABLE } from '../../properties/index.ts';
 
@@ -158,6 +159,22 @@ describe('a planted row-wise defect', () => {
       expect(unbatched.counterexample).toMatchObject({ x: { data: expect.any(Float32Array) } });
       expect(batched).toEqual(unbatched);
     }
+  });
+
+  it('screenCases returns the indices of the failing cases among those it is given (for a search that goes on after a failure)', () => {
+    plantSoftmax(9.5);
+    const cases = fc.sample(softmax.arbitrary, { seed: 8, numRuns: 64 });
+    // judged on each case's slice of the batched call
+    const judge = (_: unknown, o: Outcome) => o.kind !== 'ok' || finite().check(o.observation) !== undefined;
+    const rowMax = (x: TensorValue) => {
+      const n = x.shape[x.shape.length - 1] ?? 1;
+      let worst = -Infinity;
+      for (let row = 0; row < x.data.length; row += n) worst = Math.max(worst, ...Array.from(x.data.subarray(row, row + n)));
+      return worst;
+    };
+    const expected = cases.flatMap((c, i) => (rowMax((c as { x: TensorValue }).x) > 9.5 ? [i] : []));
+    expect(expected.length).toBeGreaterThan(0);
+    expect(screenCases(softmax, cases, 'rows', judge)).toEqual(expected);
   });
 
   it('the real kernel passes batched, as case by case', () => {
