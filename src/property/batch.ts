@@ -167,27 +167,28 @@ function sameAsAlone<I>(property: Property<I>, inputs: I, batched: Outcome): boo
 
 /**
  * The outcome of every case, from as few calls as the property's {@link BatchKind} allows (a case
- * alone in its group runs alone), and the cases each call's first row was checked on; undefined
- * when batching cannot stand for these cases.
+ * alone in its group runs alone); undefined when batching cannot stand for these cases. The first
+ * case of every call is run alone too and must give the same values bit for bit (with
+ * `verifyAll`, every case of every call: the detection a search runs on its first window).
  */
-export function batchOutcomes<I>(property: Property<I>, cases: readonly I[], kind: BatchKind): Outcome[] | undefined {
-  const paths = cases.length > 0 ? tensorPaths(cases[0]) : [];
-  if (paths.length === 0) return undefined;
-  const groups = new Map<string, number[]>();
+export function batchOutcomes<I>(property: Property<I>, cases: readonly I[], kind: BatchKind, verifyAll = false): Outcome[] | undefined {
+  const groups = new Map<string, { paths: Path[]; members: number[] }>();
   const alone: number[] = [];
   for (let i = 0; i < cases.length; i++) {
-    const ps = tensorPaths(cases[i]);
-    const key = ps.length === paths.length ? groupKey(cases[i], kind, ps) : undefined;
-    if (key === undefined) alone.push(i);
-    else {
-      const members = groups.get(key);
-      if (members) members.push(i);
-      else groups.set(key, [i]);
+    const paths = tensorPaths(cases[i]);
+    const key = paths.length > 0 ? groupKey(cases[i], kind, paths) : undefined;
+    if (key === undefined) {
+      alone.push(i);
+      continue;
     }
+    const group = groups.get(key);
+    if (group) group.members.push(i);
+    else groups.set(key, { paths, members: [i] });
   }
+  if (groups.size === 0) return undefined; // nothing to batch
   const outcomes: Outcome[] = new Array(cases.length);
   for (const i of alone) outcomes[i] = execute(property.subject, cases[i]!, { gradients: property.gradients });
-  for (const members of groups.values()) {
+  for (const { paths, members } of groups.values()) {
     for (const chunk of chunks(members, cases, paths)) {
       if (chunk.length === 1) {
         outcomes[chunk[0]!] = execute(property.subject, cases[chunk[0]!]!, { gradients: property.gradients });
@@ -199,7 +200,9 @@ export function batchOutcomes<I>(property: Property<I>, cases: readonly I[], kin
         kind,
         paths,
       );
-      if (!got || !sameAsAlone(property, cases[chunk[0]!]!, got[0]!)) return undefined;
+      if (!got) return undefined;
+      const checked = verifyAll ? chunk.length : 1;
+      for (let j = 0; j < checked; j++) if (!sameAsAlone(property, cases[chunk[j]!]!, got[j]!)) return undefined;
       chunk.forEach((i, j) => {
         outcomes[i] = got[j]!;
       });
@@ -238,8 +241,9 @@ export function screenCases<I>(
   kind: BatchKind,
   judge: (inputs: I, outcome: Outcome, sink: SampleSink) => boolean,
   keep?: SampleSink,
+  verifyAll = false,
 ): number[] | undefined {
-  const outcomes = batchOutcomes(property, cases, kind);
+  const outcomes = batchOutcomes(property, cases, kind, verifyAll);
   if (!outcomes) return undefined;
   const samples: ErrorSample[][] = [];
   const failing: number[] = [];
@@ -252,4 +256,30 @@ export function screenCases<I>(
   if (failing.some((i) => outcomes[i]!.kind === 'ok' && !sameAsAlone(property, cases[i]!, outcomes[i]!))) return undefined;
   if (keep) for (const mine of samples) for (const s of mine) keep.add(s);
   return failing;
+}
+
+/**
+ * A search's screen (engine.ts, `SearchSpec.screen`) for a property: {@link screenCases} on each
+ * window it is given, the first one verified case by case (the detection); a fault of its own
+ * declines the window. `screened(accepted)` says, before the search tries any case of the window,
+ * whether the screen judged and sampled it (accepted) or the window is to be tried one by one.
+ */
+export function screenOf<I>(
+  property: Property<I>,
+  kind: BatchKind,
+  judge: (inputs: I, outcome: Outcome, sink: SampleSink) => boolean,
+  keep: SampleSink,
+  screened: (accepted: boolean) => void,
+): (cases: readonly I[]) => number[] | undefined {
+  let windows = 0;
+  return (cases) => {
+    let failing: number[] | undefined;
+    try {
+      failing = screenCases(property, cases, kind, judge, keep, windows++ === 0);
+    } catch {
+      failing = undefined; // batching cannot stand for these cases: they run one by one
+    }
+    screened(failing !== undefined);
+    return failing;
+  };
 }

@@ -13,7 +13,7 @@ import type { ExactElement, ReadTensor } from '../run/observation.ts';
 import type { Property } from './property.ts';
 import { confirm, PASS, search, searchAsync, type SearchOptions, type SearchOutcome, type Trial } from './engine.ts';
 import { failureKey, type Failure } from './failure.ts';
-import { screenCases, type SampleSink } from './batch.ts';
+import { screenOf, type SampleSink } from './batch.ts';
 
 export type { Failure } from './failure.ts';
 
@@ -343,14 +343,17 @@ export function runProperty<I>(property: Property<I>, options: RunOptions = {}):
       trial: (inputs, phase) => trialOf(property, inputs, phase === 'generate' && sampling ? keeper : undefined),
       ...(kind
         ? {
-            screen: (cases: readonly I[]) => {
-              const judge = (inputs: I, o: Outcome, sink: SampleSink) =>
-                failureOf(withExactValues(property, inputs, o), property as Property, p.sampling ? sink : undefined) !== undefined;
-              const failing = screenCases(property, cases, kind, judge, keeper);
+            screen: screenOf(
+              property,
+              kind,
+              (inputs: I, o: Outcome, sink: SampleSink) =>
+                failureOf(withExactValues(property, inputs, o), property as Property, p.sampling ? sink : undefined) !== undefined,
+              keeper,
               // the screen sampled the cases it accepted; those it declines are sampled when tried
-              sampling = p.sampling && failing === undefined;
-              return failing;
-            },
+              (accepted) => {
+                sampling = p.sampling && !accepted;
+              },
+            ),
           }
         : {}),
       ...(p.sampling

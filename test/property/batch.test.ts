@@ -202,6 +202,18 @@ describe('a subject that is not what it declares falls back to case by case', ()
     expect(batched).toEqual(unbatched);
   });
 
+  it('a subject whose values depend on where a case lands in the call: the first window, checked case by case, declines', () => {
+    // elements past the 16th of the call are zeroed: the first case of a call is right, the others are not
+    const subject = ({ x }: { x: tf.Tensor }) => tf.mul(x, tf.cast(tf.less(tf.range(0, x.size), 16), 'float32').reshape(x.shape));
+    const p = property({ name: 'position', inputs, subject, invariants: [finite()], batch: 'elementwise' });
+    const cases = fc.sample(p.arbitrary, { seed: 3, numRuns: 32 });
+    expect(batchOutcomes(p, cases, 'elementwise')).toHaveLength(32); // the first case of the call alone cannot tell
+    expect(batchOutcomes(p, cases, 'elementwise', true)).toBeUndefined();
+    const { unbatched, batched, calls } = both(p, 3, 100);
+    expect(batched).toEqual(unbatched);
+    expect(calls.batched).toBeGreaterThan(calls.unbatched); // declined: the detection's calls, then case by case
+  });
+
   it('leaves no tensor behind, batched or declined', () => {
     const before = tf.memory().numTensors;
     both(byName('softmax'), 9, 50);
