@@ -288,19 +288,8 @@ function screenedSearch<I, F>(
   }
   const state = new SearchState<F>();
   const predicate = predicateOf(spec, state);
-  /** Try case r alone (when it passes, fast-check goes on generating the cases after it: they pass untried). */
-  const replay = (r: number): fc.RunDetails<[I]> => {
-    let first = true;
-    let passed = false;
-    const once = (input: I): boolean => {
-      if (passed) return true;
-      const verdict = predicate(input);
-      if (first && verdict) passed = true;
-      first = false;
-      return verdict;
-    };
-    return fc.check(fc.property(spec.arbitrary, once), { seed: options.seed, numRuns: options.runs, path: String(r) });
-  };
+  /** Try case r alone: with a path, fast-check counts runs from it (and shrinks a failure as a search that reached it). */
+  const replay = (r: number): fc.RunDetails<[I]> => fc.check(fc.property(spec.arbitrary, predicate), { seed: options.seed, numRuns: 1, path: String(r) });
   for (let start = 0, size = FIRST_WINDOW; start < all.length; start += size, size *= 2) {
     const end = Math.min(all.length, start + size);
     const flagged = screen(all.slice(start, end));
