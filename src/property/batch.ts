@@ -114,7 +114,7 @@ function split(t: ReadTensor, sizes: readonly number[], shapes: readonly (readon
   let at = 0;
   for (let i = 0; i < sizes.length; i++) {
     const n = kind === 'rows' ? rowSize : sizes[i]!;
-    out.push({ ...t, shape: kind === 'rows' ? rowShape : [...shapes[i]!], data: t.data.slice(at, at + n) });
+    out.push({ ...t, shape: kind === 'rows' ? rowShape : [...shapes[i]!], data: t.data.subarray(at, at + n) });
     at += n;
   }
   return out;
