@@ -14,9 +14,11 @@
  *     failing ones, for the engine to replay one by one from their path (src/property/engine.ts).
  *
  * Correctness comes first: a group that errors, outputs of the wrong shape, or a case whose
- * values differ from the same case run alone (the first case of every group is run alone and
- * compared bit for bit — the detection of a subject that is not batch-polymorphic — and so is every
- * failing case) make the whole screen decline, and the property runs case by case as without it.
+ * values differ from the same case run alone (the first case of every call is run alone and
+ * compared bit for bit, and in the first window of a search also the second and last — the
+ * detection of a subject that is not batch-polymorphic — and so is every failing case) make the
+ * screen decline, and the cases run one by one as without it. Cases of more than
+ * {@link MAX_CASE_ELEMENTS} elements always run alone.
  * Error samples are gathered per case in generation order and handed over only once the screen
  * is accepted, so they are those of a run without it.
  */
@@ -36,6 +38,12 @@ export type BatchKind = 'rows' | 'elementwise';
 
 /** Most elements (over all tensor inputs) in one batched call. */
 export const MAX_BATCH_ELEMENTS = 1 << 20;
+/**
+ * Cases with more elements (over all tensor inputs) run alone: the cost of a call is then its
+ * elements, not its overhead, and batching them only adds copies (bench/overhead.ts: 0.6-0.9x the
+ * hand loop at 1,024 elements and more).
+ */
+export const MAX_CASE_ELEMENTS = 256;
 
 /** Where error samples of one case go until the screen is accepted. */
 export interface SampleSink {
@@ -169,14 +177,15 @@ function sameAsAlone<I>(property: Property<I>, inputs: I, batched: Outcome): boo
  * The outcome of every case, from as few calls as the property's {@link BatchKind} allows (a case
  * alone in its group runs alone); undefined when batching cannot stand for these cases. The first
  * case of every call is run alone too and must give the same values bit for bit (with
- * `verifyAll`, every case of every call: the detection a search runs on its first window).
+ * `verifyAll`, also its second and last cases: the detection a search runs on its first window).
  */
 export function batchOutcomes<I>(property: Property<I>, cases: readonly I[], kind: BatchKind, verifyAll = false): Outcome[] | undefined {
   const groups = new Map<string, { paths: Path[]; members: number[] }>();
   const alone: number[] = [];
   for (let i = 0; i < cases.length; i++) {
     const paths = tensorPaths(cases[i]);
-    const key = paths.length > 0 ? groupKey(cases[i], kind, paths) : undefined;
+    const big = paths.reduce((a, p) => a + sizeOf((getAt(cases[i], p) as TensorValue).shape), 0) > MAX_CASE_ELEMENTS;
+    const key = paths.length > 0 && !big ? groupKey(cases[i], kind, paths) : undefined;
     if (key === undefined) {
       alone.push(i);
       continue;
@@ -201,8 +210,9 @@ export function batchOutcomes<I>(property: Property<I>, cases: readonly I[], kin
         paths,
       );
       if (!got) return undefined;
-      const checked = verifyAll ? chunk.length : 1;
-      for (let j = 0; j < checked; j++) if (!sameAsAlone(property, cases[chunk[j]!]!, got[j]!)) return undefined;
+      // the first case; in the detection also the second and the last (a case away from the start of the call)
+      const checked = verifyAll ? [...new Set([0, 1, chunk.length - 1])] : [0];
+      for (const j of checked) if (!sameAsAlone(property, cases[chunk[j]!]!, got[j]!)) return undefined;
       chunk.forEach((i, j) => {
         outcomes[i] = got[j]!;
       });
@@ -260,7 +270,7 @@ export function screenCases<I>(
 
 /**
  * A search's screen (engine.ts, `SearchSpec.screen`) for a property: {@link screenCases} on each
- * window it is given, the first one verified case by case (the detection); a fault of its own
+ * window it is given, the first one with the detection (more of its cases run alone); a fault of its own
  * declines the window. `screened(accepted)` says, before the search tries any case of the window,
  * whether the screen judged and sampled it (accepted) or the window is to be tried one by one.
  */
