@@ -194,7 +194,8 @@ export function batchOutcomes<I>(property: Property<I>, cases: readonly I[], kin
     if (group) group.members.push(i);
     else groups.set(key, { paths, members: [i] });
   }
-  if (groups.size === 0) return undefined; // nothing to batch
+  // nothing to batch (every case alone): declined before running anything, the cases run as without a screen
+  if (![...groups.values()].some((g) => g.members.length > 1)) return undefined;
   const outcomes: Outcome[] = new Array(cases.length);
   for (const i of alone) outcomes[i] = execute(property.subject, cases[i]!, { gradients: property.gradients });
   for (const { paths, members } of groups.values()) {
