@@ -280,20 +280,26 @@ function screenedSearch<I, F>(
   screen: (inputs: readonly I[]) => readonly number[] | undefined,
   options: SearchOptions,
 ): SearchOutcome<I, F> | undefined {
-  let all: I[];
-  try {
-    all = fc.sample(spec.arbitrary, { seed: options.seed, numRuns: options.runs });
-  } catch {
-    return undefined; // the ordinary search reports the generators' error
-  }
+  // the first window alone first: when the screen declines it, the search generates little twice
+  const sample = (numRuns: number): I[] | undefined => {
+    try {
+      return fc.sample(spec.arbitrary, { seed: options.seed, numRuns });
+    } catch {
+      return undefined; // the ordinary search reports the generators' error
+    }
+  };
+  const head = sample(Math.min(FIRST_WINDOW, options.runs));
+  const firstFlagged = head && screen(head);
+  if (!firstFlagged) return undefined;
+  const all = options.runs > head.length ? sample(options.runs) : head;
+  if (!all) return undefined;
   const state = new SearchState<F>();
   const predicate = predicateOf(spec, state);
   /** Try case r alone: with a path, fast-check counts runs from it (and shrinks a failure as a search that reached it). */
   const replay = (r: number): fc.RunDetails<[I]> => fc.check(fc.property(spec.arbitrary, predicate), { seed: options.seed, numRuns: 1, path: String(r) });
   for (let start = 0, size = FIRST_WINDOW; start < all.length; start += size, size *= 2) {
     const end = Math.min(all.length, start + size);
-    const flagged = screen(all.slice(start, end));
-    if (!flagged && start === 0) return undefined;
+    const flagged = start === 0 ? firstFlagged : screen(all.slice(start, end));
     const tried = flagged ? flagged.map((i) => start + i) : Array.from({ length: end - start }, (_, i) => start + i);
     for (const r of tried) {
       let details: fc.RunDetails<[I]>;
