@@ -11,6 +11,12 @@
  *   y = tf.tidy(() => op(t)); y.dataSync(); check finite; dispose }))`.
  * - generation only: the same fc.assert with a predicate that only returns true — the cost both
  *   sides share, to show what dominates at each size.
+ * - nanhunt batched: the same property declared batch-polymorphic (`batch: 'rows'`: softmax over
+ *   the last axis, log1p elementwise, matMul batched over a leading axis), so runProperty screens
+ *   its generated cases many in one call (src/property/batch.ts); same verdict, same inputs.
+ *   Goal: at least {@link BATCHED_GOAL}x the hand loop for softmax at
+ *   {@link BATCHED_GOAL_MAX_ELEMENTS} elements or fewer on cpu (the other ops are shown, not judged:
+ *   log1p of 16 elements costs little more than generating its input, which batching cannot share).
  *
  * The three run in the same process, interleaved round by round (the order rotates each round),
  * and each figure is the median over the rounds; the ratio is the median of the per-round ratios
@@ -34,6 +40,10 @@ export const OVERHEAD_OPS: readonly OverheadOp[] = ['softmax', 'log1p', 'matMul'
 export const OVERHEAD_SIZES: readonly number[] = [16, 1024, 65536];
 /** Goal: nanhunt runs at least this fraction of the hand loop's rate at every size. */
 export const OVERHEAD_GOAL = 0.8;
+/** Goal: batched nanhunt runs at least this multiple of the hand loop's rate... */
+export const BATCHED_GOAL = 3;
+/** ...at this many elements or fewer, on cpu, for softmax (the op the goal was set on: one [B, N] call against B calls of [N]). */
+export const BATCHED_GOAL_MAX_ELEMENTS = 64;
 
 export interface OverheadOptions {
   backend: string;
@@ -71,6 +81,14 @@ export interface OverheadRow {
   generateShare: number;
   /** Judged on cpuRatio: equal to the wall ratio on a quiet machine, and not skewed by other processes on a busy one. */
   goalMet: boolean;
+  /** Median runs per second of runProperty on the same property declared batch-polymorphic. */
+  batchedRunsPerSec: number;
+  /** Median over rounds of batched rate / hand rate (the speedup of batching over the hand loop). */
+  batchedRatio: number;
+  /** The same on CPU time of this process. */
+  batchedCpuRatio: number;
+  /** batchedCpuRatio >= BATCHED_GOAL where the goal applies (cpu, softmax, elements <= BATCHED_GOAL_MAX_ELEMENTS); undefined elsewhere. */
+  batchedGoalMet?: boolean;
 }
 
 interface Case {
@@ -131,7 +149,7 @@ export function overheadCase(op: OverheadOp, elements: number): Case {
   };
 }
 
-type Side = 'nanhunt' | 'hand' | 'generate';
+type Side = 'nanhunt' | 'batched' | 'hand' | 'generate';
 
 interface Timing {
   /** Wall-clock milliseconds. */
@@ -140,14 +158,20 @@ interface Timing {
   cpu: number;
 }
 
+/** The property as written (`nanhunt`) and declared batch-polymorphic (`batched`). */
+interface Props {
+  readonly nanhunt: ReturnType<typeof property>;
+  readonly batched: ReturnType<typeof property>;
+}
+
 /** Run one side of one round: `runs` cases with `seed`. */
-function runSide(side: Side, c: Case, prop: ReturnType<typeof property>, seed: number, runs: number): Timing {
+function runSide(side: Side, c: Case, props: Props, seed: number, runs: number): Timing {
   const cpu0 = process.cpuUsage();
   let wall: number;
-  if (side === 'nanhunt') {
+  if (side === 'nanhunt' || side === 'batched') {
     let status = '';
     wall = timeMs(() => {
-      status = runProperty(prop, { seed, runs }).status;
+      status = runProperty(props[side], { seed, runs }).status;
     });
     if (status !== 'passed') throw new Error(`overhead bench: the nanhunt side ${status} (it must pass to measure)`);
   } else {
@@ -170,28 +194,33 @@ function calibrate(c: Case, roundMs: number): number {
 
 export function measureOverheadCase(backend: string, op: OverheadOp, elements: number, rounds = 9, roundMs = 200): OverheadRow {
   const c = overheadCase(op, elements);
-  const prop = property<unknown>({ name: `bench overhead ${op} ${elements}`, inputs: c.arb, subject: c.subject as Subject<unknown>, invariants: [finite()] });
+  const definition = { name: `bench overhead ${op} ${elements}`, inputs: c.arb, subject: c.subject as Subject<unknown>, invariants: [finite()] };
+  const props: Props = { nanhunt: property<unknown>(definition), batched: property<unknown>({ ...definition, batch: 'rows' }) };
   // warm-up: JIT, kernel caches, the backend's first allocations
-  for (const side of ['hand', 'nanhunt', 'generate'] as const) runSide(side, c, prop, 1, 3);
+  for (const side of ['hand', 'nanhunt', 'batched', 'generate'] as const) runSide(side, c, props, 1, 3);
   const runs = calibrate(c, roundMs);
-  const rate: Record<Side, number[]> = { nanhunt: [], hand: [], generate: [] };
+  const rate: Record<Side, number[]> = { nanhunt: [], batched: [], hand: [], generate: [] };
   const ratios: number[] = [];
   const cpuRatios: number[] = [];
+  const batchedRatios: number[] = [];
+  const batchedCpuRatios: number[] = [];
   const overheads: number[] = [];
   const shares: number[] = [];
   const orders: Side[][] = [
-    ['nanhunt', 'hand', 'generate'],
-    ['hand', 'generate', 'nanhunt'],
-    ['generate', 'nanhunt', 'hand'],
+    ['nanhunt', 'batched', 'hand', 'generate'],
+    ['hand', 'generate', 'nanhunt', 'batched'],
+    ['generate', 'batched', 'nanhunt', 'hand'],
   ];
   for (let r = 0; r < rounds; r++) {
     const seed = 1000 + r;
     const t: Partial<Record<Side, Timing>> = {};
-    for (const side of orders[r % orders.length]!) t[side] = runSide(side, c, prop, seed, runs);
-    const ms = { nanhunt: t.nanhunt!.wall, hand: t.hand!.wall, generate: t.generate!.wall };
-    for (const side of ['nanhunt', 'hand', 'generate'] as const) rate[side].push((runs / ms[side]) * 1000);
+    for (const side of orders[r % orders.length]!) t[side] = runSide(side, c, props, seed, runs);
+    const ms = { nanhunt: t.nanhunt!.wall, batched: t.batched!.wall, hand: t.hand!.wall, generate: t.generate!.wall };
+    for (const side of ['nanhunt', 'batched', 'hand', 'generate'] as const) rate[side].push((runs / ms[side]) * 1000);
     ratios.push(ms.hand / ms.nanhunt);
     cpuRatios.push(t.hand!.cpu / Math.max(t.nanhunt!.cpu, 1e-3));
+    batchedRatios.push(ms.hand / ms.batched);
+    batchedCpuRatios.push(t.hand!.cpu / Math.max(t.batched!.cpu, 1e-3));
     overheads.push(((ms.nanhunt - ms.hand) / runs) * 1000);
     shares.push(Math.min(1, ms.generate / ms.hand));
   }
@@ -213,6 +242,10 @@ export function measureOverheadCase(backend: string, op: OverheadOp, elements: n
     overheadUsPerRun: median(overheads),
     generateShare: median(shares),
     goalMet: median(cpuRatios) >= OVERHEAD_GOAL,
+    batchedRunsPerSec: median(rate.batched),
+    batchedRatio: median(batchedRatios),
+    batchedCpuRatio: median(batchedCpuRatios),
+    ...(backend === 'cpu' && op === 'softmax' && elements <= BATCHED_GOAL_MAX_ELEMENTS ? { batchedGoalMet: median(batchedCpuRatios) >= BATCHED_GOAL } : {}),
   };
 }
 

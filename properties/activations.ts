@@ -27,7 +27,7 @@ function activation(
   domain: Float32Options = {},
   checks: Invariant[] = [],
   exact?: Exact,
-  options: { readonly gradientSpecial?: boolean; readonly runs?: number } = {},
+  options: { readonly gradientSpecial?: boolean; readonly runs?: number; readonly batch?: 'rows' } = {},
 ): OpInfo<X> {
   const call: (x: tf.Tensor) => tf.Tensor = typeof f === 'string' ? tf[f] : f;
   const { reference, derivative } = exactChecks(exact);
@@ -40,6 +40,8 @@ function activation(
     ...(reference ? { reference, special: special() } : {}),
     op: ({ x }) => call(x),
     source: tfCall(f, '{ x }', 'x'),
+    // elementwise, or row-wise over the last axis (softmax)
+    batch: options.batch ?? 'elementwise',
     checks,
     gradient: {
       inputs: x(domain),
@@ -122,11 +124,19 @@ export const activationTable: OpInfo[] = [
     },
     runs: 300,
   }),
-  activation('softmax', (v) => tf.softmax(v), 'finite, in [0, 1], rows summing to 1, for every finite x', {}, [inRange(0, 1), rowsSumToOne()], {
-    value: (v) => ref.softmax(v),
-    tolerance: TOLERANCES.softmax,
-    derivative: (v) => ({ x: ref.derivatives.softmax(v).logits! }),
-  }),
+  activation(
+    'softmax',
+    (v) => tf.softmax(v),
+    'finite, in [0, 1], rows summing to 1, for every finite x',
+    {},
+    [inRange(0, 1), rowsSumToOne()],
+    {
+      value: (v) => ref.softmax(v),
+      tolerance: TOLERANCES.softmax,
+      derivative: (v) => ({ x: ref.derivatives.softmax(v).logits! }),
+    },
+    { batch: 'rows' },
+  ),
   activation(
     'logSoftmax',
     (v) => tf.logSoftmax(v),
@@ -134,5 +144,6 @@ export const activationTable: OpInfo[] = [
     { min: -1.7e38, max: 1.7e38 },
     [inRange(-MAX_FLOAT32, 0)],
     { value: (v) => ref.logSoftmax(v), tolerance: TOLERANCES.logSoftmax, derivative: (v) => ({ x: ref.derivatives.logSoftmax(v).logits! }) },
+    { batch: 'rows' },
   ),
 ];

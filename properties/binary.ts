@@ -97,6 +97,8 @@ function binary(
     inputs: { p: pair(ea, eb) },
     op: ({ p }) => f(p.a, p.b),
     source: tfCall(fn, '{ p }', 'p.a, p.b'),
+    // operands of the same shape are screened many in one call; broadcast ones run alone
+    batch: 'elementwise',
     reference: { exact: ({ p }) => exact(p.a, p.b), tolerance },
     special: { p: specialPair(sa, sb) },
     ...(d

@@ -67,6 +67,7 @@ function unary(name: TfUnaryName, promise: string, exact: Exact, options: UnaryO
     ...(reference ? { reference, special: special() } : {}),
     op: ({ x }) => f(x),
     source: tfCall(name, '{ x }', 'x'),
+    batch: 'elementwise',
     ...(gradient
       ? { gradient: { inputs: x(gradient), ...(derivative ? { derivative, special: special(), tolerance: TOLERANCES.elementwiseGradient } : {}) } }
       : {}),

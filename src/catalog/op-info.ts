@@ -29,6 +29,7 @@ import type { Derivative } from '../reference/derivatives.ts';
 import type { OpTolerance } from '../reference/tolerances.ts';
 import type { Subject } from '../run/execute.ts';
 import { property, type InputArbitraries, type Property, type PropertyReference } from '../property/property.ts';
+import type { BatchKind } from '../property/batch.ts';
 
 export const FAMILIES = ['unary', 'binary', 'activation', 'reduction', 'linalg', 'layer', 'loss', 'optimizer', 'shape'] as const;
 export type Family = (typeof FAMILIES)[number];
@@ -91,6 +92,11 @@ export interface OpInfo<I = any> {
   readonly gradient?: boolean | GradientInfo<I>;
   /** Runs per property (default {@link CATALOG_RUNS}). */
   readonly runs?: number;
+  /**
+   * The op is batch-polymorphic (src/property/batch.ts): its properties screen many generated
+   * cases in one call — `elementwise` (flattened, any shapes) or `rows` (stacked on a new leading axis).
+   */
+  readonly batch?: BatchKind;
 }
 
 /** Default runs of a `<name> large` property (each run may hold a million elements). */
@@ -141,6 +147,7 @@ export function entryProperties<I>(info: OpInfo<I>): Property<I>[] {
   const source = info.source !== undefined ? { source: info.source } : {};
   const runs = info.runs ?? CATALOG_RUNS;
   const reference = info.reference ? { reference: info.reference } : {};
+  const batch = info.batch ? { batch: info.batch } : {};
   const needsReference = (what: string): OpReference<I> => {
     if (!info.reference) throw new TypeError(`catalog entry '${info.name}': \`${what}\` needs a \`reference\` to judge its results`);
     return info.reference;
@@ -152,6 +159,7 @@ export function entryProperties<I>(info: OpInfo<I>): Property<I>[] {
       inputs: info.inputs,
       subject: info.op,
       ...source,
+      ...batch,
       ...reference,
       invariants: [valueInvariant(info), ...(info.checks ?? [])],
       runs,
@@ -167,6 +175,7 @@ export function entryProperties<I>(info: OpInfo<I>): Property<I>[] {
         inputs: info.special,
         subject: info.op,
         ...source,
+        ...batch,
         ...reference,
         invariants: [matchesReference(r.exact, r.tolerance)],
         runs,
@@ -183,6 +192,7 @@ export function entryProperties<I>(info: OpInfo<I>): Property<I>[] {
         inputs: info.large.inputs,
         subject: info.op,
         ...source,
+        ...batch,
         ...reference,
         invariants: [matchesReference(r.exact, r.tolerance)],
         runs: info.large.runs ?? LARGE_RUNS,
@@ -217,6 +227,7 @@ export function entryProperties<I>(info: OpInfo<I>): Property<I>[] {
         inputs: (g.inputs ?? info.inputs) as InputArbitraries<I> | fc.Arbitrary<I>,
         subject: info.op,
         ...source,
+        ...batch,
         ...withGradientReference,
         invariants: [check()],
         runs: g.runs ?? runs,
@@ -232,6 +243,7 @@ export function entryProperties<I>(info: OpInfo<I>): Property<I>[] {
           inputs: g.special,
           subject: info.op,
           ...source,
+          ...batch,
           ...withGradientReference,
           invariants: [check()],
           runs: g.runs ?? runs,

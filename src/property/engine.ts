@@ -34,8 +34,13 @@ import { InputError } from '../core/errors.ts';
 import type { Unsupported } from '../run/backend.ts';
 import { describeKey, sameFailure, type FailureKey } from './failure.ts';
 
-/** The phase a trial runs in. */
-export type Phase = 'generate' | 'shrink';
+/**
+ * The phase a trial runs in: `generate` (a generated or saved case, before the first failure),
+ * `shrink`, or `distinct` (a case after the first failure, tried for distinct failures). A caller
+ * that measures cases measures those of `generate` and `distinct`; a case a screen measured
+ * already is tried in phase `shrink`.
+ */
+export type Phase = 'generate' | 'shrink' | 'distinct';
 
 /** What one case did. */
 export type Trial<F> =
@@ -62,6 +67,18 @@ export interface SearchSpec<I, F> {
    * the ones after the last distinct failure it may find.
    */
   rest?(input: I): void;
+  /**
+   * Optional: screen generated cases in bulk (./batch.ts: many cases in one call of a
+   * batch-polymorphic subject). Given consecutive generated cases (windows, in order), it returns
+   * the indices among them of those to try one by one (failing or unsure), ascending; or
+   * undefined when it cannot screen them (they are then tried one by one; for the first window,
+   * the search runs as without a screen). Each index it returns is replayed with its fast-check
+   * path, so seed, path, shrink and counts are exactly those of a search without it; the cases it
+   * passes are never tried. After a failure the cases after the window go to the screen again
+   * (for its measurements; what it flags there is ignored), or to `rest` when it declines them.
+   * Used only when generating from the seed without saved examples nor a time limit.
+   */
+  screen?(inputs: readonly I[]): readonly number[] | undefined;
 }
 
 /** How much to search. Options are qualified once, here, for every caller. */
@@ -248,11 +265,9 @@ function outcomeOf<I, F>(
   };
 }
 
-/** Search for a failing case and shrink it. Never throws for faults of the code under test. */
-export function search<I, F>(spec: SearchSpec<I, F>, options: SearchOptions): SearchOutcome<I, F> {
-  qualify(options);
-  const state = new SearchState<F>();
-  const predicate = (input: I): boolean => {
+/** fast-check's predicate: each case's trial judged by the search's state. */
+function predicateOf<I, F>(spec: SearchSpec<I, F>, state: SearchState<F>): (input: I) => boolean {
+  return (input: I): boolean => {
     if (state.done()) return true;
     let t: Trial<F>;
     try {
@@ -262,23 +277,38 @@ export function search<I, F>(spec: SearchSpec<I, F>, options: SearchOptions): Se
     }
     return state.judge(t);
   };
+}
+
+/** Search for a failing case and shrink it. Never throws for faults of the code under test. */
+export function search<I, F>(spec: SearchSpec<I, F>, options: SearchOptions): SearchOutcome<I, F> {
+  qualify(options);
   const examples = options.path ? [] : (options.examples ?? []);
-  let details: fc.RunDetails<[I]>;
   const started = performance.now();
-  try {
-    details = fc.check(fc.property(spec.arbitrary, predicate), parameters<I>(options, examples));
-  } catch (error) {
-    return checkError(error, options);
+  let searched: Searched<I, F> | undefined;
+  if (spec.screen && !options.path && !examples.length && !options.timeLimitMs) searched = screenedSearch(spec, spec.screen, options);
+  if (!searched) {
+    const state = new SearchState<F>();
+    const predicate = predicateOf(spec, state);
+    let details: fc.RunDetails<[I]>;
+    try {
+      details = fc.check(fc.property(spec.arbitrary, predicate), parameters<I>(options, examples));
+    } catch (error) {
+      return checkError(error, options);
+    }
+    searched = outcomeOf(details, state, options, examples.length);
   }
-  const { outcome, reached } = outcomeOf(details, state, options, examples.length);
+  const { outcome, reached } = searched;
   if (reached === undefined || outcome.kind !== 'failed') return outcome;
+  // generated cases before `sampled` were measured by a screen already: tried without measuring again
+  const sampled = searched.sampled ?? reached;
+  const phaseOf = (index: number): Phase => (index < sampled ? 'shrink' : 'distinct');
   if ((options.distinct ?? 1) > 1) {
     const hunt = new DistinctHunt<I, F>(outcome.key, options);
     // saved examples after the one that failed first, then the generated cases after the first failure
     for (let e = outcome.example === undefined ? examples.length : outcome.example + 1; e < examples.length && !hunt.full(); e++) {
       let t: Trial<F>;
       try {
-        t = spec.trial(examples[e] as I, 'generate');
+        t = spec.trial(examples[e] as I, 'distinct');
       } catch {
         break;
       }
@@ -291,12 +321,12 @@ export function search<I, F>(spec: SearchSpec<I, F>, options: SearchOptions): Se
     for (const [index, input] of restOfGeneration(spec.arbitrary, options, reached, started)) {
       if (hunt.full()) {
         if (!spec.rest) break;
-        spec.rest(input);
+        if (index >= sampled) spec.rest(input);
         continue;
       }
       let t: Trial<F>;
       try {
-        t = spec.trial(input, 'generate');
+        t = spec.trial(input, phaseOf(index));
       } catch {
         break; // nanhunt's own machinery failed: the first failure stands, no more to learn
       }
@@ -305,8 +335,24 @@ export function search<I, F>(spec: SearchSpec<I, F>, options: SearchOptions): Se
     }
     return hunt.outcome(outcome);
   }
-  if (spec.rest) for (const [, input] of restOfGeneration(spec.arbitrary, options, reached, started)) spec.rest(input);
+  if (spec.rest) {
+    // a screen measures the rest in bulk when it can
+    const from = searched.screen ? searched.screen(sampled) : sampled;
+    for (const [, input] of restOfGeneration(spec.arbitrary, options, from, started)) spec.rest(input);
+  }
   return outcome;
+}
+
+/**
+ * How the search phases before `distinct` ended: the outcome, the generated cases reached (for
+ * the cases after the first failure), and after a screened search the cases its screen measured
+ * already and a way to have it measure the rest (returns where the cases still to measure begin).
+ */
+interface Searched<I, F> {
+  readonly outcome: SearchOutcome<I, F>;
+  readonly reached?: number;
+  readonly sampled?: number;
+  readonly screen?: (from: number) => number;
 }
 
 /** The distinct phase's bookkeeping: keys seen, failures shrunk. */
@@ -400,6 +446,77 @@ function distinctOf<I, F>(details: fc.RunDetails<[I]>, key: FailureKey, first: F
   return { ...common, path: details.counterexamplePath ?? String(met.index), runs: met.before + met.index + 1 };
 }
 
+/** Cases in the first window a screen sees; each next window doubles, so an early failure costs little more than case by case. */
+const FIRST_WINDOW = 32;
+
+/**
+ * A search whose generated cases are screened in bulk, window by window: only the cases the
+ * screen flags are tried, each replayed from its own path (fast-check replays case `r` and
+ * shrinks it exactly as a search that reached it); the counts are those of that search. After a
+ * failure the cases beyond the window go to the screen (its error samples), else to `rest`.
+ * Undefined when the screen declines the first window (nothing was tried yet); a later window it
+ * declines is tried case by case, from its paths.
+ */
+function screenedSearch<I, F>(
+  spec: SearchSpec<I, F>,
+  screen: (inputs: readonly I[]) => readonly number[] | undefined,
+  options: SearchOptions,
+): Searched<I, F> | undefined {
+  // the first window alone first: when the screen declines it, the search generates little twice
+  const sample = (numRuns: number): I[] | undefined => {
+    try {
+      return fc.sample(spec.arbitrary, { seed: options.seed, numRuns });
+    } catch {
+      return undefined; // the ordinary search reports the generators' error
+    }
+  };
+  const head = sample(Math.min(FIRST_WINDOW, options.runs));
+  const firstFlagged = head && screen(head);
+  if (!firstFlagged) return undefined;
+  const all = options.runs > head.length ? sample(options.runs) : head;
+  if (!all) return undefined;
+  const state = new SearchState<F>();
+  const predicate = predicateOf(spec, state);
+  /** Try case r alone: with a path, fast-check counts runs from it (and shrinks a failure as a search that reached it). */
+  const replay = (r: number): fc.RunDetails<[I]> => fc.check(fc.property(spec.arbitrary, predicate), { seed: options.seed, numRuns: 1, path: String(r) });
+  for (let start = 0, size = FIRST_WINDOW; start < all.length; start += size, size *= 2) {
+    const end = Math.min(all.length, start + size);
+    const flagged = start === 0 ? firstFlagged : screen(all.slice(start, end));
+    const tried = flagged ? flagged.map((i) => start + i) : Array.from({ length: end - start }, (_, i) => start + i);
+    for (const r of tried) {
+      let details: fc.RunDetails<[I]>;
+      try {
+        details = replay(r);
+      } catch (error) {
+        return { outcome: { kind: 'generator-error', error } };
+      }
+      if (state.aborted) return { outcome: { kind: 'aborted', error: state.aborted.error, runs: options.runs, interrupted: false } };
+      if (state.unsupported && state.first === undefined) {
+        return { outcome: { kind: 'passed', unsupported: state.unsupported, runs: options.runs, interrupted: false } };
+      }
+      if (details.failed && details.counterexample && state.first !== undefined) {
+        return {
+          outcome: {
+            kind: 'failed',
+            counterexample: details.counterexample[0],
+            key: state.first.key,
+            first: state.first.failure,
+            shrinks: details.numShrinks,
+            ...(details.counterexamplePath ? { path: details.counterexamplePath } : {}),
+            runs: r + 1,
+            interrupted: false,
+          },
+          reached: r + 1,
+          // the screen measured every case of an accepted window (a declined one: those tried)
+          sampled: flagged ? end : r + 1,
+          screen: (from) => (from < all.length && screen(all.slice(from)) ? all.length : from),
+        };
+      }
+    }
+  }
+  return { outcome: { kind: 'passed', runs: options.runs, interrupted: false } };
+}
+
 /**
  * A search whose trials are asynchronous (a backend that reads its results back only
  * asynchronously: WebGPU). The same phases, parameters and outcome as {@link search}: fast-check's
@@ -440,7 +557,7 @@ export async function searchAsync<I, F>(spec: AsyncSearchSpec<I, F>, options: Se
     for (let e = outcome.example === undefined ? examples.length : outcome.example + 1; e < examples.length && !hunt.full(); e++) {
       let t: Trial<F>;
       try {
-        t = await spec.trial(examples[e] as I, 'generate');
+        t = await spec.trial(examples[e] as I, 'distinct');
       } catch {
         break;
       }
@@ -464,7 +581,7 @@ export async function searchAsync<I, F>(spec: AsyncSearchSpec<I, F>, options: Se
       }
       let t: Trial<F>;
       try {
-        t = await spec.trial(input, 'generate');
+        t = await spec.trial(input, 'distinct');
       } catch {
         break;
       }

@@ -9,6 +9,7 @@ import type { Subject } from '../run/execute.ts';
 import type { ReferenceResult } from '../check/accuracy.ts';
 import type { OpTolerance, Tolerance } from '../reference/tolerances.ts';
 import type { Derivative } from '../reference/derivatives.ts';
+import type { BatchKind } from './batch.ts';
 
 /** The exact answer of a property's outputs (and gradients) and the tolerance it is judged with (per backend). */
 export interface PropertyReference<I> {
@@ -54,6 +55,12 @@ export interface PropertyDefinition<I> {
    * diff's ULP tolerance, the default) or 'finiteness' (outputs that amplify rounding, like a training run).
    */
   agreement?: 'values' | 'finiteness';
+  /**
+   * The subject is batch-polymorphic (./batch.ts): generated cases may be screened many in one
+   * call, stacked on a new leading axis (`rows`) or flattened and concatenated (`elementwise`).
+   * Verdicts, counterexamples, paths and error samples are those of a run case by case.
+   */
+  batch?: BatchKind;
 }
 
 export interface Property<I = unknown> {
@@ -70,6 +77,7 @@ export interface Property<I = unknown> {
   readonly tags: readonly string[];
   readonly reference: PropertyReference<I> | undefined;
   readonly agreement: 'values' | 'finiteness';
+  readonly batch: BatchKind | undefined;
 }
 
 /** Define a property. Validates the definition and fills defaults. */
@@ -107,6 +115,7 @@ export function property<I>(definition: PropertyDefinition<I>): Property<I> {
     tags: d.tags ?? [],
     reference: d.reference,
     agreement: d.agreement ?? 'values',
+    batch: d.batch,
   });
 }
 

@@ -13,6 +13,7 @@ import type { ExactElement, ReadTensor } from '../run/observation.ts';
 import type { Property } from './property.ts';
 import { confirm, PASS, search, searchAsync, type DistinctFailure, type SearchOptions, type SearchOutcome, type Trial } from './engine.ts';
 import { failureKey, type Failure } from './failure.ts';
+import { screenOf, type SampleSink } from './batch.ts';
 
 export { failuresOf, type Failure } from './failure.ts';
 
@@ -145,6 +146,11 @@ export interface RunOptions {
    * exact answer is finite; finite but beyond tolerance; a wrong special value).
    */
   distinct?: number;
+  /**
+   * Screen generated cases many in one call when the property is batch-polymorphic
+   * (`property.batch`, ./batch.ts; default true): the same result, faster.
+   */
+  batch?: boolean;
 }
 
 const DEFAULT_RUNS = 100;
@@ -175,7 +181,7 @@ function sampleErrors(observation: Observation, property: Property, samples: Err
   }
 }
 
-function failureOf(outcome: Outcome, property: Property, samples?: ErrorSampleKeeper): Failure | undefined {
+function failureOf(outcome: Outcome, property: Property, samples?: SampleSink): Failure | undefined {
   if (outcome.kind === 'error') return { kind: 'error', stage: outcome.stage, message: outcome.message };
   if (outcome.kind === 'unsupported') return { kind: 'error', stage: 'unsupported', message: outcome.unsupported.message };
   // an invariant that throws is an error of the property (named), never a crash of the run
@@ -344,14 +350,32 @@ function failedResult<I>(
 /** Run a property and return a structured result. Never throws for faults of the subject. */
 export function runProperty<I>(property: Property<I>, options: RunOptions = {}): PropertyResult {
   const p = prepare(property, options);
-  const { keeper, sampling } = p;
+  const { keeper } = p;
   // error samples come from every generated case (not from shrinking): those the search ran, and
-  // those after its first failure, which it did not reach (`rest`)
+  // those after its first failure, which it did not reach (`rest`); or all of them from the screen
+  let sampling = p.sampling;
+  const kind = options.batch === false ? undefined : property.batch;
   const outcome = search<I, Failure>(
     {
       arbitrary: property.arbitrary,
-      trial: (inputs, phase) => trialOf(property, inputs, phase === 'generate' && sampling ? keeper : undefined),
-      ...(sampling
+      // (after the first failure, phase `distinct`, every case is measured: the screen measures only the windows it accepts)
+      trial: (inputs, phase) => trialOf(property, inputs, (phase === 'generate' && sampling) || (phase === 'distinct' && p.sampling) ? keeper : undefined),
+      ...(kind
+        ? {
+            screen: screenOf(
+              property,
+              kind,
+              (inputs: I, o: Outcome, sink: SampleSink) =>
+                failureOf(withExactValues(property, inputs, o), property as Property, p.sampling ? sink : undefined) !== undefined,
+              keeper,
+              // the screen sampled the cases it accepted; those it declines are sampled when tried
+              (accepted) => {
+                sampling = p.sampling && !accepted;
+              },
+            ),
+          }
+        : {}),
+      ...(p.sampling
         ? {
             rest: (inputs: I) => {
               const o = execute(property.subject, inputs, { gradients: property.gradients });
@@ -433,7 +457,7 @@ export async function runPropertyAsync<I>(property: Property<I>, options: RunOpt
   const outcome = await searchAsync<I, Failure>(
     {
       arbitrary: property.arbitrary,
-      trial: (inputs, phase) => trialOfAsync(property, inputs, phase === 'generate' && sampling ? keeper : undefined),
+      trial: (inputs, phase) => trialOfAsync(property, inputs, phase !== 'shrink' && sampling ? keeper : undefined),
       ...(sampling
         ? {
             rest: async (inputs: I) => {

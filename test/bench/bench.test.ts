@@ -52,7 +52,12 @@ describe('npm run bench (quick settings)', () => {
       expect(r.generateShare).toBeGreaterThan(0);
       expect(r.generateShare).toBeLessThanOrEqual(1);
       expect(r.shape.reduce((a, b) => a * b, 1)).toBe(r.elements);
+      // the batched side: the same property screened many cases in one call, against the same hand loop
+      for (const x of [r.batchedRunsPerSec, r.batchedRatio, r.batchedCpuRatio]) expect(positive(x)).toBe(true);
+      expect(r.batchedRatio).toBeCloseTo(r.batchedRunsPerSec / r.handRunsPerSec, 6);
     }
+    // the batching goal is judged on softmax at 64 elements or fewer on cpu only
+    expect(report.overhead.filter((r) => r.batchedGoalMet !== undefined).map((r) => `${r.backend} ${r.op} ${r.elements}`)).toEqual(['cpu softmax 16']);
   });
 
   test('time to minimal: every scenario fails and shrinks; naive BCE to one saturated logit, naive softmax to one element', () => {
@@ -149,7 +154,7 @@ describe('npm run bench (quick settings)', () => {
     }
     const json = JSON.parse(benchJson(report)) as BenchReport;
     expect(json.overhead).toHaveLength(report.overhead.length);
-    expect(json.goals.map((g) => g.figure)).toEqual(['overhead', 'minimal', 'memory']);
+    expect(json.goals.map((g) => g.figure)).toEqual(['overhead', 'overhead', 'minimal', 'memory']); // the second: with batching
     expect(json.scripts).toEqual([]); // a quick run skips bench/reference.ts and bench/training.ts
   });
 });
