@@ -18,12 +18,12 @@ const dim = (max: number) => ({ min: 1, max });
 /**
  * Long products for the `large` properties: a naive accumulation drifts when its partial sums
  * round the same way again and again, that is with constant or alternating operands (periodic
- * block sums) and a length past about 1e5; favour both (constant and alternating twice as often,
- * at least 3e4 terms) so that every seed meets the drift in its 30 runs.
+ * block sums) and a length past about 1e5; favour both (constant three times, alternating twice
+ * as often as ramp or uniform, at least 6e4 terms) so that every seed meets the drift in its 30 runs.
  */
 const LONG_PRODUCTS = {
-  size: { min: 30_000, max: 1_000_000 },
-  patterns: ['constant', 'constant', 'alternating', 'alternating', 'ramp', 'uniform'],
+  size: { min: 60_000, max: 1_000_000 },
+  patterns: ['constant', 'constant', 'constant', 'alternating', 'alternating', 'ramp', 'uniform'],
 } as const;
 
 type T<K extends string> = { t: Record<K, TensorValue> };
