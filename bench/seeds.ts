@@ -8,6 +8,7 @@
  *   npm run bench:seeds                        cpu, 20 seeds
  *   npm run bench:seeds -- --backend wasm --seeds 20
  *   npm run bench:seeds -- --filter losses     only findings whose property contains the text
+ *   npm run bench:seeds -- --only 'addN|cumsum gradient'   only these properties (exact names)
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,13 +22,25 @@ interface Options {
   backend: string;
   seeds: number;
   filter?: string;
+  /** Only these properties (exact names, separated by '|'). */
+  only?: readonly string[];
+  /** Print each finding's count on stderr as soon as it is measured. */
+  progress?: boolean;
 }
 
 function parse(argv: readonly string[]): Options {
-  const { values } = parseArgs({ args: [...argv], options: { backend: { type: 'string' }, seeds: { type: 'string' }, filter: { type: 'string' } } });
+  const { values } = parseArgs({
+    args: [...argv],
+    options: { backend: { type: 'string' }, seeds: { type: 'string' }, filter: { type: 'string' }, only: { type: 'string' } },
+  });
   const seeds = Number(values.seeds ?? 20);
   if (!Number.isInteger(seeds) || seeds < 1) throw new Error('bench:seeds: --seeds must be a positive integer');
-  return { backend: values.backend ?? 'cpu', seeds, ...(values.filter ? { filter: values.filter } : {}) };
+  return {
+    backend: values.backend ?? 'cpu',
+    seeds,
+    ...(values.filter ? { filter: values.filter } : {}),
+    ...(values.only ? { only: values.only.split('|') } : {}),
+  };
 }
 
 export async function measureSeeds(options: Options): Promise<{ property: string; what: string; found: number; seeds: number }[]> {
@@ -35,7 +48,10 @@ export async function measureSeeds(options: Options): Promise<{ property: string
   const baseline = readBaseline(path.resolve(DEFAULT_BASELINE), DEFAULT_BASELINE);
   const catalog = new Map((await loadCatalog()).map((l) => [l.property.name, l.property]));
   const entries = baseline.entries.filter(
-    (e) => (e.backend === undefined || e.backend === options.backend) && (!options.filter || e.property.includes(options.filter)),
+    (e) =>
+      (e.backend === undefined || e.backend === options.backend) &&
+      (!options.filter || e.property.includes(options.filter)) &&
+      (!options.only || options.only.includes(e.property)),
   );
   const rows: { property: string; what: string; found: number; seeds: number }[] = [];
   for (const entry of entries) {
@@ -47,12 +63,13 @@ export async function measureSeeds(options: Options): Promise<{ property: string
       if (entryMatches(entry, r)) found++;
     }
     rows.push({ property: entry.property, what: entry.invariant ?? `error (${entry.error})`, found, seeds: options.seeds });
+    if (options.progress) console.error(`  ${entry.property}: ${found}/${options.seeds}`);
   }
   return rows;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const options = parse(process.argv.slice(2));
+  const options = { ...parse(process.argv.slice(2)), progress: true };
   const started = performance.now();
   const rows = await measureSeeds(options);
   const width = Math.max(...rows.map((r) => r.property.length), 8);

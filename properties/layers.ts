@@ -10,7 +10,8 @@
  * ones, AvgPoolGrad, MaxPoolGrad, LRNGrad, ResizeBilinearGrad, ...) against exact derivatives.
  */
 import * as tf from '@tensorflow/tfjs';
-import { float32, integers, specialValues, structured, tensors, type TensorValue } from '../src/index.ts';
+import * as fc from 'fast-check';
+import { float32, integers, specialValues, structured, tensorValue, tensors, type TensorValue } from '../src/index.ts';
 import type { Elements } from '../src/generate/elements.ts';
 import { opInfo, type OpInfo } from '../src/catalog/op-info.ts';
 import * as ref from '../src/reference/index.ts';
@@ -204,10 +205,10 @@ const avgPoolLarge: OpInfo = opInfo<PX>({
 
 /** dilation2d: x [b, h, w, c] and a filter [fh, fw, c]. */
 function dilationEntry(padding: 'valid' | 'same', dilations: number): OpInfo {
-  const inputs = (elements: () => Elements) => ({
+  const inputs = (elements: () => Elements, filter = elements) => ({
     t: tensors({
       dims: { b: dim(1, 2), h: dim(3, 6), w: dim(3, 6), fh: dim(1, 3), fw: dim(1, 3), c: dim(1, 3) },
-      tensors: { x: { shape: ['b', 'h', 'w', 'c'], elements: elements() }, f: { shape: ['fh', 'fw', 'c'], elements: elements() } },
+      tensors: { x: { shape: ['b', 'h', 'w', 'c'], elements: elements() }, f: { shape: ['fh', 'fw', 'c'], elements: filter() } },
     }),
   });
   const options = { strides: 1, padding, dilations };
@@ -221,7 +222,9 @@ function dilationEntry(padding: 'valid' | 'same', dilations: number): OpInfo {
     source: `({ t }) => tf.dilation2d(t.x, t.f, 1, '${padding}', ${dilations})`,
     reference: { exact: ({ t }) => layers.dilation2d(t.x, t.f, options), tolerance: TOLERANCES.extremum },
     gradient: {
-      inputs: inputs(moderate),
+      // one filter in five is all about -1e17: windows whose every sum is below -2^53, where a
+      // search for the maximum that starts from Number.MIN_SAFE_INTEGER never moves
+      inputs: inputs(moderate, () => float32({ min: -1e18, max: 1e18, focus: { p: 0.2, at: [1e17], sign: -1 } })),
       promise: 'each window gives 1 to the x element and the filter tap of its maximum (any split among tied maxima)',
       derivative: ({ t }) => {
         const d = layers.dilation2dDerivative(t.x, t.f, options);
@@ -285,6 +288,28 @@ const resizeInputs = (e: Elements, minSide = 1) => ({
 });
 const target = (t: { size: { shape: readonly number[] } }): [number, number] => [t.size.shape[0]!, t.size.shape[1]!];
 
+/** images [b, h, w, c] without their last column: [b, h, w - 1, c]. */
+function withoutLastColumn(images: TensorValue): TensorValue {
+  const [b, h, w, c] = images.shape as [number, number, number, number];
+  const data = new Float32Array(b * h * (w - 1) * c);
+  let k = 0;
+  for (let i = 0; i < b * h; i++) for (let j = 0; j < (w - 1) * c; j++) data[k++] = images.data[i * w * c + j]!;
+  return tensorValue([b, h, w - 1, c], data);
+}
+
+/**
+ * Gradient inputs of resizeBilinear halfPixelCenters: tfjs's gradient swaps height and width, which
+ * the cpu backend reports as an error on a non-square image and as wrong values on a square one.
+ * Nine square images in ten lose their last column, so that the first failing case of every seed
+ * is non-square (the finding the baseline lists) while square images are still tried.
+ */
+const mostlyNonSquare = (inputs: { t: fc.Arbitrary<RS['t']> }) => ({
+  t: fc.tuple(inputs.t, fc.integer({ min: 0, max: 9 })).map(([t, r]) => {
+    const [, h, w] = t.images.shape as [number, number, number, number];
+    return r > 0 && h === w && w >= 2 ? { ...t, images: withoutLastColumn(t.images) } : t;
+  }),
+});
+
 function resizeEntry(kind: 'bilinear' | 'nearest', options: layers.ResizeOptions): OpInfo {
   const flags = `${options.alignCorners ?? false}, ${options.halfPixelCenters ?? false}`;
   const suffix = options.alignCorners ? ' alignCorners' : options.halfPixelCenters ? ' halfPixelCenters' : '';
@@ -312,7 +337,10 @@ function resizeEntry(kind: 'bilinear' | 'nearest', options: layers.ResizeOptions
     },
     gradient: {
       // tfjs 4.22's ResizeNearestNeighborGrad loops forever with alignCorners when a side of the image is 1 (its window is Infinity)
-      inputs: resizeInputs(float32({ min: -1e30, max: 1e30 }), kind === 'nearest' && options.alignCorners ? 2 : 1),
+      inputs:
+        kind === 'bilinear' && options.halfPixelCenters
+          ? mostlyNonSquare(resizeInputs(float32({ min: -1e30, max: 1e30 })))
+          : resizeInputs(float32({ min: -1e30, max: 1e30 }), kind === 'nearest' && options.alignCorners ? 2 : 1),
       promise:
         kind === 'bilinear' ? 'each pixel receives the exact sum of its interpolation weights' : 'each pixel receives the number of outputs that copy it',
       derivative: ({ t }) => ({

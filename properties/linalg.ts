@@ -5,7 +5,8 @@
  * `large` properties multiply one long row by one long column).
  */
 import * as tf from '@tensorflow/tfjs';
-import { float32, specialValues, structured, tensors, type TensorValue } from '../src/index.ts';
+import * as fc from 'fast-check';
+import { float32, MAX_FLOAT32, specialValues, structured, tensors, type TensorValue } from '../src/index.ts';
 import type { Elements } from '../src/generate/elements.ts';
 import { opInfo, type OpInfo } from '../src/catalog/op-info.ts';
 import * as ref from '../src/reference/index.ts';
@@ -13,6 +14,17 @@ import * as linalg from '../src/reference/linalg.ts';
 import { TOLERANCES } from '../src/reference/index.ts';
 
 const dim = (max: number) => ({ min: 1, max });
+
+/**
+ * Long products for the `large` properties: a naive accumulation drifts when its partial sums
+ * round the same way again and again, that is with constant or alternating operands (periodic
+ * block sums) and a length past about 1e5; favour both (constant three times, alternating twice
+ * as often as ramp or uniform, at least 6e4 terms) so that every seed meets the drift in its 30 runs.
+ */
+const LONG_PRODUCTS = {
+  size: { min: 60_000, max: 1_000_000 },
+  patterns: ['constant', 'constant', 'constant', 'alternating', 'alternating', 'ramp', 'uniform'],
+} as const;
 
 type T<K extends string> = { t: Record<K, TensorValue> };
 
@@ -44,7 +56,7 @@ function matMulEntry(name: string, transposeA: boolean, transposeB: boolean, bat
     source: `({ t }) => tf.matMul(t.a, t.b, ${transposeA}, ${transposeB})`,
     reference: { exact: ({ t }) => ref.matMul(t.a, t.b, transposeA, transposeB), tolerance: TOLERANCES.matMul },
     // one long dot product: a row times a column
-    ...(large ? { large: { inputs: { t: structured(['a', 'b'], { shapes: { a: (n) => [1, n], b: (n) => [n, 1] } }) } } } : {}),
+    ...(large ? { large: { inputs: { t: structured(['a', 'b'], { ...LONG_PRODUCTS, shapes: { a: (n) => [1, n], b: (n) => [n, 1] } }) } } } : {}),
     gradient: {
       inputs: matmulInputs(float32({ min: -1e18, max: 1e18 }), shape),
       promise: 'the gradients match the exact derivatives (row sums of b, column sums of a) within ACCUMULATION',
@@ -56,6 +68,23 @@ function matMulEntry(name: string, transposeA: boolean, transposeB: boolean, bat
     },
   }) as OpInfo;
 }
+
+/**
+ * a [m, k], b [k, n], bias [n] for fused.matMul; `overflowing`: a about ±3.4e38, b about ±2 and
+ * the bias about ±3.4e38, so that a·b overflows where a·b + bias does not (one case in ten: the
+ * three tensors must meet this zone together, which independent draws rarely do).
+ */
+const fusedInputs = (overflowing = false) =>
+  tensors({
+    dims: { m: dim(5), k: dim(8), n: dim(5) },
+    tensors: overflowing
+      ? {
+          a: { shape: ['m', 'k'], elements: float32({ focus: { p: 1, at: [MAX_FLOAT32] } }) },
+          b: { shape: ['k', 'n'], elements: float32({ focus: { p: 1, at: [2] } }) },
+          bias: { shape: ['n'], elements: float32({ focus: { p: 1, at: [MAX_FLOAT32] } }) },
+        }
+      : { a: { shape: ['m', 'k'] }, b: { shape: ['k', 'n'] }, bias: { shape: ['n'] } },
+  });
 
 const dotInputs = (elements: Elements) => ({
   t: tensors({ dims: { m: dim(4), k: dim(16) }, tensors: { a: { shape: ['m', 'k'], elements }, b: { shape: ['k'], elements } } }),
@@ -74,7 +103,7 @@ export const linalgTable: OpInfo[] = [
     op: ({ t }) => tf.dot(t.a, t.b),
     source: '({ t }) => tf.dot(t.a, t.b)',
     reference: { exact: ({ t }) => linalg.dot(t.a, t.b), tolerance: TOLERANCES.matMul },
-    large: { inputs: { t: structured(['a', 'b'], { shapes: { a: (n) => [1, n], b: (n) => [n] } }) } },
+    large: { inputs: { t: structured(['a', 'b'], { ...LONG_PRODUCTS, shapes: { a: (n) => [1, n], b: (n) => [n] } }) } },
     gradient: {
       inputs: dotInputs(float32({ min: -1e18, max: 1e18 })),
       promise: 'the gradients are the exact sums of the other operand within ACCUMULATION',
@@ -100,12 +129,7 @@ export const linalgTable: OpInfo[] = [
     name: 'fused.matMul bias relu',
     family: 'linalg',
     promise: 'relu(a·b + bias), the exact sum of products and bias within ACCUMULATION, for every float32 input',
-    inputs: {
-      t: tensors({
-        dims: { m: dim(5), k: dim(8), n: dim(5) },
-        tensors: { a: { shape: ['m', 'k'] }, b: { shape: ['k', 'n'] }, bias: { shape: ['n'] } },
-      }),
-    },
+    inputs: { t: fc.oneof({ arbitrary: fusedInputs(), weight: 9 }, { arbitrary: fusedInputs(true), weight: 1 }) },
     op: ({ t }) => tf.fused.matMul({ a: t.a, b: t.b, bias: t.bias, activation: 'relu' }),
     source: "({ t }) => tf.fused.matMul({ a: t.a, b: t.b, bias: t.bias, activation: 'relu' })",
     reference: {

@@ -14,6 +14,7 @@ import {
   MAX_FLOAT32,
   binaryLabels,
   float32,
+  OVERFLOWING_SQUARES,
   logits,
   oneHotLabels,
   probabilities,
@@ -136,6 +137,8 @@ const R = ref.losses;
 const D = lossDerivatives;
 const anyFloat = float32();
 const special = specialValues();
+const squares = float32({ focus: OVERFLOWING_SQUARES });
+const specialSquares = specialValues({ focus: OVERFLOWING_SQUARES });
 /** Labels in [0, 1] with NaN now and then: special-value cases keep labels meaningful. */
 const specialProbabilities = mostly(probabilities(), 'probabilities in [0, 1], sometimes NaN', float32({ classes: ['nan'], nonFinite: true }));
 
@@ -144,8 +147,9 @@ const regression = (name: 'absoluteDifference' | 'meanSquaredError' | 'huberLoss
     name,
     promise: `the exact mean of ${formula} on every float32 input (Infinity only where the exact mean overflows); NaN and ±Infinity as IEEE says (Infinity - Infinity is NaN)`,
     call,
-    inputs: pair(anyFloat, anyFloat),
-    special: pair(special, special, SPECIAL_DIMS),
+    // meanSquaredError: differences whose squares overflow where the exact mean does not
+    inputs: name === 'meanSquaredError' ? pair(squares, squares) : pair(anyFloat, anyFloat),
+    special: name === 'meanSquaredError' ? pair(specialSquares, specialSquares, SPECIAL_DIMS) : pair(special, special, SPECIAL_DIMS),
     ...(long ? { large: large() } : {}),
     exact: (l, p) => R[name](l, p),
     derivative: (l, p) => D[name](l, p),

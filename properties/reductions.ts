@@ -7,9 +7,11 @@
  * accumulation over thousands of terms is.
  */
 import * as tf from '@tensorflow/tfjs';
+import * as fc from 'fast-check';
 import {
   float32,
   integers,
+  OVERFLOWING_SUMS,
   specialValues,
   structured,
   tensor,
@@ -33,6 +35,22 @@ const x = (o: Float32Options = {}) => ({ x: tensor({ shape: { minRank: 1, maxRan
 /** Inputs mixing ±Infinity, NaN, ±0 and subnormals with ordinary values. */
 const special = (o: Parameters<typeof specialValues>[0] = {}) => ({
   x: tensor({ shape: { minRank: 1, maxRank: 2, maxSize: 16 }, elements: specialValues(o) }),
+});
+/**
+ * Gradient inputs of cumsum: tfjs's gradient of a cumsum along axis 0 of a matrix swaps its axes,
+ * which fails with an error on a non-square matrix and gives wrong values on a square one. Nine
+ * square matrices in ten lose their last column, so that the first failing case of every seed is
+ * non-square (the finding the baseline lists) while square ones are still tried.
+ */
+const mostlyNonSquare = () => ({
+  x: fc.tuple(x().x, fc.integer({ min: 0, max: 9 })).map(([v, r]) => {
+    const [rows, cols] = v.shape;
+    if (r === 0 || v.shape.length !== 2 || rows !== cols || cols! < 2) return v;
+    return tensorValue(
+      [rows!, cols! - 1],
+      Float32Array.from({ length: rows! * (cols! - 1) }, (_, i) => v.data[Math.floor(i / (cols! - 1)) * cols! + (i % (cols! - 1))]!),
+    );
+  }),
 });
 /** One long structured vector (1e3 .. 1e6 elements). */
 const large = () => ({ inputs: { x: structured(['x']).map((t) => t.x) } });
@@ -276,6 +294,9 @@ export const reductionTable: OpInfo[] = [
       exact: (v) => red.cumsum(v, 0, exclusive, reverse),
       tolerance: TOLERANCES.sum,
       large: !exclusive,
+      // running sums that overflow where the exact one does not
+      ...(exclusive ? { special: special({ focus: OVERFLOWING_SUMS }) } : {}),
+      gradient: { inputs: mostlyNonSquare() },
       derivative: (v) => red.cumsumDerivative(v, 0, exclusive, reverse),
     }),
   ),
@@ -388,8 +409,9 @@ function addN(): OpInfo {
     name: 'addN',
     family: 'reduction',
     promise: 'each element is the exact sum of its k terms within ACCUMULATION, for every float32 input: Infinity only where the exact sum overflows',
-    inputs: inputs(float32()),
-    special: inputs(specialValues()),
+    // partial sums that overflow where the exact sum does not
+    inputs: inputs(float32({ focus: OVERFLOWING_SUMS })),
+    special: inputs(specialValues({ focus: OVERFLOWING_SUMS })),
     op: ({ x }) => tf.addN(tf.unstack(x)),
     source: '({ x }) => tf.addN(tf.unstack(x))',
     reference: { exact: ({ x }) => red.addN(x), tolerance: TOLERANCES.sum },
@@ -417,8 +439,9 @@ function bincount(name: 'bincount' | 'denseBincount', dense: boolean): OpInfo {
     name,
     family: 'reduction',
     promise: 'bin v holds the exact sum of the weights of the values equal to v (values 6 and 7 fall outside the 6 bins), within ACCUMULATION',
-    inputs: inputs(float32()),
-    special: inputs(specialValues()),
+    // bins whose partial sums overflow where the exact sum does not
+    inputs: inputs(float32({ focus: OVERFLOWING_SUMS })),
+    special: inputs(specialValues({ focus: OVERFLOWING_SUMS })),
     op,
     source: `({ t }) => tf.${name}(t.x, t.w, 6)`,
     reference: { exact: ({ t }) => red.bincount(t.x, t.w, 6), tolerance: TOLERANCES.sum },

@@ -20,7 +20,16 @@
  */
 
 // generators
-export { float32, classify, FLOAT32_CLASSES, type Float32Options, type Float32Class, type Float32Arb } from './generate/float32.ts';
+export {
+  float32,
+  classify,
+  FLOAT32_CLASSES,
+  OVERFLOWING_SUMS,
+  OVERFLOWING_SQUARES,
+  type Float32Options,
+  type Float32Class,
+  type Float32Arb,
+} from './generate/float32.ts';
 export { shape, type ShapeOptions } from './generate/shape.ts';
 export { tensor, tensors, type TensorOptions, type TensorsOptions, type DimOptions } from './generate/tensor.ts';
 export { elementwise, fromArbitrary, type Elements } from './generate/elements.ts';

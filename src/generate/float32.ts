@@ -23,7 +23,8 @@
  * tensor `Elements` (for the contents of a tensor). Per tensor, 20% of draws use one class for
  * every element (all subnormal, all at the exp edge), 20% one magnitude for every element (all
  * about 1e37: sums and norms overflow), 20% ordinary values with a few specials, and the rest
- * mix classes element by element.
+ * mix classes element by element. `focus` adds a zone of the caller's choosing (all elements near
+ * one magnitude) with a probability of its own.
  */
 import * as fc from 'fast-check';
 import { uniform, type Elements } from './elements.ts';
@@ -75,6 +76,13 @@ export interface Float32Options {
   classes?: readonly Float32Class[];
   /** Relative weight of each class (default weights favour ordinary and wide values). */
   weights?: Partial<Record<Float32Class, number>>;
+  /**
+   * A zone the classes rarely reach, drawn for a whole tensor with probability `p`: every element
+   * ±m·[0.5, 1] (random signs) for one magnitude m of `at`. For example m = 3.4e38 (sums overflow
+   * on the way while the exact sum is finite) or 2.6e19 (squares overflow); `sign` fixes the sign
+   * of every element. Off by default: the draws of a tensor without it are unchanged.
+   */
+  focus?: { readonly p: number; readonly at: readonly number[]; readonly sign?: 1 | -1 };
 }
 
 const DEFAULT_WEIGHTS: Record<Float32Class, number> = {
@@ -279,6 +287,15 @@ class Float32Arbitrary extends fc.Arbitrary<number> implements Elements {
 
   fill(mrng: fc.Random, size: number): number[] {
     const out = new Array<number>(size);
+    const focus = this.options.focus;
+    if (focus && focus.at.length > 0 && uniform(mrng) < focus.p) {
+      const m = focus.at[mrng.nextInt(0, focus.at.length - 1)]!;
+      for (let i = 0; i < size; i++) {
+        const x = f((focus.sign ?? this.randomSign(mrng)) * m * (0.5 + 0.5 * uniform(mrng)));
+        out[i] = this.contains(x) ? x : this.sample(mrng);
+      }
+      return out;
+    }
     const mode = size > 1 ? mrng.nextInt(0, 9) : 9;
     if (mode <= 1) {
       // homogeneous: every element from one class (all subnormal, all at the exp edge, ...)
@@ -326,6 +343,15 @@ class Float32Arbitrary extends fc.Arbitrary<number> implements Elements {
 }
 
 export type Float32Arb = fc.Arbitrary<number> & Elements;
+
+/**
+ * `focus` for sums: one tensor in ten is all ±[MAX/2, MAX], so partial sums overflow while the
+ * exact sum, after cancellation, is often finite (the zone of a naive float32 accumulation).
+ */
+export const OVERFLOWING_SUMS: NonNullable<Float32Options['focus']> = { p: 0.1, at: [MAX_FLOAT32] };
+
+/** `focus` for sums of squares: one tensor in ten is all about ±2.6e19 (= 2^64.5), where x² overflows. */
+export const OVERFLOWING_SQUARES: NonNullable<Float32Options['focus']> = { p: 0.1, at: [2 ** 64.5] };
 
 /** Float32 numbers biased toward numerical trouble spots; see the module doc for the classes. */
 export function float32(options: Float32Options = {}): Float32Arb {

@@ -31,7 +31,7 @@ const SPECIAL_WEIGHTS: NonNullable<Float32Options['weights']> = {
  * `min`/`max` bound the finite part and whether -Infinity/+Infinity can appear (e.g. `{ min: 0 }`
  * for an input that must not be negative still gets +Infinity, +0 and NaN).
  */
-export function specialValues(options: Pick<Float32Options, 'min' | 'max' | 'exclude' | 'weights'> = {}): Elements & ReturnType<typeof float32> {
+export function specialValues(options: Pick<Float32Options, 'min' | 'max' | 'exclude' | 'weights' | 'focus'> = {}): Elements & ReturnType<typeof float32> {
   const { weights, ...rest } = options;
   return float32({ ...rest, nonFinite: true, weights: { ...SPECIAL_WEIGHTS, ...weights } });
 }

@@ -29,7 +29,7 @@ export interface PatternSpec {
 export interface StructuredOptions<K extends string = string> {
   /** Vector length bounds (default 1,000 .. 1,000,000). */
   readonly size?: { readonly min?: number; readonly max?: number };
-  /** Patterns to draw from (default all). */
+  /** Patterns to draw from (default all); one listed twice is drawn twice as often. */
   readonly patterns?: readonly Pattern[];
   /** A tensor's shape from the length n (default [n]): `(n) => [1, n]` for a row, `(n) => [n, 1]` for a column. */
   readonly shapes?: Partial<Record<K, (n: number) => readonly number[]>>;

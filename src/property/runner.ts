@@ -73,6 +73,9 @@ export const MAX_ERROR_SAMPLES = 2000;
 /** Of those, the ones with the most bits of error, always kept. */
 const WORST_KEPT = 200;
 
+/** How bad an error point is: its bits of error, NaN (no finite error) the worst. */
+const rank = (x: ErrorSample): number => (Number.isNaN(x.bits) ? Infinity : x.bits);
+
 /**
  * A bounded, deterministic sample of error points: a reservoir (Algorithm R, seeded) of every point
  * offered, plus the {@link WORST_KEPT} worst, so the plot of a long run is an even picture of all
@@ -83,6 +86,10 @@ export class ErrorSampleKeeper {
   private readonly worst: ErrorSample[] = [];
   private seen = 0;
   private state: number;
+  /** Rank of each point of {@link worst}. */
+  private readonly ranks: number[] = [];
+  /** Once {@link worst} is full: its slots as a min-heap by rank (ties: the lower slot first). */
+  private heap: number[] = [];
 
   constructor(seed: number) {
     this.state = seed | 0;
@@ -98,7 +105,6 @@ export class ErrorSampleKeeper {
   }
 
   add(s: ErrorSample): void {
-    const rank = (x: ErrorSample) => (Number.isNaN(x.bits) ? Infinity : x.bits);
     const room = MAX_ERROR_SAMPLES - WORST_KEPT;
     this.seen++;
     if (this.even.length < room) this.even.push(s);
@@ -106,14 +112,45 @@ export class ErrorSampleKeeper {
       const j = Math.floor(this.random() * this.seen);
       if (j < room) this.even[j] = s;
     }
-    if (rank(s) <= 0) return;
-    if (this.worst.length < WORST_KEPT) {
-      this.worst.push(s);
+    const r = rank(s);
+    if (r <= 0) return;
+    const worst = this.worst;
+    if (worst.length < WORST_KEPT) {
+      worst.push(s);
+      this.ranks.push(r);
+      if (worst.length === WORST_KEPT) {
+        this.heap = Array.from(worst, (_, i) => i);
+        for (let i = (WORST_KEPT >> 1) - 1; i >= 0; i--) this.siftDown(i);
+      }
       return;
     }
-    let low = 0;
-    for (let i = 1; i < this.worst.length; i++) if (rank(this.worst[i]!) < rank(this.worst[low]!)) low = i;
-    if (rank(s) > rank(this.worst[low]!)) this.worst[low] = s;
+    // the least-ranked kept point (the first of them) is the root of the heap: replace it when s is worse
+    const low = this.heap[0]!;
+    if (r > this.ranks[low]!) {
+      worst[low] = s;
+      this.ranks[low] = r;
+      this.siftDown(0);
+    }
+  }
+
+  /** Heap order on slots of {@link worst}: lower rank first, then lower slot. */
+  private before(a: number, b: number): boolean {
+    const ra = this.ranks[a]!;
+    const rb = this.ranks[b]!;
+    return ra < rb || (ra === rb && a < b);
+  }
+
+  private siftDown(i: number): void {
+    const heap = this.heap;
+    const n = heap.length;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) return;
+      const c = l + 1 < n && this.before(heap[l + 1]!, heap[l]!) ? l + 1 : l;
+      if (!this.before(heap[c]!, heap[i]!)) return;
+      [heap[i], heap[c]] = [heap[c]!, heap[i]!];
+      i = c;
+    }
   }
 
   /** The kept points (each once). */

@@ -4,6 +4,7 @@ import {
   binaryLabels,
   deserializeValue,
   float32,
+  MAX_FLOAT32,
   gradients,
   learningRates,
   logits,
@@ -39,6 +40,19 @@ describe('shape()', () => {
 });
 
 describe('tensor()', () => {
+  it('fills whole tensors from a float32 focus with its probability, and never without one', () => {
+    const SIZE = 6;
+    const zoned = (t: { data: ArrayLike<number> }) => Array.from(t.data).every((v) => Math.abs(v) >= MAX_FLOAT32 / 2);
+    const focused = fc.sample(tensor({ shape: [SIZE], elements: float32({ focus: { p: 0.5, at: [MAX_FLOAT32] } }) }), { numRuns: 400, seed: SEED });
+    const share = focused.filter(zoned).length / focused.length;
+    expect(share).toBeGreaterThan(0.4);
+    expect(share).toBeLessThan(0.6);
+    const plain = fc.sample(tensor({ shape: [SIZE] }), { numRuns: 400, seed: SEED });
+    expect(plain.filter(zoned).length).toBeLessThan(8);
+    const negative = fc.sample(tensor({ shape: [SIZE], elements: float32({ focus: { p: 1, at: [1e17], sign: -1 } }) }), { numRuns: 50, seed: SEED });
+    expect(negative.flatMap((t) => Array.from(t.data)).every((v) => v <= -5e16 && v >= -1e17)).toBe(true);
+  });
+
   it('produces printable TensorValues with the element source dtype', () => {
     const ts = fc.sample(tensor({ shape: { maxRank: 2, maxSize: 16 } }), { numRuns: 200, seed: SEED });
     for (const t of ts) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
+import { ErrorSampleKeeper, MAX_ERROR_SAMPLES } from '../../src/property/runner.ts';
 import { finite, invariant, noNaN, property, runProperty, tensor, float32, type TensorValue } from '../../src/index.ts';
 import { failureReport } from '../../src/report/index.ts';
 import { resultToJson } from '../../src/report/json.ts';
@@ -145,5 +146,20 @@ describe('runProperty', () => {
     expect(() => property({ name: 'x', inputs: { a: 3 as never }, subject: () => tf.scalar(1) })).toThrow(/input 'a' is not a fast-check Arbitrary/);
     const p = property({ name: 'ok', inputs: { x: tensor() }, subject: ({ x }) => x });
     expect(() => runProperty(p, { runs: 0 })).toThrow(/runs must be a positive integer/);
+  });
+});
+
+describe('ErrorSampleKeeper', () => {
+  it('keeps the 200 worst points however they arrive (rising errors replace one each time), and NaN as the worst', () => {
+    const rising = new ErrorSampleKeeper(1);
+    for (let i = 0; i < 50_000; i++) rising.add({ input: i, bits: i / 1000, ulps: i });
+    const kept = rising.samples();
+    expect(kept.length).toBeLessThanOrEqual(MAX_ERROR_SAMPLES);
+    expect(kept.filter((s) => s.input >= 50_000 - 200).length).toBe(200);
+
+    const tied = new ErrorSampleKeeper(2);
+    for (let i = 0; i < 5000; i++) tied.add({ input: i, bits: i === 4000 ? NaN : 3, ulps: 1 });
+    const nan = tied.samples().filter((s) => Number.isNaN(s.bits));
+    expect(nan.map((s) => s.input)).toEqual([4000]);
   });
 });
