@@ -274,13 +274,15 @@ export function diffProperty<I>(property: Property<I>, options: DiffOptions<I> =
   }
   if (outcome.kind === 'passed') {
     const unsupported = outcome.unsupported;
-    const status: DiffStatus = unsupported ? 'unsupported' : compared === 0 ? 'errored' : 'agreed';
+    // nothing compared because every run errored: errored; because the time limit came first
+    // (interrupted, no run ended in an error): not a fault of the subject, the result says interrupted
+    const status: DiffStatus = unsupported ? 'unsupported' : compared === 0 && lastError !== undefined ? 'errored' : 'agreed';
     return {
       ...base,
       status,
       shrinks: 0,
       ...(unsupported ? { unsupported } : {}),
-      ...(status === 'errored' ? { error: `nothing was compared: the subject failed on every backend in every run (${lastError ?? 'no run completed'})` } : {}),
+      ...(status === 'errored' ? { error: `nothing was compared: the subject failed on every backend in every run (${lastError})` } : {}),
       durationMs: performance.now() - started,
       timing: timing(),
     };
