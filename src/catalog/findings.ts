@@ -19,6 +19,8 @@ export interface ReportedProperty {
   readonly message?: string;
   readonly error?: { readonly stage: string; readonly message: string };
   readonly firstNonFiniteKernel?: string;
+  /** Its other distinct failures, each a finding of its own. */
+  readonly distinct?: readonly ReportedProperty[];
 }
 
 export interface ReportDocument {
@@ -57,7 +59,7 @@ function what(p: ReportedProperty): string {
 
 /** Findings: failed or errored properties that are not shipped examples of bugs. */
 export function findingsOf(doc: ReportDocument): ReportedProperty[] {
-  return doc.properties.filter((p) => (p.status === 'failed' || p.status === 'errored') && !p.expectedFailure);
+  return doc.properties.filter((p) => (p.status === 'failed' || p.status === 'errored') && !p.expectedFailure).flatMap((p) => [p, ...(p.distinct ?? [])]);
 }
 
 /** The findings of several reports (one per backend) as a Markdown table, sorted by property then backend. */

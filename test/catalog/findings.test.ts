@@ -16,6 +16,17 @@ describe('the findings table of docs/catalog.md', () => {
       message: 'output is +Infinity',
       firstNonFiniteKernel: 'Pow',
       counterexample: serializeValue({ x: tensorValue([1], [2e19]) }),
+      // a distinct failure of the same property is a finding (a row) of its own
+      distinct: [
+        {
+          name: 'norm',
+          status: 'failed',
+          backend: 'cpu',
+          invariant: 'matches reference (norm)',
+          message: 'output[] is 0; exact 4.2e-45',
+          counterexample: serializeValue({ x: tensorValue([1], [4e-45]) }),
+        },
+      ],
     },
     { name: 'exp', status: 'passed', backend: 'cpu' },
     { name: 'naive BCE', status: 'failed', expectedFailure: true, backend: 'cpu', invariant: 'finite', message: 'output is NaN' },
@@ -42,12 +53,13 @@ describe('the findings table of docs/catalog.md', () => {
   it('lists every finding (not passes, not shipped examples of bugs) with its minimal input, sorted', () => {
     const md = findingsMarkdown([cpu, wasm]);
     expect(md.startsWith(FINDINGS_BEGIN) && md.endsWith(FINDINGS_END)).toBe(true);
-    expect(md).toContain('3 findings of `npx nanhunt check` on cpu (seed 0, tfjs 4.22.0), wasm (seed 0, tfjs 4.22.0).');
+    expect(md).toContain('4 findings of `npx nanhunt check` on cpu (seed 0, tfjs 4.22.0), wasm (seed 0, tfjs 4.22.0).');
     const rows = md.split('\n').filter((l) => l.startsWith('| `'));
-    expect(rows.map((r) => r.split(' | ')[0])).toEqual(['| `elu`', '| `norm`', '| `sum large`']);
+    expect(rows.map((r) => r.split(' | ')[0])).toEqual(['| `elu`', '| `norm`', '| `norm`', '| `sum large`']);
     expect(rows[1]).toBe('| `norm` | cpu | finite: output is +Infinity (born in Pow) | x [2e+19] |');
+    expect(rows[2]).toBe('| `norm` | cpu | matches reference (norm): output[] is 0; exact 4.2e-45 | x [4e-45] |');
     expect(rows[0]).toContain('3 ulps |'); // the tolerance parenthesis is left to the entry's row
-    expect(rows[2]).toContain('x [1e-5, 1e-5, 1e-5, 1e-5, 1e-5, 1e-5, 1e-5, 1e-5, … 4844 more]');
+    expect(rows[3]).toContain('x [1e-5, 1e-5, 1e-5, 1e-5, 1e-5, 1e-5, 1e-5, 1e-5, … 4844 more]');
   });
 
   it('names nested inputs by path', () => {
