@@ -8,7 +8,16 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Property } from '../property/property.ts';
 import type { PropertyResult } from '../property/runner.ts';
-import { DEFAULT_BASELINE, describeEntry, formatBaseline, readBaseline, resolveBaselinePath, type Baseline, type BaselineEntry } from '../gate/baseline.ts';
+import {
+  DEFAULT_BASELINE,
+  describeEntry,
+  entryListsFinding,
+  formatBaseline,
+  readBaseline,
+  resolveBaselinePath,
+  type Baseline,
+  type BaselineEntry,
+} from '../gate/baseline.ts';
 import { evaluateGate, findingVerdict, updateBaseline, verdictOf, type GateResult } from '../gate/gate.ts';
 import { replayBaseline, type CaseReplay } from '../gate/replay.ts';
 import { UsageError } from './args.ts';
@@ -204,7 +213,9 @@ export class CheckSession {
         p.gap();
         let text = failureReport(f, context, all.length > 1 ? { index: k + 1, count: all.length } : undefined);
         if (fv === 'known') {
-          const entry = gate.entries.find((e) => e.state === 'known' && e.result === r && (e.finding ?? r) === f)?.entry;
+          const entry = (
+            gate.entries.find((e) => e.state === 'known' && e.result === r && e.finding === f) ?? gate.entries.find((e) => entryListsFinding(e.entry, f))
+          )?.entry;
           text += `\n  known: listed in ${gate.baselineFile}${entry?.line ? `:${entry.line}` : ''}${entry?.note ? ` (${entry.note})` : ''}`;
         }
         p.line(text);
