@@ -4,7 +4,7 @@
  * Non-finite values are left to the value invariant (finite / reference), so these never
  * report the same problem twice.
  */
-import { EPSILON } from '../core/float32.ts';
+import { EPSILON, flushesSubnormals, MIN_NORMAL } from '../core/float32.ts';
 import { isTensorValue, type TensorValue } from '../core/tensor-value.ts';
 import { locate, type Invariant, type Observation, type ReadTensor, type Violation } from '../check/invariant.ts';
 
@@ -142,7 +142,12 @@ export function equalsInput(input: string): Invariant {
   };
 }
 
-/** After one step, every parameter moved against its gradient or stayed: (new - old) * g <= 0. */
+/**
+ * After one step, every parameter moved against its gradient or stayed: (new - old) * g <= 0. On
+ * a backend that flushes subnormals (TensorFlow's kernels read them as 0 and flush subnormal
+ * results: its convention), a subnormal parameter or gradient read as 0, or a result flushed to
+ * 0, is not a move.
+ */
 export function movesAgainstGradient(params: string, grads: string): Invariant {
   const name = 'moves against the gradient';
   return {
@@ -151,9 +156,12 @@ export function movesAgainstGradient(params: string, grads: string): Invariant {
       const t = outputNamed(obs);
       const p = inputNamed(obs, params);
       const g = inputNamed(obs, grads);
+      const flushing = flushesSubnormals(obs.backend);
+      const flushed = (v: number) => (flushing && v !== 0 && Math.abs(v) < MIN_NORMAL ? 0 : v);
       for (let i = 0; i < t.data.length; i++) {
-        const delta = t.data[i]! - p.data[i]!;
-        if (Number.isFinite(delta) && delta * g.data[i]! > 0) {
+        // as the kernel read them (and as it may write its result)
+        const delta = flushed(t.data[i]!) - flushed(p.data[i]!);
+        if (Number.isFinite(delta) && delta * flushed(g.data[i]!) > 0) {
           return {
             invariant: name,
             message: `parameter ${i} moved from ${p.data[i]} to ${t.data[i]} along its gradient ${g.data[i]}`,
