@@ -415,20 +415,14 @@ function shrinkDistinct<I, F>(
   met: Met<I>,
   options: SearchOptions,
 ): DistinctFailure<I, F> | undefined {
-  let first: F | undefined;
-  let broken = false;
+  const judge = new DistinctJudge<F>(key);
   const predicate = (input: I): boolean => {
-    if (broken) return true;
-    let t: Trial<F>;
+    if (judge.broken) return true;
     try {
-      t = trial(input);
+      return judge.judge(trial(input));
     } catch {
-      broken = true;
-      return true;
+      return judge.break();
     }
-    if (t.kind !== 'fail' || !sameFailure(t.key, key)) return true;
-    first ??= t.failure;
-    return false;
   };
   let details: fc.RunDetails<[I]>;
   try {
@@ -436,7 +430,28 @@ function shrinkDistinct<I, F>(
   } catch {
     return undefined;
   }
-  return distinctOf(details, key, first, met);
+  return distinctOf(details, key, judge.first, met);
+}
+
+/** fast-check's verdict on a case while a distinct failure shrinks: only failures with its key count. */
+class DistinctJudge<F> {
+  first: F | undefined;
+  broken = false;
+
+  constructor(private readonly key: FailureKey) {}
+
+  /** True: the case counts as passing. */
+  judge(t: Trial<F>): boolean {
+    if (t.kind !== 'fail' || !sameFailure(t.key, this.key)) return true;
+    this.first ??= t.failure;
+    return false;
+  }
+
+  /** A trial threw (nanhunt's own machinery): stop counting failures. */
+  break(): boolean {
+    this.broken = true;
+    return true;
+  }
 }
 
 function distinctOf<I, F>(details: fc.RunDetails<[I]>, key: FailureKey, first: F | undefined, met: Met<I>): DistinctFailure<I, F> | undefined {
@@ -602,20 +617,14 @@ async function shrinkDistinctAsync<I, F>(
   met: Met<I>,
   options: SearchOptions,
 ): Promise<DistinctFailure<I, F> | undefined> {
-  let first: F | undefined;
-  let broken = false;
+  const judge = new DistinctJudge<F>(key);
   const predicate = async (input: I): Promise<boolean> => {
-    if (broken) return true;
-    let t: Trial<F>;
+    if (judge.broken) return true;
     try {
-      t = await trial(input);
+      return judge.judge(await trial(input));
     } catch {
-      broken = true;
-      return true;
+      return judge.break();
     }
-    if (t.kind !== 'fail' || !sameFailure(t.key, key)) return true;
-    first ??= t.failure;
-    return false;
   };
   let details: fc.RunDetails<[I]>;
   try {
@@ -623,7 +632,7 @@ async function shrinkDistinctAsync<I, F>(
   } catch {
     return undefined;
   }
-  return distinctOf(details, key, first, met);
+  return distinctOf(details, key, judge.first, met);
 }
 
 /**
