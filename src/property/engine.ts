@@ -108,17 +108,23 @@ interface Counts {
   readonly interrupted: boolean;
 }
 
-/** A failure found after the first one, with another key, shrunk on its own (phase `distinct`). */
-export interface DistinctFailure<I, F> {
+/** A shrunk failure: its minimal case, its key and where it came from. */
+interface Shrunk<I, F> {
+  /** The minimal case. */
   readonly counterexample: I;
+  /** The failure's key: the shrink kept to it. */
   readonly key: FailureKey;
   /** The failure as the trial first reported it. */
   readonly first: F;
   readonly shrinks: number;
-  /** fast-check path of its minimal case among generated cases: replays it with the seed (absent when it came from a saved example). */
+  /** fast-check path of the minimal case among generated cases: replays it with the seed (absent when it came from a saved example). */
   readonly path?: string;
   /** Index in `examples` of the saved example it came from (then shrunk). */
   readonly example?: number;
+}
+
+/** A failure found after the first one, with another key, shrunk on its own (phase `distinct`). */
+export interface DistinctFailure<I, F> extends Shrunk<I, F> {
   /** Cases run (saved examples first) up to and including the one where it was first met. */
   readonly runs: number;
 }
@@ -131,23 +137,13 @@ export type SearchOutcome<I, F> =
   | ({ readonly kind: 'aborted'; readonly error: unknown } & Counts)
   /** no case failed (or the backend lacks a kernel: `unsupported`) */
   | ({ readonly kind: 'passed'; readonly unsupported?: readonly Unsupported[] } & Counts)
-  /** a case failed and was shrunk */
+  /** a case failed and was shrunk (the failure first seen) */
   | ({
       readonly kind: 'failed';
-      /** The minimal case. */
-      readonly counterexample: I;
-      /** The failure first seen: the shrink kept to it. */
-      readonly key: FailureKey;
-      /** The first failure as the trial reported it. */
-      readonly first: F;
-      readonly shrinks: number;
-      /** fast-check path of the minimal case among generated cases (absent when it came from an example). */
-      readonly path?: string;
-      /** Index in `examples` of the saved example the failure came from. */
-      readonly example?: number;
       /** Failures with other keys met after this one, each shrunk on its own (SearchOptions.distinct). */
       readonly distinct?: readonly DistinctFailure<I, F>[];
-    } & Counts);
+    } & Shrunk<I, F> &
+      Counts);
 
 /** fast-check's path counts the examples first: make it a path of generated cases, or name the example. */
 function splitPath(path: string | undefined, examples: number): { path?: string; example?: number } {
