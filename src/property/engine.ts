@@ -250,15 +250,20 @@ function outcomeOf<I, F>(
   return {
     outcome: {
       kind: 'failed',
-      counterexample: details.counterexample[0],
-      key: state.first.key,
-      first: state.first.failure,
-      shrinks: details.numShrinks,
+      ...shrunkOf(details, state.first),
       ...where,
       ...counts,
     },
     ...(!options.path && !details.interrupted ? { reached } : {}),
   };
+}
+
+/** The minimal case fast-check shrank to, and the first failure the search kept to. */
+function shrunkOf<I, F>(
+  details: fc.RunDetails<[I]>,
+  first: { key: FailureKey; failure: F },
+): Pick<Shrunk<I, F>, 'counterexample' | 'key' | 'first' | 'shrinks'> {
+  return { counterexample: details.counterexample![0], key: first.key, first: first.failure, shrinks: details.numShrinks };
 }
 
 /** fast-check's predicate: each case's trial judged by the search's state. */
@@ -509,10 +514,7 @@ function screenedSearch<I, F>(
         return {
           outcome: {
             kind: 'failed',
-            counterexample: details.counterexample[0],
-            key: state.first.key,
-            first: state.first.failure,
-            shrinks: details.numShrinks,
+            ...shrunkOf(details, state.first),
             ...(details.counterexamplePath ? { path: details.counterexamplePath } : {}),
             runs: r + 1,
             interrupted: false,
