@@ -190,7 +190,8 @@ describe('tfjs 4.22 bugs the entries report on cpu, shrunk', () => {
     // two distinct failures of one bug: wrong values on a square input, a shape error on any other
     const cs = failuresOf(fails('cumsum gradient', 1));
     const square = cs.find((f) => f.failure?.kind === 'violation');
-    const [rows, cols] = (square?.counterexample as { x: TensorValue }).x.shape;
+    expect(square, 'no wrong-values failure of cumsum gradient').not.toBeUndefined();
+    const [rows, cols] = (square!.counterexample as { x: TensorValue }).x.shape;
     expect(rows).toBe(cols);
     expect(cs.find((f) => f.failure?.kind === 'error')?.failure).toMatchObject({
       stage: 'gradient',
