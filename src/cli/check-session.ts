@@ -18,7 +18,7 @@ import {
   type Baseline,
   type BaselineEntry,
 } from '../gate/baseline.ts';
-import { evaluateGate, findingVerdict, updateBaseline, verdictOf, type GateResult } from '../gate/gate.ts';
+import { evaluateGate, updateBaseline, verdictOf, type GateResult } from '../gate/gate.ts';
 import { replayBaseline, type CaseReplay } from '../gate/replay.ts';
 import { UsageError } from './args.ts';
 import { failureReport, plural, type ReportContext } from '../report/format.ts';
@@ -202,13 +202,12 @@ export class CheckSession {
 
     // failure reports: what fails the check always; known findings and expected failures unless --quiet
     // (each distinct failure of a property on its own, known or new)
-    const baseline = this.options.updateBaseline ? undefined : this.baseline;
     results.forEach((r, i) => {
       const v = gate.verdicts[i];
       if (v === 'passed' || v === 'other') return;
       const all = [r, ...(r.distinct ?? [])];
       all.forEach((f, k) => {
-        const fv = v === 'expected' ? v : findingVerdict(f, baseline);
+        const fv = v === 'expected' ? v : gate.known.includes(f) ? 'known' : 'new';
         if (fv !== 'new' && p.verbosity === 'quiet') return;
         p.gap();
         let text = failureReport(f, context, all.length > 1 ? { index: k + 1, count: all.length } : undefined);
