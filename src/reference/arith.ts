@@ -140,6 +140,8 @@ export class F64Arith implements Arith<FE> {
   }
   exp(a: FE): FE {
     const v = Math.exp(a.v);
+    // the whole interval below the double range (exp(-1e22 ± 1e6)): 0, within the least subnormal
+    if (Math.exp(a.v + a.e) === 0) return new FE(0, Number.MIN_VALUE, ETA);
     const g = Math.expm1(a.e);
     return new FE(v, v * (g + LIBM_ERR) * (1 + 4 * LIBM_ERR), v * a.c + v + ETA);
   }

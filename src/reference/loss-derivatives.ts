@@ -232,11 +232,14 @@ const f64 = new F64Arith();
 
 /** Relative error bound below which a float64 derivative is accepted (2^-30: a sixty-fourth of a float32 ulp). */
 const DERIVATIVE_RTOL = 2 ** -30;
+/** Absolute error bound below which it is accepted too: 2^-200, far below float32's least subnormal (2^-149). */
+const DERIVATIVE_ATOL = 2 ** -200;
 
 /**
  * A derivative element to far better than float32 precision, without certifying its float32
  * rounding (gradient tolerances are several ulps wide): float64 with its error bound when that
- * bound is within 2^-30 of the value, else one BigNumber evaluation at the reference precision.
+ * bound is within 2^-30 of the value or below 2^-200 (an exact 0 whose terms underflowed), else
+ * one BigNumber evaluation at the reference precision.
  * Certifying the rounding could cost a thousand digits where the exact derivative sits on a
  * float32 midpoint (softmax(0, ..., 0) - smoothed label = 24159191·2^-27 for five classes).
  */
@@ -244,7 +247,7 @@ function evaluate(formula: Formula, o: ResolvedOptions): Evaluated {
   f64.uncertain = false;
   const r = formula(f64);
   const magnitude = Number.isFinite(r.c) ? r.c : NaN;
-  if (o.mode === 'tiered' && !f64.uncertain && Number.isFinite(r.v) && r.e <= DERIVATIVE_RTOL * Math.abs(r.v)) {
+  if (o.mode === 'tiered' && !f64.uncertain && Number.isFinite(r.v) && r.e <= Math.max(DERIVATIVE_RTOL * Math.abs(r.v), DERIVATIVE_ATOL)) {
     return { value: r.v, kind: KIND_FINITE, magnitude, slow: false };
   }
   const A = bigArith(o.precision);
@@ -559,7 +562,9 @@ function softmaxCrossEntropy(onehotLabels: RefInput, logits: RefInput, options?:
     return {
       value: <T>(A: Arith<T>): T => {
         const sums = rowSums(A, info.sub, info.m, info.a);
-        const d = A.sub(A.add(A.num(info.m), sums.l), A.num(x.data[k]!));
+        // (m - x_j) + log1p(S'): m - x_j is exact (0 at the row's maximum), so a large m does not
+        // swamp log1p(S') and the float64 tier settles it
+        const d = A.add(A.sub(A.num(info.m), A.num(x.data[k]!)), sums.l);
         return ls === 0 ? d : A.mul(d, A.sub(A.num(1), A.num(ls)));
       },
     };

@@ -361,6 +361,32 @@ describe('exact derivatives of the losses', () => {
     expect(Array.from(D.softmaxCrossEntropy([[1, 0]], [[Infinity, 0]]).logits!.values)).toEqual([0, 0]);
   });
 
+  it('softmaxCrossEntropy at far-apart logits is settled in float64: exp far below the double range is 0 within the least subnormal', () => {
+    // exp(-1466545) and exp(-8.6e22) underflow: float64 bounds them (once a NaN error bound that
+    // sent every element to BigNumber, ~1 ms an exp, seconds per shrink in the catalog)
+    const labels = [
+      [1, 0, 0],
+      [0, 1, 0],
+    ];
+    const logits = [
+      [1466545, 0, -Infinity],
+      [-8.6e22, 3e22, 0],
+    ];
+    const fast = D.softmaxCrossEntropy(labels, logits, { labelSmoothing: 0.1 });
+    const exact = D.softmaxCrossEntropy(labels, logits, { labelSmoothing: 0.1, mode: 'exact' });
+    expect(fast.onehotLabels!.stats).toEqual({ fast: 6, slow: 0 });
+    expect(fast.logits!.stats.slow).toBe(0);
+    // to 2^-30 of the exact derivative (the float64 tier does not certify roundings)
+    for (const k of ['onehotLabels', 'logits'] as const)
+      exact[k]!.values.forEach((e, i) => {
+        if (Number.isFinite(e)) expect(Math.abs(fast[k]!.values[i]! - e)).toBeLessThanOrEqual(2 ** -30 * Math.abs(e));
+        else expect(fast[k]!.values[i]).toBe(e); // the -Infinity logit: logSumExp - x is +Infinity
+      });
+    // logSumExp - x at the row maximum is exactly 0; elsewhere the (huge) gap times 1 - ls, over the 2 rows
+    expect(fast.onehotLabels!.values[0]).toBe(0);
+    expect(fast.onehotLabels!.values[1]).toBeCloseTo((1466545 * (1 - f(0.1))) / 2, 6); // tfjs smooths with float32 0.1
+  });
+
   it('kinks carry the subgradient interval; weights get their own derivative under each reduction', () => {
     const a = D.absoluteDifference([1, 2], [1, 3]);
     expect(a.predictions!.lower?.[0]).toBe(-0.5);
