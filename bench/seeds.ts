@@ -9,6 +9,7 @@
  *   npm run bench:seeds -- --backend wasm --seeds 20
  *   npm run bench:seeds -- --filter losses     only findings whose property contains the text
  *   npm run bench:seeds -- --only 'addN|cumsum gradient'   only these properties (exact names)
+ *   npm run bench:seeds -- --shard 1/2         every second finding (run 1/2 and 2/2 at once on two cores)
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -24,6 +25,8 @@ interface Options {
   filter?: string;
   /** Only these properties (exact names, separated by '|'). */
   only?: readonly string[];
+  /** The k-th of n shares of the findings (k from 1), by their order in the baseline. */
+  shard?: readonly [number, number];
   /** Print each finding's count on stderr as soon as it is measured. */
   progress?: boolean;
 }
@@ -31,8 +34,11 @@ interface Options {
 function parse(argv: readonly string[]): Options {
   const { values } = parseArgs({
     args: [...argv],
-    options: { backend: { type: 'string' }, seeds: { type: 'string' }, filter: { type: 'string' }, only: { type: 'string' } },
+    options: { backend: { type: 'string' }, seeds: { type: 'string' }, filter: { type: 'string' }, only: { type: 'string' }, shard: { type: 'string' } },
   });
+  const shard = values.shard === undefined ? undefined : /^(\d+)\/(\d+)$/.exec(values.shard);
+  if (shard === null || (shard && !(Number(shard[1]) >= 1 && Number(shard[1]) <= Number(shard[2]))))
+    throw new Error(`bench:seeds: --shard must be k/n with 1 <= k <= n, got '${values.shard}'`);
   const seeds = Number(values.seeds ?? 20);
   if (!Number.isInteger(seeds) || seeds < 1) throw new Error('bench:seeds: --seeds must be a positive integer');
   return {
@@ -40,6 +46,7 @@ function parse(argv: readonly string[]): Options {
     seeds,
     ...(values.filter ? { filter: values.filter } : {}),
     ...(values.only ? { only: values.only.split('|') } : {}),
+    ...(shard ? { shard: [Number(shard[1]), Number(shard[2])] as const } : {}),
   };
 }
 
@@ -47,12 +54,14 @@ export async function measureSeeds(options: Options): Promise<{ property: string
   await useBackend(options.backend);
   const baseline = readBaseline(path.resolve(DEFAULT_BASELINE), DEFAULT_BASELINE);
   const catalog = new Map((await loadCatalog()).map((l) => [l.property.name, l.property]));
-  const entries = baseline.entries.filter(
-    (e) =>
-      (e.backend === undefined || e.backend === options.backend) &&
-      (!options.filter || e.property.includes(options.filter)) &&
-      (!options.only || options.only.includes(e.property)),
-  );
+  const entries = baseline.entries
+    .filter(
+      (e) =>
+        (e.backend === undefined || e.backend === options.backend) &&
+        (!options.filter || e.property.includes(options.filter)) &&
+        (!options.only || options.only.includes(e.property)),
+    )
+    .filter((_, i) => !options.shard || i % options.shard[1] === options.shard[0] - 1);
   const rows: { property: string; what: string; found: number; seeds: number }[] = [];
   for (const entry of entries) {
     const p = catalog.get(entry.property);

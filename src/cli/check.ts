@@ -92,7 +92,7 @@ export async function checkCommand(argv: readonly string[], io: Io, options: { u
   // now, so the workers load TensorFlow.js and the properties while this thread loads them too.
   const progress = session.progress;
   let showing: string | undefined; // the property of the live status line: the next result in order
-  const pool =
+  let pool =
     !inBrowser && (timeoutMs !== undefined || workers > 1)
       ? new WorkerPool(
           {
@@ -125,7 +125,12 @@ export async function checkCommand(argv: readonly string[], io: Io, options: { u
   // browsers leave out the properties with large inputs unless --filter names them
   const { run: selected, left } = inBrowser ? browserSelection(loadedSelection.selected, flags.filter) : { run: loadedSelection.selected, left: [] };
   let browser: BrowserSession | undefined;
-  await pool?.limit(loadedSelection.selected.filter((l) => l.origin.capture === undefined).length);
+  const inPool = loadedSelection.selected.filter((l) => l.origin.capture === undefined).length;
+  if (pool && inPool <= 1 && timeoutMs === undefined && flags.workers === undefined) {
+    // one property (a replay, a --filter): this thread has loaded it already, a worker would load it again
+    await pool.close();
+    pool = undefined;
+  } else await pool?.limit(inPool);
   // --time-budget: each property's share of the time left when it starts (with n workers, n run at once)
   const budget = budgetMs !== undefined ? new TimeBudget(budgetMs, selected.length, pool?.size ?? 1, undefined, startedAt) : undefined;
   if (inBrowser) browser = await BrowserSession.open({ backend: backendName, backends: [backendName], emulation, files: selectionFiles(selected) });

@@ -6,6 +6,7 @@
  * main thread (timings aside). While a property runs the main thread is free: it names a slow
  * property every few seconds (`still running: <name> (20 s)`) where no live status line shows it.
  */
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { FROM_SOURCE, MODULE_EXTENSION } from '../core/package.ts';
 import { encode } from '../browser/wire.ts';
@@ -225,12 +226,17 @@ function stoppedResult(
   };
 }
 
-/** `--workers` when not given: properties run one at a time (in the main thread, or the watchdog's worker). */
-export const DEFAULT_WORKERS = 1;
+/**
+ * `--workers` when not given: one worker thread per core (`os.availableParallelism()`). The full
+ * cpu catalog on a quiet 2-core machine: 72 s with one, 57 s with two (3 December 2026).
+ */
+export function defaultWorkers(): number {
+  return Math.max(1, availableParallelism());
+}
 
 /** `--workers <n>`: a whole number of worker threads, at least 1; anything else is a usage error. */
 export function parseWorkers(value: string | undefined): number {
-  if (value === undefined) return DEFAULT_WORKERS;
+  if (value === undefined) return defaultWorkers();
   const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
   if (!(n >= 1) || !Number.isSafeInteger(n)) throw new UsageError(`--workers must be a whole number of worker threads, at least 1, got '${value}'`);
   return n;

@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_WORKERS, parseWorkers } from '../../src/cli/watchdog.ts';
+import { parseWorkers } from '../../src/cli/watchdog.ts';
+import { availableParallelism } from 'node:os';
 import { jsonWithoutTimings as json, nanhuntIn, ROOT, scratchDir } from './run-cli.ts';
 
 const PROPS = path.join(ROOT, 'test/fixtures/workers/props.ts');
@@ -99,7 +100,7 @@ describe('nanhunt check --workers', () => {
     for (const value of ['0', '-1', 'x', '1.5', '']) {
       expect(() => parseWorkers(value), value).toThrow(`--workers must be a whole number of worker threads, at least 1, got '${value}'`);
     }
-    expect([parseWorkers(undefined), parseWorkers('1'), parseWorkers('2')]).toEqual([DEFAULT_WORKERS, 1, 2]);
+    expect([parseWorkers(undefined), parseWorkers('1'), parseWorkers('2')]).toEqual([availableParallelism(), 1, 2]); // default: one per core
     const r = nanhunt('check', '--properties', PROPS, '--workers', '0');
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/^nanhunt: --workers must be a whole number of worker threads, at least 1, got '0'\n/);
