@@ -246,8 +246,10 @@ export class CheckSession {
     if (p.verbosity !== 'quiet' ? known.length > 0 || fixed.length > 0 || inconclusive.length > 0 : gate.strict && fixed.length > 0) p.gap();
     if (known.length > 0) {
       const byCase = known.filter((e) => e.by === 'case').length;
+      // the final line counts findings (a property's distinct failures one by one); an entry may list several
+      const found = gate.known.length > 0 ? `: ${plural(gate.known.length, 'known finding')} (not counted as failures)` : '';
       p.info(
-        `${plural(known.length, 'known finding')} listed in ${gate.baselineFile} (not counted as failures)` +
+        `${plural(known.length, 'entry', 'entries')} of ${gate.baselineFile} matched${found}` +
           (byCase > 0 ? `; ${byCase} of them confirmed by replaying their saved case, which this run's search did not meet` : ''),
       );
     }

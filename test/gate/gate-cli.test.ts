@@ -52,7 +52,7 @@ describe('nanhunt baseline + check as a CI gate', () => {
     expect(known.out).toContain('✗ fixture exp is finite — finite: output is +Infinity');
     expect(known.out).toContain('[known: in baseline]');
     expect(known.out).toContain('known: listed in nanhunt.baseline.json:6');
-    expect(known.out).toContain('1 known finding listed in nanhunt.baseline.json (not counted as failures)');
+    expect(known.out).toContain('1 entry of nanhunt.baseline.json matched: 1 known finding (not counted as failures)');
     expect(known.last).toBe('1 passed, 1 known finding, 0 failed');
 
     // another seed finds the same bug with another minimal case: still known (identity is not the counterexample)
@@ -113,7 +113,7 @@ describe('nanhunt baseline + check as a CI gate', () => {
     const short = check(dir, '--runs', '1');
     expect(short.code).toBe(0);
     expect(short.out).toContain(
-      "1 known finding listed in nanhunt.baseline.json (not counted as failures); 1 of them confirmed by replaying their saved case, which this run's search did not meet",
+      "1 entry of nanhunt.baseline.json matched; 1 of them confirmed by replaying their saved case, which this run's search did not meet",
     );
     expect(short.out).not.toContain('fixed:');
     const shortBaseline = nanhunt(dir, 'baseline', '--properties', FIXTURE, '--seed', '5', '--runs', '1');
