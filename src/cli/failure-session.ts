@@ -8,10 +8,10 @@
  * the cases saved on other backends, and one that fails here too is reported as such — a finding
  * reached only through another backend's case, which the gate does not count.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { serializeValue } from '../core/tensor-value.ts';
-import { failureFileName } from '../db/naming.ts';
+import { distinctReproIndex, failureFileName } from '../db/naming.ts';
 import * as tf from '@tensorflow/tfjs';
 import type { PropertyResult } from '../property/runner.ts';
 import type { LoadedProperty } from '../property/load.ts';
@@ -170,19 +170,35 @@ export function openFailureSession(options: FailureSessionOptions): FailureSessi
           }
         }
       }
-      if (options.repro !== false && result.counterexample !== undefined && (result.status === 'failed' || result.status === 'errored')) {
-        const written = guard(`write the repro script of '${property.name}'`, () =>
-          writeRepro(path.resolve(cwd, options.repro as string), {
-            property,
-            result,
-            origin,
-            writers: [trainingReproWriter, captureReproWriter],
-            versions: { tfjs: tf.version.tfjs, nanhunt: VERSION },
-            ...(outcome.failureFile ? { failureFile: shown(outcome.failureFile, cwd) } : {}),
-          }),
-        );
-        if (written?.file) outcome.reproFile = written.file;
-        else if (written && !written.repro.selfContained) outcome.noRepro = written.repro.reason;
+      if (options.repro !== false) {
+        const dir = path.resolve(cwd, options.repro as string);
+        // a script per distinct failure: <name>.mjs for the first, <name>.<k>.mjs for the k-th
+        const failing = result.status === 'failed' || result.status === 'errored' ? [result, ...(result.distinct ?? [])] : [];
+        failing.forEach((f, i) => {
+          if (f.counterexample === undefined) return;
+          const o = outcomes.get(f) ?? {};
+          outcomes.set(f, o);
+          const written = guard(`write the repro script of '${property.name}'`, () =>
+            writeRepro(dir, {
+              property,
+              result: f,
+              origin,
+              writers: [trainingReproWriter, captureReproWriter],
+              versions: { tfjs: tf.version.tfjs, nanhunt: VERSION },
+              ...(o.failureFile ? { failureFile: shown(o.failureFile, cwd) } : {}),
+              distinct: i + 1,
+            }),
+          );
+          if (written?.file) o.reproFile = written.file;
+          else if (written && !written.repro.selfContained) o.noRepro = written.repro.reason;
+        });
+        // scripts of distinct failures an earlier run had and this failing one has not (a passing
+        // property keeps its scripts, as it keeps <name>.mjs)
+        const stale = failing.length === 0 ? [] : (guard(`list ${shown(dir, cwd)}`, () => (existsSync(dir) ? readdirSync(dir) : [])) ?? []);
+        for (const file of stale) {
+          const k = distinctReproIndex(property.name, file);
+          if (k !== undefined && k > failing.length) guard(`remove ${file}`, () => rmSync(path.join(dir, file), { force: true }));
+        }
       }
     },
 

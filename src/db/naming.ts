@@ -32,7 +32,18 @@ export function failureFileName(propertyName: string, serializedInputs: unknown,
   return `${slugify(propertyName)}-${shortHash(`${propertyName}\0${on}${JSON.stringify(serializedInputs)}`)}.json`;
 }
 
-/** `<slug>.mjs`: one repro script per property (the latest failure), plain JavaScript ESM. */
-export function reproFileName(propertyName: string): string {
-  return `${slugify(propertyName)}.mjs`;
+/**
+ * `<slug>.mjs`: one repro script per property (the latest failure), plain JavaScript ESM; its k-th
+ * distinct failure (k >= 2, PropertyResult.distinct) `<slug>.<k>.mjs`.
+ */
+export function reproFileName(propertyName: string, distinct = 1): string {
+  return distinct > 1 ? `${slugify(propertyName)}.${distinct}.mjs` : `${slugify(propertyName)}.mjs`;
+}
+
+/** The distinct-failure scripts of a property, `<slug>.<k>.mjs`: which k a file name is, else undefined. */
+export function distinctReproIndex(propertyName: string, file: string): number | undefined {
+  const slug = slugify(propertyName);
+  if (!file.startsWith(`${slug}.`) || !file.endsWith('.mjs')) return undefined;
+  const k = file.slice(slug.length + 1, -'.mjs'.length);
+  return /^[1-9]\d*$/.test(k) && Number(k) > 1 ? Number(k) : undefined;
 }

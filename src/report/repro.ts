@@ -44,6 +44,8 @@ export interface ReproInput {
   readonly scriptFile?: string;
   /** Writers that know a kind of counterexample better than the generic script, asked in order (src/train's trainingReproWriter). */
   readonly writers?: readonly ReproWriter[];
+  /** Which of the property's distinct failures `result` is (from 1; the script of k >= 2 is `<name>.<k>.mjs`). */
+  readonly distinct?: number;
 }
 
 /**
@@ -770,7 +772,7 @@ function originText(origin: ReproInput['origin']): string {
  * and `file` is absent: `repro.reason` says why.
  */
 export function writeRepro(dir: string, input: ReproInput): { file?: string; repro: Repro } {
-  const file = path.resolve(dir, reproFileName(input.property.name));
+  const file = path.resolve(dir, reproFileName(input.property.name, input.distinct));
   const repro = reproScript({ ...input, scriptFile: file });
   if (!repro.selfContained) {
     rmSync(file, { force: true });

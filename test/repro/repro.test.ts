@@ -273,6 +273,33 @@ describe('generated scripts run with node where only @tensorflow/tfjs is install
     for (const r of [a, b, c, d, e]) expect(r!.code, r!.out).toBe(1);
   }, 120_000);
 
+  it('check writes a script per distinct failure (<name>.mjs, <name>.2.mjs), each runs as printed and shows its own failure', async () => {
+    const dir = mkdtempSync(path.join(DIR, 'distinct-'));
+    const repro = path.join(dir, 'reports', 'repro');
+    const check = async (...more: string[]) => {
+      const out: string[] = [];
+      const args = ['check', '--properties', path.join(ROOT, 'test/fixtures/repro/props.ts'), '--filter', 'fixture naive softplus', '--seed', '1', '--no-db'];
+      const code = await main([...args, '--reports', path.join(dir, 'reports'), ...more], { out: (l) => out.push(l), err: (l) => out.push(l) });
+      return { code, text: out.join('\n') };
+    };
+    const first = await check();
+    expect(first.code).toBe(1);
+    const printed = [...first.text.matchAll(/repro: node (\S+)$/gm)].map((m) => m[1]!);
+    expect(printed).toEqual([path.join(repro, 'fixture-naive-softplus.mjs'), path.join(repro, 'fixture-naive-softplus.2.mjs')]);
+    // the overflow (output Infinity, exact 89) and the lost accuracy, in either order: each script shows its own
+    const runs = await Promise.all(printed.map((f) => runNode(DIR, f)));
+    for (const r of runs) expect(r.code).toBe(1);
+    const overflow = runs.findIndex((r) => r.out.includes('NON-FINITE'));
+    expect(overflow).not.toBe(-1);
+    expect(readFileSync(printed[overflow]!, 'utf8')).toContain('[89]');
+    expect(runs[1 - overflow]!.out).not.toContain('NON-FINITE');
+    expect(runs[1 - overflow]!.out).toMatch(/ulps/i);
+    // a run that stops at the first failure leaves no stale script of the second
+    expect((await check('--distinct', '1')).code).toBe(1);
+    expect(existsSync(printed[0]!)).toBe(true);
+    expect(existsSync(printed[1]!)).toBe(false);
+  }, 60_000);
+
   it('check writes the repro of a shipped example under --reports, prints the exact command, and it runs as printed', async () => {
     // the reports (and so the script) inside the scratch directory: its node_modules is the one it resolves from
     const dir = mkdtempSync(path.join(DIR, 'check-'));
