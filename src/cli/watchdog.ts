@@ -1,20 +1,24 @@
 /**
- * `nanhunt check --timeout <seconds>`: each property runs in a worker thread (property-worker.ts)
- * with its own TensorFlow.js; a property still running after the timeout is stopped — its worker
- * terminated, and replaced for the next property — and reported as an error at stage `timeout`.
- * The worker runs the same engine with the same seed, so the results are those of a run in the
- * main thread (timings aside). While a property runs the main thread is free: it names a slow
- * property every few seconds (`still running: <name> (20 s)`) where no live status line shows it.
+ * `nanhunt check --workers <n>` and `--timeout <seconds>`: properties run in worker threads of a
+ * piscina pool (property-worker.ts), each thread with its own TensorFlow.js. A property still
+ * running after the timeout is stopped — piscina aborts its task by terminating its thread and
+ * starts another for the next property — and reported as an error at stage `timeout`; a subject
+ * that ends its thread (process.exit, an error thrown later from a callback) is an error at stage
+ * `worker`. The workers run the same engine with the same seed, so the results are those of a run
+ * in the main thread (timings aside). While properties run the main thread is free: it names a
+ * slow property every few seconds (`still running: <name> (20 s)`) where no live status line
+ * shows it.
  */
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel } from 'node:worker_threads';
+import { Piscina } from 'piscina';
 import { FROM_SOURCE, MODULE_EXTENSION } from '../core/package.ts';
 import { encode } from '../browser/wire.ts';
 import { unpackResult } from './result-transfer.ts';
 import type { PropertyResult, RunOptions } from '../property/runner.ts';
 import type { ErrorStage } from '../property/failure.ts';
 import { UsageError } from './args.ts';
-import type { FromWorker, ToWorker } from './property-worker.ts';
+import type { PropertyTask, TaskAnswer, TaskMessage, WorkerInit } from './property-worker.ts';
 
 /** How often a slow property is named on plain output, in ms. */
 export const STILL_RUNNING_MS = 10_000;
@@ -46,153 +50,144 @@ export interface WatchdogOptions {
   readonly cases?: boolean;
   onCases?(n: number, name: string): void;
   /** Called every `stillRunningMs` (default {@link STILL_RUNNING_MS}) while one property runs. */
-  onStillRunning?(name: string, elapsedMs: number): void;
+  readonly onStillRunning?: (name: string, elapsedMs: number) => void;
   readonly stillRunningMs?: number;
 }
 
-interface Pending {
-  resolve(m: FromWorker): void;
-  reject(e: Error): void;
+/** The worker's task module: from source a JavaScript entry that registers tsx first (a worker does not inherit the main thread's loader). */
+function workerFile(): string {
+  return new URL(FROM_SOURCE ? './property-worker-source.mjs' : `./property-worker${MODULE_EXTENSION}`, import.meta.url).href;
 }
 
-/** One worker thread, ready to run properties one at a time. */
-class PropertyWorker {
-  private readonly worker: Worker;
-  private pending: Pending | undefined;
-  private exited: Error | undefined;
-  readonly ready: Promise<void>;
+/** piscina's message for a thread that exited under a task, as nanhunt says it. */
+function diedMessage(e: unknown): string {
+  const message = e instanceof Error ? e.message : String(e);
+  const exited = /^worker exited with code: (-?\d+)/.exec(message);
+  return exited ? `the property worker exited (code ${exited[1]})` : message;
+}
 
-  constructor(options: WatchdogOptions, onCases: (n: number) => void) {
-    this.worker = new Worker(workerScript(), { eval: true, stdout: false, stderr: false });
-    this.worker.on('message', (m: FromWorker) => {
-      if (m.type === 'cases') onCases(m.n);
-      else this.settle((p) => p.resolve(m));
-    });
-    this.worker.on('error', (e) => {
-      this.exited ??= e;
-      this.settle((p) => p.reject(e));
-    });
-    this.worker.on('exit', (code) => {
-      this.exited = new Error(`the property worker exited (code ${code})`);
-      this.settle((p) => p.reject(this.exited!));
-    });
-    const init: ToWorker = {
-      type: 'init',
+/**
+ * `nanhunt check --workers <n>` (and `--timeout`): a piscina pool of n worker threads, each with
+ * its own TensorFlow.js, running properties concurrently. `run` waits for a free worker, so
+ * properties start in the order they are asked for; each runs with its own seed and options, so
+ * its result does not depend on which worker ran it or what ran before it there. The threads start
+ * (and load TensorFlow.js and the properties) when the pool is made.
+ */
+export class WorkerPool {
+  private readonly pool: Piscina;
+  private capacity: number;
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(
+    private readonly options: WatchdogOptions,
+    size: number,
+  ) {
+    const init: WorkerInit = {
       backend: options.backend,
       ...(options.properties !== undefined ? { properties: options.properties } : {}),
       cases: options.cases ?? false,
     };
-    this.ready = this.request(init).then(() => undefined);
-    this.ready.catch(() => {}); // awaited by run(); not an unhandled rejection meanwhile
-  }
-
-  private settle(f: (p: Pending) => void): void {
-    const p = this.pending;
-    this.pending = undefined;
-    if (p) f(p);
-  }
-
-  /** Send a message and wait for its answer (`failed` becomes a rejection). */
-  request(m: ToWorker): Promise<FromWorker> {
-    if (this.exited) return Promise.reject(this.exited);
-    return new Promise<FromWorker>((resolve, reject) => {
-      this.pending = {
-        resolve: (answer) => {
-          if (answer.type !== 'failed') return resolve(answer);
-          const e = new Error(answer.message);
-          if (answer.stack) e.stack = answer.stack;
-          reject(e);
-        },
-        reject,
-      };
-      this.worker.postMessage(m);
+    this.pool = new Piscina({
+      filename: workerFile(),
+      minThreads: size,
+      maxThreads: size,
+      idleTimeout: Number.POSITIVE_INFINITY,
+      concurrentTasksPerWorker: 1,
+      // tasks are async and may leave work behind (a backend's timers): the thread's event loop runs between tasks
+      atomics: 'disabled',
+      workerData: init,
     });
+    this.capacity = size;
   }
 
-  /** Why the thread died (it exited or threw outside a request), when it did. */
-  get died(): Error | undefined {
-    return this.exited;
+  /** How many properties run at once. */
+  get size(): number {
+    return this.capacity;
   }
 
-  terminate(): Promise<number> {
-    this.pending = undefined;
-    return this.worker.terminate();
-  }
-}
-
-/** The worker's entry: from source it registers tsx first (a worker does not inherit the main thread's loader). */
-function workerScript(): string {
-  const worker = new URL(`./property-worker${MODULE_EXTENSION}`, import.meta.url).href;
-  const tsx = FROM_SOURCE ? `const { register } = await import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}); register();` : '';
-  return `(async () => { ${tsx} await import(${JSON.stringify(worker)}); })().catch((e) => { throw e; });`;
-}
-
-/**
- * Runs properties in a worker thread, one at a time, and stops one that runs past the timeout.
- * The first worker starts (and loads the properties) when the watchdog is made.
- */
-export class Watchdog {
-  private worker: PropertyWorker | undefined;
-  /** The property running now (its case counts go to `onCases` with its name). */
-  private running = '';
-
-  constructor(private readonly options: WatchdogOptions) {
-    this.worker = this.spawn();
+  /** Run at most `n` properties at once (fewer to run than workers; the surplus threads stay idle). */
+  async limit(n: number): Promise<void> {
+    this.capacity = Math.min(this.capacity, Math.max(1, n));
   }
 
-  private spawn(): PropertyWorker {
-    return new PropertyWorker(this.options, (n) => this.options.onCases?.(n, this.running));
+  /** Wait for a free worker: properties start in the order they are asked for. */
+  private async slot(): Promise<void> {
+    if (this.active < this.capacity) {
+      this.active++;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve)); // handed over by release()
+  }
+
+  private release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.active--;
   }
 
   /**
-   * Run one property (by name) with these options (or those `options()` gives when the worker is
-   * ready to start it: `--time-budget` shares out the time left then); a timeout is an errored
-   * result, not a rejection.
+   * Run one property (by name) with these options (or those `options()` gives when a worker is
+   * free to start it: `--time-budget` shares out the time left then); a timeout, or a subject that
+   * ends its thread, is an errored result, not a rejection. nanhunt's own errors are rejections.
    */
   async run(name: string, runOptions: RunOptions | (() => RunOptions), backend: string): Promise<PropertyResult> {
-    if (!this.worker) this.worker = this.spawn();
-    const worker = this.worker;
-    await worker.ready; // loading is not the property's time
+    await this.slot();
     const options = typeof runOptions === 'function' ? runOptions() : runOptions;
-    this.running = name;
-    const started = performance.now();
-    const every = this.options.stillRunningMs ?? STILL_RUNNING_MS;
-    const still = setInterval(() => this.options.onStillRunning?.(name, performance.now() - started), every);
+    const { timeoutMs, stillRunningMs, onStillRunning, onCases } = this.options;
+    const abort = new AbortController();
+    const channel = new MessageChannel();
+    let started = performance.now();
     let timer: NodeJS.Timeout | undefined;
-    const { timeoutMs } = this.options;
-    const timedOut = new Promise<'timeout'>((resolve) => {
-      if (timeoutMs !== undefined) timer = setTimeout(() => resolve('timeout'), timeoutMs);
+    let still: NodeJS.Timeout | undefined;
+    channel.port1.on('message', (m: TaskMessage) => {
+      if (m.type === 'cases') onCases?.(m.n, name);
+      else {
+        // loading is not the property's time: the clocks start when the worker starts the property
+        started = performance.now();
+        if (timeoutMs !== undefined) timer = setTimeout(() => abort.abort(), timeoutMs);
+        still = setInterval(() => onStillRunning?.(name, performance.now() - started), stillRunningMs ?? STILL_RUNNING_MS);
+      }
     });
+    const task: PropertyTask = { name, options: encode(options), port: channel.port2 };
     try {
-      let answer: FromWorker | 'timeout';
+      let answer: TaskAnswer;
       try {
-        answer = await Promise.race([worker.request({ type: 'run', name, options: encode(options) }), timedOut]);
+        answer = (await this.pool.run(task, { transferList: [channel.port2], signal: abort.signal })) as TaskAnswer;
       } catch (e) {
-        // the subject ended its thread (process.exit, an error thrown later from a callback): an error of
-        // this property, and the next one gets a new worker; any other error is nanhunt's, as in the main thread
-        if (!worker.died) throw e;
-        this.worker = this.spawn();
+        if (abort.signal.aborted) return timeoutResult(name, options, backend, timeoutMs!, performance.now() - started);
+        // the subject ended its thread (process.exit, an error thrown later from a callback): an
+        // error of this property; piscina starts another thread for the next one
         return stoppedResult(name, options, backend, performance.now() - started, {
           stage: 'worker',
-          message: `its worker thread died while it ran: ${(e as Error).message}`,
+          message: `its worker thread died while it ran: ${diedMessage(e)}`,
         });
       }
-      if (answer !== 'timeout') return unpackResult(answer as Extract<FromWorker, { type: 'result' }>);
-      this.worker = undefined;
-      await worker.terminate();
-      this.worker = this.spawn(); // the next property's worker loads meanwhile
-      return timeoutResult(name, options, backend, timeoutMs!, performance.now() - started);
+      if (answer?.type !== 'result' && answer?.type !== 'failed') throw new Error(`the property worker gave no result for '${name}'`);
+      if (answer.type === 'failed') {
+        const e = new Error(answer.message);
+        if (answer.stack) e.stack = answer.stack;
+        throw e;
+      }
+      return unpackResult(answer);
     } finally {
-      clearInterval(still);
       clearTimeout(timer);
+      clearInterval(still);
+      channel.port1.close();
+      this.release();
     }
   }
 
-  /** Stop the worker. */
+  /** Stop every worker. */
   async close(): Promise<void> {
-    const w = this.worker;
-    this.worker = undefined;
-    await w?.terminate();
+    await this.pool.destroy();
+  }
+}
+
+/** `--timeout` without `--workers`: one worker thread, the watchdog of each property in turn. */
+export class Watchdog extends WorkerPool {
+  constructor(options: WatchdogOptions) {
+    super(options, 1);
   }
 }
 
@@ -240,49 +235,4 @@ export function parseWorkers(value: string | undefined): number {
   const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
   if (!(n >= 1) || !Number.isSafeInteger(n)) throw new UsageError(`--workers must be a whole number of worker threads, at least 1, got '${value}'`);
   return n;
-}
-
-/**
- * `nanhunt check --workers <n>`: n watchdogs (each a worker thread with its own TensorFlow.js),
- * running properties concurrently. `run` waits for a free worker, so properties start in the
- * order they are asked for; each runs with its own seed and options, so its result does not
- * depend on which worker ran it or what ran before it there. With one worker it is the watchdog.
- */
-export class WorkerPool {
-  private readonly all: Watchdog[];
-  private readonly idle: Watchdog[];
-  private readonly waiting: ((w: Watchdog) => void)[] = [];
-
-  constructor(options: WatchdogOptions, size: number) {
-    this.all = Array.from({ length: size }, () => new Watchdog(options));
-    this.idle = [...this.all];
-  }
-
-  get size(): number {
-    return this.all.length;
-  }
-
-  /** Keep at most `n` workers (fewer properties to run than workers): the surplus is stopped before it runs anything. */
-  async limit(n: number): Promise<void> {
-    const surplus = this.idle.splice(Math.max(1, n) - (this.all.length - this.idle.length));
-    for (const w of surplus) this.all.splice(this.all.indexOf(w), 1);
-    await Promise.all(surplus.map((w) => w.close()));
-  }
-
-  /** Run one property on the next free worker (see {@link Watchdog.run}). */
-  async run(name: string, options: RunOptions | (() => RunOptions), backend: string): Promise<PropertyResult> {
-    const w = this.idle.shift() ?? (await new Promise<Watchdog>((resolve) => this.waiting.push(resolve)));
-    try {
-      return await w.run(name, options, backend);
-    } finally {
-      const next = this.waiting.shift();
-      if (next) next(w);
-      else this.idle.push(w);
-    }
-  }
-
-  /** Stop every worker. */
-  async close(): Promise<void> {
-    await Promise.all(this.all.map((w) => w.close()));
-  }
 }

@@ -5,7 +5,10 @@
 import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseWorkers } from '../../src/cli/watchdog.ts';
+import { parseWorkers, WorkerPool } from '../../src/cli/watchdog.ts';
+import { loadCatalog } from '../../src/property/load.ts';
+import { runProperty } from '../../src/property/runner.ts';
+import { useBackend } from '../../src/run/backend.ts';
 import { availableParallelism } from 'node:os';
 import { jsonWithoutTimings as json, nanhuntIn, ROOT, scratchDir } from './run-cli.ts';
 
@@ -80,6 +83,23 @@ describe('nanhunt check --workers', () => {
     expect(text).toContain('x: Tensor float32 [1] [89]'); // the failing property's minimal case
     expect(text.trimEnd().split('\n').at(-1)).toBe('3 passed, 1 expected failure, 2 failed');
   });
+
+  it('a result crosses back from its piscina worker with its error samples (moved, not copied), as this thread computes them', async () => {
+    await useBackend('cpu');
+    const exp = (await loadCatalog()).find((l) => l.property.name === 'exp')!.property;
+    const here = runProperty(exp, { seed: 5, runs: 50 });
+    const pool = new WorkerPool({ backend: 'cpu', timeoutMs: undefined }, 2);
+    try {
+      const [a, b] = await Promise.all([pool.run('exp', { seed: 5, runs: 50 }, 'cpu'), pool.run('exp', { seed: 5, runs: 50 }, 'cpu')]);
+      expect(here.errorSamples!.length).toBeGreaterThan(10);
+      for (const r of [a, b]) {
+        expect(r.errorSamples).toEqual(here.errorSamples);
+        expect({ ...r, durationMs: 0 }).toEqual({ ...here, durationMs: 0 });
+      }
+    } finally {
+      await pool.close();
+    }
+  }, 60_000);
 
   it('with --timeout stops a subject that loops forever and runs the other property', () => {
     const reports = path.join(CWD, 'hang');
