@@ -200,7 +200,9 @@ const avgPoolLarge: OpInfo = opInfo<PX>({
   op: ({ x }) => tf.avgPool(as4(x), [1, x.shape[2]!], 1, 'valid'),
   source: "({ x }) => tf.avgPool(x, [1, x.shape[2]], 1, 'valid')",
   reference: { exact: ({ x }) => layers.pool(x, 'avg', [1, x.shape[2]!]), tolerance: TOLERANCES.conv },
-  runs: 30,
+  // wasm's naive sum of the window shows in about one case in thirty (long, inexact values): 30 runs
+  // found it at 13 of 20 seeds, 100 at 20 of 20
+  runs: 100,
 });
 
 /** dilation2d: x [b, h, w, c] and a filter [fh, fw, c]. */
