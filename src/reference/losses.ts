@@ -852,9 +852,10 @@ export function softmaxCrossEntropyTerms(y: Read, x: Read, ls: number): LossTerm
       const { m, a } = rowMaxEntry(sub);
       return <T>(A: Arith<T>): T => {
         const sums = rowSums(A, sub, m, a);
-        const lse = A.add(A.num(m), sums.l);
         let loss = A.num(0);
-        for (const j of keep) loss = A.sub(loss, A.mul(smoothed(r, j).formula(A), A.sub(A.num(sub[at.get(j)!]!), lse)));
+        // x_j - logSumExp as (x_j - m) - log1p(S'): x_j - m is exact (0 at the maximum), so a large m
+        // does not swamp log1p(S') and the float64 tier settles it
+        for (const j of keep) loss = A.sub(loss, A.mul(smoothed(r, j).formula(A), A.sub(A.sub(A.num(sub[at.get(j)!]!), A.num(m)), sums.l)));
         return loss;
       };
     },
