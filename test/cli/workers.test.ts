@@ -17,9 +17,12 @@ const HANG = path.join(ROOT, 'test/fixtures/watchdog/props.ts');
 const CWD = scratchDir('nanhunt-workers-');
 const nanhunt = nanhuntIn(CWD);
 
-/** A run's text with its own directory (`one/`, `two/`) as `DIR/`. */
+/**
+ * A run's text with its own directory (`one/`, `two/`, absolute or relative) as `DIR/`; the relative
+ * name only as a whole path component (a checkout in /tmp/ciclone holds `one/` too).
+ */
 function normal(text: string, dir: string): string {
-  return text.replaceAll(`${dir}/`, 'DIR/').replaceAll(`${path.basename(dir)}/`, 'DIR/');
+  return text.replaceAll(`${dir}/`, 'DIR/').replace(new RegExp(`(?<![\\w./-])${path.basename(dir)}/`, 'g'), 'DIR/');
 }
 
 /** Every file under `run`'s `sub` directory (the failure database, the repro scripts), by name, JSON without dates. */
@@ -50,10 +53,7 @@ function run(dir: string, workers: string) {
     path.join(dir, 'repro'),
   );
   // the same text but for timings and the run's own directory
-  const out = r.out
-    .replace(/\d+ ms/g, 'T ms')
-    .replaceAll(`${dir}/`, 'DIR/')
-    .replaceAll(`${path.basename(dir)}/`, 'DIR/');
+  const out = normal(r.out.replace(/\d+ ms/g, 'T ms'), dir);
   return { ...r, out };
 }
 
