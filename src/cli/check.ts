@@ -18,7 +18,7 @@ import { failureSessionFromFlags, DB_FLAGS } from './db.ts';
 import { BrowserSession } from '../browser/session.ts';
 import { emulationArgs, emulationText } from '../browser/emulation.ts';
 import { emulationFrom } from './emulation-flags.ts';
-import { parseTimeout, parseWorkers, WorkerPool } from './watchdog.ts';
+import { defaultWorkers, parseTimeout, parseWorkers, WorkerPool } from './watchdog.ts';
 import { formatElapsed } from '../report/progress.ts';
 import { parseDuration, TimeBudget } from './time-budget.ts';
 import { browserRunInfo, browserRuns, browserSelection, replaysInBrowser, selectionFiles } from '../browser/check.ts';
@@ -87,13 +87,24 @@ export async function checkCommand(argv: readonly string[], io: Io, options: { u
     io,
     inBrowser ? { backend: backendName, otherBackends: false, replayArgs: emulationArgs(emulation) } : {},
   );
-  // the watchdog and --workers: properties run in worker threads, one stopped past --timeout (not
-  // captured training steps: they are rebuilt from the failure database in this thread). They start
-  // now, so the workers load TensorFlow.js and the properties while this thread loads them too.
   const progress = session.progress;
   let showing: string | undefined; // the property of the live status line: the next result in order
-  let pool =
-    !inBrowser && (timeoutMs !== undefined || workers > 1)
+  // captured training steps saved by `nanhunt capture shrink` run first (not with --path: it replays one generated case;
+  // nor in the browser: they are rebuilt from the database, in Node)
+  const loadedSelection: Selection = await loadSelection(flags, flags.path === undefined && !inBrowser ? failures.captured() : []);
+  if (!inBrowser) await useBackend(backendName);
+  const { propertiesArg } = loadedSelection;
+  if (loadedSelection.shard) session.shard = loadedSelection.shard;
+  // browsers leave out the properties with large inputs unless --filter names them
+  const { run: selected, left } = inBrowser ? browserSelection(loadedSelection.selected, flags.filter) : { run: loadedSelection.selected, left: [] };
+  let browser: BrowserSession | undefined;
+  // the watchdog and --workers: properties run in worker threads, one stopped past --timeout (not
+  // captured training steps: they are rebuilt from the failure database in this thread); without
+  // --workers, as many threads as the properties pay for (each loads TensorFlow.js and them again)
+  const inPool = selected.filter((l) => l.origin.capture === undefined).length;
+  const threads = Math.min(workers ?? defaultWorkers(inPool), inPool);
+  const pool =
+    !inBrowser && inPool > 0 && (timeoutMs !== undefined || threads > 1)
       ? new WorkerPool(
           {
             backend: backendName,
@@ -107,30 +118,9 @@ export async function checkCommand(argv: readonly string[], io: Io, options: { u
               if (!progress.live) progress.info(`still running: ${name} (${formatElapsed(ms)})`);
             },
           },
-          workers,
+          Math.max(1, threads),
         )
       : undefined;
-  // captured training steps saved by `nanhunt capture shrink` run first (not with --path: it replays one generated case;
-  // nor in the browser: they are rebuilt from the database, in Node)
-  let loadedSelection: Selection;
-  try {
-    loadedSelection = await loadSelection(flags, flags.path === undefined && !inBrowser ? failures.captured() : []);
-    if (!inBrowser) await useBackend(backendName);
-  } catch (e) {
-    await pool?.close();
-    throw e;
-  }
-  const { propertiesArg } = loadedSelection;
-  if (loadedSelection.shard) session.shard = loadedSelection.shard;
-  // browsers leave out the properties with large inputs unless --filter names them
-  const { run: selected, left } = inBrowser ? browserSelection(loadedSelection.selected, flags.filter) : { run: loadedSelection.selected, left: [] };
-  let browser: BrowserSession | undefined;
-  const inPool = loadedSelection.selected.filter((l) => l.origin.capture === undefined).length;
-  if (pool && inPool <= 1 && timeoutMs === undefined && flags.workers === undefined) {
-    // one property (a replay, a --filter): this thread has loaded it already, a worker would load it again
-    await pool.close();
-    pool = undefined;
-  } else await pool?.limit(inPool);
   // --time-budget: each property's share of the time left when it starts (with n workers, n run at once)
   const budget = budgetMs !== undefined ? new TimeBudget(budgetMs, selected.length, pool?.size ?? 1, undefined, startedAt) : undefined;
   if (inBrowser) browser = await BrowserSession.open({ backend: backendName, backends: [backendName], emulation, files: selectionFiles(selected) });

@@ -55,9 +55,9 @@ export const COMMANDS: Record<string, Command> = {
                       gets its share of the time left when it starts and stops generating there (its
                       runs, fewer than usual when cut short, in --verbose and the reports); the cases run
                       then depend on the machine's speed, so two runs of one seed may differ
-  --workers <n>       run the properties in n worker threads at once (default: one per core; 1 for a
-                      single property; not webgl/webgpu); output, reports and the failure database
-                      are those of a one-worker run
+  --workers <n>       run the properties in n worker threads at once (default: one per 32 properties,
+                      at most one per core; not webgl/webgpu); output, reports and the failure
+                      database are those of a one-worker run
 ${SESSION_USAGE}
 ${DB_FLAGS_USAGE}`,
     run: checkCommand,

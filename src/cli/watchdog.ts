@@ -75,7 +75,7 @@ function diedMessage(e: unknown): string {
  */
 export class WorkerPool {
   private readonly pool: Piscina;
-  private capacity: number;
+  private readonly capacity: number;
   private active = 0;
   private readonly waiting: (() => void)[] = [];
 
@@ -104,11 +104,6 @@ export class WorkerPool {
   /** How many properties run at once. */
   get size(): number {
     return this.capacity;
-  }
-
-  /** Run at most `n` properties at once (fewer to run than workers; the surplus threads stay idle). */
-  async limit(n: number): Promise<void> {
-    this.capacity = Math.min(this.capacity, Math.max(1, n));
   }
 
   /** Wait for a free worker: properties start in the order they are asked for. */
@@ -222,16 +217,23 @@ function stoppedResult(
 }
 
 /**
- * `--workers` when not given: one worker thread per core (`os.availableParallelism()`). The full
- * cpu catalog on a quiet 2-core machine: 72 s with one, 57 s with two (3 December 2026).
+ * Properties a worker thread must have to pay for itself: each thread loads TensorFlow.js and the
+ * properties again (about 2 s of CPU), as much as some 15-30 catalog properties take to run.
  */
-export function defaultWorkers(): number {
-  return Math.max(1, availableParallelism());
+export const PROPERTIES_PER_WORKER = 32;
+
+/**
+ * `--workers` when not given, for this many properties: a thread per {@link PROPERTIES_PER_WORKER}
+ * properties, at most one per core (`os.availableParallelism()`), at least 1. The full cpu catalog
+ * (629 properties) on a quiet 2-core machine: 72 s with one, 57 s with two (3 December 2026).
+ */
+export function defaultWorkers(properties: number): number {
+  return Math.max(1, Math.min(availableParallelism(), Math.floor(properties / PROPERTIES_PER_WORKER)));
 }
 
-/** `--workers <n>`: a whole number of worker threads, at least 1; anything else is a usage error. */
-export function parseWorkers(value: string | undefined): number {
-  if (value === undefined) return defaultWorkers();
+/** `--workers <n>`: a whole number of worker threads, at least 1 (undefined when not given); anything else is a usage error. */
+export function parseWorkers(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
   const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
   if (!(n >= 1) || !Number.isSafeInteger(n)) throw new UsageError(`--workers must be a whole number of worker threads, at least 1, got '${value}'`);
   return n;

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseWorkers, WorkerPool } from '../../src/cli/watchdog.ts';
+import { defaultWorkers, parseWorkers, WorkerPool } from '../../src/cli/watchdog.ts';
 import { loadCatalog } from '../../src/property/load.ts';
 import { runProperty } from '../../src/property/runner.ts';
 import { useBackend } from '../../src/run/backend.ts';
@@ -120,7 +120,15 @@ describe('nanhunt check --workers', () => {
     for (const value of ['0', '-1', 'x', '1.5', '']) {
       expect(() => parseWorkers(value), value).toThrow(`--workers must be a whole number of worker threads, at least 1, got '${value}'`);
     }
-    expect([parseWorkers(undefined), parseWorkers('1'), parseWorkers('2')]).toEqual([availableParallelism(), 1, 2]); // default: one per core
+    expect([parseWorkers(undefined), parseWorkers('1'), parseWorkers('2')]).toEqual([undefined, 1, 2]);
+    // not given: a thread per 32 properties, at most one per core (the catalog: one per core; a fixture: the main thread)
+    expect([defaultWorkers(629), defaultWorkers(64), defaultWorkers(63), defaultWorkers(5), defaultWorkers(0)]).toEqual([
+      Math.min(availableParallelism(), 19),
+      Math.min(availableParallelism(), 2),
+      1,
+      1,
+      1,
+    ]);
     const r = nanhunt('check', '--properties', PROPS, '--workers', '0');
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/^nanhunt: --workers must be a whole number of worker threads, at least 1, got '0'\n/);
