@@ -319,6 +319,11 @@ export function search<I, F>(spec: SearchSpec<I, F>, options: SearchOptions): Se
           shrinkDistinct(spec.arbitrary, (x) => spec.trial(x, 'shrink'), key, { example: e, value: examples[e] as I, before: examples.length }, options),
         );
     }
+    const generated = searched.generated;
+    if (generated && spec.screen) {
+      distinctScreened(spec, spec.screen, generated, hunt, sampled, options);
+      return hunt.outcome(outcome);
+    }
     for (const [index, input] of restOfGeneration(spec.arbitrary, options, reached, started)) {
       if (hunt.full()) {
         if (!spec.rest) break;
@@ -354,6 +359,69 @@ interface Searched<I, F> {
   readonly reached?: number;
   readonly sampled?: number;
   readonly screen?: (from: number) => number;
+  /**
+   * After a screened search: every generated case, and those its screen flagged between the
+   * first failure and `sampled` (the only ones there that can fail; the others it passed).
+   */
+  readonly generated?: { readonly all: readonly I[]; readonly flagged: readonly number[] };
+}
+
+/**
+ * The distinct phase after a screened search: the cases after the first failure go to the screen
+ * too, in doubling windows, and only those it flags are tried (it measured every case of a window
+ * it accepts, so they run in phase `shrink`); a window it declines is tried case by case, as
+ * without a screen. The failures found, their order, paths and shrinks and the measured cases are
+ * those of the case-by-case loop in {@link search}: a case the screen passes would have passed.
+ */
+function distinctScreened<I, F>(
+  spec: SearchSpec<I, F>,
+  screen: (inputs: readonly I[]) => readonly number[] | undefined,
+  generated: NonNullable<Searched<I, F>['generated']>,
+  hunt: DistinctHunt<I, F>,
+  sampled: number,
+  options: SearchOptions,
+): void {
+  const { all } = generated;
+  const tryCase = (index: number, phase: Phase): boolean => {
+    let t: Trial<F>;
+    try {
+      t = spec.trial(all[index]!, phase);
+    } catch {
+      return false; // nanhunt's own machinery failed: the first failure stands, no more to learn
+    }
+    const key = hunt.isNew(t);
+    // (a screened search has no saved examples before its generated cases)
+    if (key) hunt.add(shrinkDistinct(spec.arbitrary, (x) => spec.trial(x, 'shrink'), key, { index, before: 0 }, options));
+    return true;
+  };
+  // the rest of the failing window: measured by the screen already, only its flagged cases can fail
+  for (const index of generated.flagged) {
+    if (hunt.full()) break;
+    if (!tryCase(index, 'shrink')) return;
+  }
+  for (let from = sampled, size = FIRST_WINDOW; from < all.length; from += size, size *= 2) {
+    if (hunt.full()) {
+      // nothing more to find: the rest is only measured, in bulk when the screen takes it
+      if (spec.rest && !screen(all.slice(from))) for (let i = from; i < all.length; i++) spec.rest(all[i]!);
+      return;
+    }
+    const end = Math.min(all.length, from + size);
+    const flagged = screen(all.slice(from, end));
+    if (flagged) {
+      for (const i of flagged) {
+        if (hunt.full()) break;
+        if (!tryCase(from + i, 'shrink')) return;
+      }
+      continue;
+    }
+    for (let index = from; index < end; index++) {
+      if (hunt.full()) {
+        if (spec.rest) spec.rest(all[index]!);
+        continue;
+      }
+      if (!tryCase(index, 'distinct')) return;
+    }
+  }
 }
 
 /** The distinct phase's bookkeeping: keys seen, failures shrunk. */
@@ -520,6 +588,7 @@ function screenedSearch<I, F>(
           // the screen measured every case of an accepted window (a declined one: those tried)
           sampled: flagged ? end : r + 1,
           screen: (from) => (from < all.length && screen(all.slice(from)) ? all.length : from),
+          generated: { all, flagged: flagged ? flagged.map((i) => start + i).filter((i) => i > r) : [] },
         };
       }
     }

@@ -90,6 +90,55 @@ describe('engine: a screen', () => {
   });
 });
 
+describe('engine: a screen in the distinct phase', () => {
+  // two ways to fail, with two keys: a large first element, a small second one
+  const arbitrary = fc.array(fc.integer({ min: -100, max: 100 }), { maxLength: 6 });
+  const large = { kind: 'violation', invariant: 'large first' } as const;
+  const small = { kind: 'violation', invariant: 'small second' } as const;
+  const trial = (a: number[]): Trial<string> =>
+    a.length >= 3 && a[0]! > 50
+      ? { kind: 'fail', failure: a.join(), key: large }
+      : a.length >= 2 && a[1]! < -90
+        ? { kind: 'fail', failure: a.join(), key: small }
+        : PASS;
+  const flags = (cases: readonly number[][]) => cases.flatMap((c, i) => (trial(c).kind === 'fail' ? [i] : []));
+
+  it('finds the same distinct failures, trying only the cases it flags after the first failure', () => {
+    let seedsWithTwo = 0;
+    for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
+      const plain = search({ arbitrary, trial }, { seed, runs: 300, distinct: 3 });
+      const phases: string[] = [];
+      const screened = search(
+        {
+          arbitrary,
+          trial: (a, phase) => {
+            phases.push(phase);
+            return trial(a);
+          },
+          screen: flags,
+        },
+        { seed, runs: 300, distinct: 3 },
+      );
+      expect(plain.kind).toBe('failed');
+      expect(screened).toEqual(plain);
+      // every window was screened: no case after the first failure was tried unflagged (phase distinct)
+      expect(phases).not.toContain('distinct');
+      if (plain.kind === 'failed' && plain.distinct?.length) seedsWithTwo++;
+    }
+    expect(seedsWithTwo).toBeGreaterThan(0);
+  });
+
+  it('a window it declines after the first failure is tried case by case, with the same failures', () => {
+    for (const seed of [1, 2, 3]) {
+      const plain = search({ arbitrary, trial }, { seed, runs: 300, distinct: 3 });
+      let windows = 0;
+      // the first two windows screened, then every window declined
+      const screen = (cases: readonly number[][]) => (windows++ < 2 ? flags(cases) : undefined);
+      expect(search({ arbitrary, trial, screen }, { seed, runs: 300, distinct: 3 })).toEqual(plain);
+    }
+  });
+});
+
 describe('the catalog batched and case by case', () => {
   // elementwise (unary and binary) and row-wise entries of every kind: value, special values, gradient
   const passing = ['exp', 'sin', 'softmax', 'logSoftmax', 'sigmoid', 'relu', 'exp special values', 'softmax gradient', 'add', 'mul gradient'];
