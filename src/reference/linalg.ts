@@ -288,6 +288,13 @@ function perDim(fn: string, name: string, v: number | readonly number[] | undefi
   return list;
 }
 
+/**
+ * Geometries computed so far, by their parameters: a property runs one geometry on case after
+ * case, and its tap lists cost more than a small convolution's sums (1.4 s of the cpu catalog).
+ */
+const geometries = new Map<string, ConvGeometry>();
+const MAX_GEOMETRIES = 512;
+
 /** The geometry of a window of shape `window` sliding over `inSpatial` (TensorFlow's rules). */
 export function convGeometry(fn: string, inSpatial: readonly number[], window: readonly number[], options: ConvOptions = {}): ConvGeometry {
   const d = inSpatial.length;
@@ -295,6 +302,24 @@ export function convGeometry(fn: string, inSpatial: readonly number[], window: r
   const strides = perDim(fn, 'strides', options.strides, d);
   const dilations = perDim(fn, 'dilations', options.dilations, d);
   const padding = options.padding ?? 'valid';
+  const key = `${inSpatial.join()}|${window.join()}|${strides.join()}|${dilations.join()}|${typeof padding === 'string' ? padding : JSON.stringify(padding)}`;
+  const known = geometries.get(key);
+  if (known) return known;
+  const g = computeGeometry(fn, inSpatial, window, strides, dilations, padding);
+  if (geometries.size >= MAX_GEOMETRIES) geometries.clear();
+  geometries.set(key, g);
+  return g;
+}
+
+function computeGeometry(
+  fn: string,
+  inSpatial: readonly number[],
+  window: readonly number[],
+  strides: readonly number[],
+  dilations: readonly number[],
+  padding: NonNullable<ConvOptions['padding']>,
+): ConvGeometry {
+  const d = inSpatial.length;
   const outSpatial: number[] = [];
   const padBefore: number[] = [];
   for (let i = 0; i < d; i++) {
@@ -349,7 +374,7 @@ export function convGeometry(fn: string, inSpatial: readonly number[], window: r
     }
     taps.push(Int32Array.from(pairs));
   }
-  return { inSpatial, window, outSpatial, strides, dilations, padBefore, taps };
+  return { inSpatial: [...inSpatial], window: [...window], outSpatial, strides, dilations, padBefore, taps };
 }
 
 interface ConvShapes {
