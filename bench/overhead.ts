@@ -17,6 +17,11 @@
  *   Goal: at least {@link BATCHED_GOAL}x the hand loop for softmax at
  *   {@link BATCHED_GOAL_MAX_ELEMENTS} elements or fewer on cpu (the other ops are shown, not judged:
  *   log1p of 16 elements costs little more than generating its input, which batching cannot share).
+ * - the batched ceiling: what any batched screening could reach at best — generating the same
+ *   cases (the `generation only` side) plus the op once on all of them stacked, [runs, ...shape],
+ *   with no framework at all (the stacking itself not timed). The hand loop's time over that sum is
+ *   the most a batched run can gain over it; when it is below the goal, the goal is out of reach
+ *   on that backend whatever nanhunt does.
  *
  * The three run in the same process, interleaved round by round (the order rotates each round),
  * and each figure is the median over the rounds; the ratio is the median of the per-round ratios
@@ -87,6 +92,8 @@ export interface OverheadRow {
   batchedRatio: number;
   /** The same on CPU time of this process. */
   batchedCpuRatio: number;
+  /** The hand loop's CPU time over generation's plus one stacked call of the op's (medians over rounds): the most batching can gain. */
+  ceilingCpuRatio: number;
   /** batchedCpuRatio >= BATCHED_GOAL where the goal applies (cpu, softmax, elements <= BATCHED_GOAL_MAX_ELEMENTS); undefined elsewhere. */
   batchedGoalMet?: boolean;
 }
@@ -98,6 +105,26 @@ interface Case {
   subject: (inputs: never) => tf.Tensor;
   /** The hand loop's body for one generated value: make tensors, run, read, check, dispose. */
   hand: (value: never) => boolean;
+  /** The op once on all the values stacked on a new leading axis (the stacking done before the returned call). */
+  stacked: (values: readonly never[]) => () => void;
+}
+
+function stack(datas: readonly Float32Array[]): Float32Array {
+  const n = datas[0]?.length ?? 0;
+  const out = new Float32Array(datas.length * n);
+  datas.forEach((d, i) => out.set(d, i * n));
+  return out;
+}
+
+/** Make the tensors, run the op on them, read the result back and dispose of everything. */
+function once(inputs: readonly { data: Float32Array; shape: number[] }[], op: (...xs: tf.Tensor[]) => tf.Tensor): () => void {
+  return () => {
+    const xs = inputs.map((x) => tf.tensor(x.data, x.shape));
+    const y = tf.tidy(() => op(...xs));
+    y.dataSync();
+    for (const x of xs) x.dispose();
+    y.dispose();
+  };
 }
 
 function allFinite(d: ArrayLike<number>): boolean {
@@ -130,6 +157,12 @@ export function overheadCase(op: OverheadOp, elements: number): Case {
         y.dispose();
         return ok;
       }) as (value: never) => boolean,
+      stacked: ((vs: readonly { a: TensorValue; b: TensorValue }[]) => {
+        const batch = [vs.length, ...shape];
+        const a = { data: stack(vs.map((v) => v.a.data as Float32Array)), shape: batch };
+        const b = { data: stack(vs.map((v) => v.b.data as Float32Array)), shape: batch };
+        return once([a, b], (x, y) => tf.matMul(x!, y!));
+      }) as (values: readonly never[]) => () => void,
     };
   }
   const shape = [elements];
@@ -146,10 +179,14 @@ export function overheadCase(op: OverheadOp, elements: number): Case {
       y.dispose();
       return ok;
     }) as (value: never) => boolean,
+    stacked: ((vs: readonly TensorValue[]) =>
+      once([{ data: stack(vs.map((v) => v.data as Float32Array)), shape: [vs.length, ...shape] }], (x) => fn(x!))) as (
+      values: readonly never[],
+    ) => () => void,
   };
 }
 
-type Side = 'nanhunt' | 'batched' | 'hand' | 'generate';
+type Side = 'nanhunt' | 'batched' | 'hand' | 'generate' | 'raw';
 
 interface Timing {
   /** Wall-clock milliseconds. */
@@ -166,9 +203,12 @@ interface Props {
 
 /** Run one side of one round: `runs` cases with `seed`. */
 function runSide(side: Side, c: Case, props: Props, seed: number, runs: number): Timing {
+  // the raw side times only the stacked call: its inputs are generated and stacked before the clock starts
+  const raw = side === 'raw' ? c.stacked(fc.sample(c.arb, { seed, numRuns: runs }) as never[]) : undefined;
   const cpu0 = process.cpuUsage();
   let wall: number;
-  if (side === 'nanhunt' || side === 'batched') {
+  if (raw) wall = timeMs(raw);
+  else if (side === 'nanhunt' || side === 'batched') {
     let status = '';
     wall = timeMs(() => {
       status = runProperty(props[side], { seed, runs }).status;
@@ -197,9 +237,10 @@ export function measureOverheadCase(backend: string, op: OverheadOp, elements: n
   const definition = { name: `bench overhead ${op} ${elements}`, inputs: c.arb, subject: c.subject as Subject<unknown>, invariants: [finite()] };
   const props: Props = { nanhunt: property<unknown>(definition), batched: property<unknown>({ ...definition, batch: 'rows' }) };
   // warm-up: JIT, kernel caches, the backend's first allocations
-  for (const side of ['hand', 'nanhunt', 'batched', 'generate'] as const) runSide(side, c, props, 1, 3);
+  for (const side of ['hand', 'nanhunt', 'batched', 'generate', 'raw'] as const) runSide(side, c, props, 1, 3);
   const runs = calibrate(c, roundMs);
-  const rate: Record<Side, number[]> = { nanhunt: [], batched: [], hand: [], generate: [] };
+  const rate: Record<Side, number[]> = { nanhunt: [], batched: [], hand: [], generate: [], raw: [] };
+  const ceilings: number[] = [];
   const ratios: number[] = [];
   const cpuRatios: number[] = [];
   const batchedRatios: number[] = [];
@@ -207,9 +248,9 @@ export function measureOverheadCase(backend: string, op: OverheadOp, elements: n
   const overheads: number[] = [];
   const shares: number[] = [];
   const orders: Side[][] = [
-    ['nanhunt', 'batched', 'hand', 'generate'],
-    ['hand', 'generate', 'nanhunt', 'batched'],
-    ['generate', 'batched', 'nanhunt', 'hand'],
+    ['nanhunt', 'batched', 'hand', 'generate', 'raw'],
+    ['hand', 'raw', 'generate', 'nanhunt', 'batched'],
+    ['generate', 'batched', 'raw', 'nanhunt', 'hand'],
   ];
   for (let r = 0; r < rounds; r++) {
     const seed = 1000 + r;
@@ -221,6 +262,7 @@ export function measureOverheadCase(backend: string, op: OverheadOp, elements: n
     cpuRatios.push(t.hand!.cpu / Math.max(t.nanhunt!.cpu, 1e-3));
     batchedRatios.push(ms.hand / ms.batched);
     batchedCpuRatios.push(t.hand!.cpu / Math.max(t.batched!.cpu, 1e-3));
+    ceilings.push(t.hand!.cpu / Math.max(t.generate!.cpu + t.raw!.cpu, 1e-3));
     overheads.push(((ms.nanhunt - ms.hand) / runs) * 1000);
     shares.push(Math.min(1, ms.generate / ms.hand));
   }
@@ -245,6 +287,7 @@ export function measureOverheadCase(backend: string, op: OverheadOp, elements: n
     batchedRunsPerSec: median(rate.batched),
     batchedRatio: median(batchedRatios),
     batchedCpuRatio: median(batchedCpuRatios),
+    ceilingCpuRatio: median(ceilings),
     ...(backend === 'cpu' && op === 'softmax' && elements <= BATCHED_GOAL_MAX_ELEMENTS ? { batchedGoalMet: median(batchedCpuRatios) >= BATCHED_GOAL } : {}),
   };
 }

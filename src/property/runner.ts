@@ -242,29 +242,52 @@ function failureOf(outcome: Outcome, property: Property, samples?: SampleSink): 
   return undefined;
 }
 
+/** What {@link withExactValues} computes on first use: the recorded run re-run exactly, and each tensor's exact values. */
+interface ExactState<I> {
+  readonly property: Property<I>;
+  readonly inputs: I;
+  exact?: { trace: Trace; run: ReturnType<typeof runExact> } | null;
+  tensors?: Map<ReadTensor, ExactValue | undefined>;
+}
+
+function exactElement<I>(state: ExactState<I>, tensor: ReadTensor, index: number): ExactElement | undefined {
+  if (state.exact === undefined) {
+    try {
+      const { property, inputs } = state;
+      const recorded = recordKernels(() => execute(property.subject, inputs, { gradients: property.gradients }), undefined, { trace: true });
+      state.exact = recorded.trace && recorded.result.kind === 'ok' ? { trace: recorded.trace, run: runExact(recorded.trace) } : null;
+    } catch {
+      state.exact = null;
+    }
+  }
+  const exact = state.exact;
+  if (!exact) return undefined;
+  state.tensors ??= new Map();
+  const tensors = state.tensors;
+  if (!tensors.has(tensor)) tensors.set(tensor, exactTensorOf(exact.trace, tensor.data, exact.run));
+  const e = tensors.get(tensor);
+  return e ? { value: e.values[index]!, settled: !e.unsettled?.[index] } : undefined;
+}
+
 /**
  * The observation with {@link Observation.exactValue}: on first use the subject runs again on the
  * same inputs with its kernels recorded, and the trace is re-run exactly (src/explain/exact.ts).
+ * Every case gets one, few use it: a bound function over a small state, no closure per case.
  */
 function withExactValues<I>(property: Property<I>, inputs: I, outcome: Outcome): Outcome {
   if (outcome.kind !== 'ok') return outcome;
-  let exact: { trace: Trace; run: ReturnType<typeof runExact> } | null | undefined;
-  const tensors = new Map<ReadTensor, ExactValue | undefined>();
-  const exactValue = (tensor: ReadTensor, index: number): ExactElement | undefined => {
-    if (exact === undefined) {
-      try {
-        const recorded = recordKernels(() => execute(property.subject, inputs, { gradients: property.gradients }), undefined, { trace: true });
-        exact = recorded.trace && recorded.result.kind === 'ok' ? { trace: recorded.trace, run: runExact(recorded.trace) } : null;
-      } catch {
-        exact = null;
-      }
-    }
-    if (!exact) return undefined;
-    if (!tensors.has(tensor)) tensors.set(tensor, exactTensorOf(exact.trace, tensor.data, exact.run));
-    const e = tensors.get(tensor);
-    return e ? { value: e.values[index]!, settled: !e.unsettled?.[index] } : undefined;
+  const o = outcome.observation;
+  const state: ExactState<I> = { property, inputs };
+  return {
+    kind: 'ok',
+    observation: {
+      inputs: o.inputs,
+      outputs: o.outputs,
+      gradients: o.gradients,
+      backend: o.backend,
+      exactValue: (exactElement<I>).bind(undefined, state),
+    },
   };
-  return { kind: 'ok', observation: { ...outcome.observation, exactValue } };
 }
 
 /** Run the subject once on given inputs and check its invariants. */
