@@ -112,7 +112,7 @@ interface Case {
 function stack(datas: readonly Float32Array[]): Float32Array {
   const n = datas[0]?.length ?? 0;
   const out = new Float32Array(datas.length * n);
-  datas.forEach((d, i) => out.set(d, i * n));
+  for (let i = 0; i < datas.length; i++) out.set(datas[i]!, i * n);
   return out;
 }
 
@@ -179,8 +179,7 @@ export function overheadCase(op: OverheadOp, elements: number): Case {
       y.dispose();
       return ok;
     }) as (value: never) => boolean,
-    stacked: ((vs: readonly TensorValue[]) =>
-      once([{ data: stack(vs.map((v) => v.data as Float32Array)), shape: [vs.length, ...shape] }], (x) => fn(x!))) as (
+    stacked: ((vs: readonly TensorValue[]) => once([{ data: stack(vs.map((v) => v.data as Float32Array)), shape: [vs.length, ...shape] }], (x) => fn(x!))) as (
       values: readonly never[],
     ) => () => void,
   };

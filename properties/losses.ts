@@ -70,7 +70,10 @@ function large(label?: (v: number) => number, prediction?: (v: number) => number
   return {
     runs,
     inputs: {
-      t: structured(['labels', 'predictions']).map(({ labels, predictions }) => ({ labels: mapped(labels, label), predictions: mapped(predictions, prediction) })),
+      t: structured(['labels', 'predictions']).map(({ labels, predictions }) => ({
+        labels: mapped(labels, label),
+        predictions: mapped(predictions, prediction),
+      })),
     },
   };
 }
