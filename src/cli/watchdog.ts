@@ -54,10 +54,10 @@ export interface WatchdogOptions {
   readonly stillRunningMs?: number;
 }
 
-/** The worker's task module: from source a JavaScript entry that registers tsx first (a worker does not inherit the main thread's loader). */
 /** Each worker thread's young generation, in MB (see the pool's options). */
 const YOUNG_GENERATION_MB = 192;
 
+/** The worker's task module: from source a JavaScript entry that registers tsx first (a worker does not inherit the main thread's loader). */
 function workerFile(): string {
   return new URL(FROM_SOURCE ? './property-worker-source.mjs' : `./property-worker${MODULE_EXTENSION}`, import.meta.url).href;
 }

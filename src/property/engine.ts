@@ -330,14 +330,7 @@ export function search<I, F>(spec: SearchSpec<I, F>, options: SearchOptions): Se
         if (index >= sampled) spec.rest(input);
         continue;
       }
-      let t: Trial<F>;
-      try {
-        t = spec.trial(input, phaseOf(index));
-      } catch {
-        break; // nanhunt's own machinery failed: the first failure stands, no more to learn
-      }
-      const key = hunt.isNew(t);
-      if (key) hunt.add(shrinkDistinct(spec.arbitrary, (x) => spec.trial(x, 'shrink'), key, { index, before: examples.length }, options));
+      if (!tryDistinct(spec, hunt, input, phaseOf(index), { index, before: examples.length }, options)) break;
     }
     return hunt.outcome(outcome);
   }
@@ -367,6 +360,29 @@ interface Searched<I, F> {
 }
 
 /**
+ * Try one generated case in the distinct phase: a failure with a key not seen yet is shrunk on its
+ * own. False when nanhunt's own machinery failed (the first failure stands, no more to learn).
+ */
+function tryDistinct<I, F>(
+  spec: SearchSpec<I, F>,
+  hunt: DistinctHunt<I, F>,
+  input: I,
+  phase: Phase,
+  met: { readonly index: number; readonly before: number },
+  options: SearchOptions,
+): boolean {
+  let t: Trial<F>;
+  try {
+    t = spec.trial(input, phase);
+  } catch {
+    return false;
+  }
+  const key = hunt.isNew(t);
+  if (key) hunt.add(shrinkDistinct(spec.arbitrary, (x) => spec.trial(x, 'shrink'), key, met, options));
+  return true;
+}
+
+/**
  * The distinct phase after a screened search: the cases after the first failure go to the screen
  * too, in doubling windows, and only those it flags are tried (it measured every case of a window
  * it accepts, so they run in phase `shrink`); a window it declines is tried case by case, as
@@ -382,18 +398,8 @@ function distinctScreened<I, F>(
   options: SearchOptions,
 ): void {
   const { all } = generated;
-  const tryCase = (index: number, phase: Phase): boolean => {
-    let t: Trial<F>;
-    try {
-      t = spec.trial(all[index]!, phase);
-    } catch {
-      return false; // nanhunt's own machinery failed: the first failure stands, no more to learn
-    }
-    const key = hunt.isNew(t);
-    // (a screened search has no saved examples before its generated cases)
-    if (key) hunt.add(shrinkDistinct(spec.arbitrary, (x) => spec.trial(x, 'shrink'), key, { index, before: 0 }, options));
-    return true;
-  };
+  // (a screened search has no saved examples before its generated cases)
+  const tryCase = (index: number, phase: Phase): boolean => tryDistinct(spec, hunt, all[index]!, phase, { index, before: 0 }, options);
   // the rest of the failing window: measured by the screen already, only its flagged cases can fail
   for (const index of generated.flagged) {
     if (hunt.full()) break;
