@@ -207,6 +207,9 @@ function start<I>(subject: Subject<I>, inputs: I, options: ExecuteOptions): Star
       const xs = paths.map((p) => leaves.get(pathName(p))!);
       let flat: { names: string[]; tensors: tf.Tensor[] } | undefined;
       let result: { value: tf.Tensor; grads: tf.Tensor[] };
+      // d sum(y) / dx: for one float32 output y, tfjs's backward pass starts from dy = ones(y.shape),
+      // what tf.sum's gradient would hand back, without the Sum, AddN, Reshape and broadcast
+      // Multiply kernels of summing (several outputs are summed)
       try {
         result = tf.engine().gradients(
           () => {
@@ -220,6 +223,7 @@ function start<I>(subject: Subject<I>, inputs: I, options: ExecuteOptions): Star
             for (const t of flat.tensors) tf.keep(t);
             const floats = flat.tensors.filter((t) => t.dtype === 'float32');
             if (floats.length === 0) throw new StageError('gradient', 'no float32 output to differentiate');
+            if (floats.length === 1 && !xs.includes(floats[0]!)) return floats[0]!;
             return tf.addN(floats.map((t) => tf.sum(t)));
           },
           xs,

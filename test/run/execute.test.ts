@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { execute, tensorValue, type Subject } from '../../src/index.ts';
+import { observeKernels } from '../../src/explain/provenance.ts';
 
 const x = tensorValue([3], [1, 4, 9]);
 
@@ -36,6 +37,23 @@ describe('execute()', () => {
     if (out.kind !== 'ok') return;
     expect(out.observation.gradients.map((g) => g.name)).toEqual(['grad(x)']);
     expect(Array.from(out.observation.gradients[0]!.data)).toEqual([2, 8, 36]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('differentiates one float32 output from dy = ones (only the subject and its backward kernels run), several by their sum', () => {
+    const before = tf.memory().numTensors;
+    const kernels: string[] = [];
+    const one = observeKernels(
+      () => execute(({ x }: { x: tf.Tensor }) => tf.neg(x), { x }, { gradients: true }),
+      (k) => kernels.push(k),
+    );
+    expect(kernels).toEqual(['Neg', 'Neg']);
+    expect(one.kind === 'ok' && Array.from(one.observation.gradients[0]!.data)).toEqual([-1, -1, -1]);
+    // two outputs: d(sum(-x) + sum(x^2))/dx; an output that is the input itself: d(sum(x))/dx
+    const two = execute(({ x }: { x: tf.Tensor }) => [tf.neg(x), tf.square(x)], { x }, { gradients: true });
+    expect(two.kind === 'ok' && Array.from(two.observation.gradients[0]!.data)).toEqual([1, 7, 17]);
+    const same = execute(({ x }: { x: tf.Tensor }) => x, { x }, { gradients: true });
+    expect(same.kind === 'ok' && Array.from(same.observation.gradients[0]!.data)).toEqual([1, 1, 1]);
     expect(tf.memory().numTensors).toBe(before);
   });
 
