@@ -6,14 +6,20 @@
  * same [batch, classes] shape, or the [m, k] and [k, n] operands of a matMul — and shrinks a
  * dimension in every tensor at once, so related inputs stay compatible while shrinking.
  *
- * Both shrink shape first (fewer elements, lower rank), then values toward simple ones.
+ * Both shrink shape first (fewer elements, lower rank), then values toward simple ones. A case
+ * that a value step made resumes at the element that step changed: the steps before it (the
+ * shape steps and the elements before it) all failed on the case it came from, so they are tried
+ * last rather than again first, as Hypothesis' shrink passes resume. Every step is still tried
+ * before a case is final, so a minimal case is one no single step simplifies; only the number of
+ * cases tried on the way drops (on the catalog's convolution and softmaxCrossEntropy properties, to
+ * 29% and 22% of the shrink trials: 13.6k instead of 47k, 3.2k instead of 14.7k; 2026-12-03).
  */
 import * as fc from 'fast-check';
 import { toElements, type Elements } from './elements.ts';
 import { float32 } from './float32.ts';
 import { drawShape, fitsShape, isShapeArbitrary, shapeConstraints, type ShapeConstraints, type ShapeOptions } from './shape.ts';
 import { isTensorValue, sizeOf, tensorValue, type TensorValue } from '../core/tensor-value.ts';
-import { dropAxis, keepSubsets, simplerValues, sliceAxis } from '../shrink/shrink-tensor.ts';
+import { dropAxis, keepSubsets, simplerElements, sliceAxis } from '../shrink/shrink-tensor.ts';
 
 export interface TensorOptions {
   /** A fixed shape, shape bounds, or a `shape()` arbitrary. Default: rank 1-3, dims 1-8, at most 256 elements. */
@@ -22,10 +28,37 @@ export interface TensorOptions {
   elements?: Elements | fc.Arbitrary<number>;
 }
 
-function streamOf<T>(gen: Iterable<T>): fc.Stream<fc.Value<T>> {
+/** The shrink context of a case a value step made: the element it changed (over all tensors, in order). */
+interface Resume {
+  readonly element: number;
+}
+
+/** Where a case's shrink resumes: the element its value step changed, or -1 (from the start). */
+function resumeAt(context: unknown): number {
+  return typeof context === 'object' && context !== null && typeof (context as Resume).element === 'number' ? (context as Resume).element : -1;
+}
+
+/**
+ * A case's shrink steps: from the start (shape steps, then the value steps of every element in
+ * order), or — resuming at element `at` — the value steps from `at` on, the shape steps, then the
+ * value steps before `at`. `values(from, to)` gives the value steps of elements from..to-1.
+ */
+function shrinkSteps<T>(
+  at: number,
+  elements: number,
+  shape: () => Iterable<T>,
+  values: (from: number, to: number) => Iterable<readonly [number, T]>,
+): fc.Stream<fc.Value<T>> {
   return new fc.Stream(
     (function* () {
-      for (const v of gen) yield new fc.Value(v, undefined);
+      const start = at >= 0 && at < elements ? at : 0;
+      const valueSteps = function* (from: number, to: number) {
+        for (const [element, v] of values(from, to)) yield new fc.Value(v, { element } satisfies Resume);
+      };
+      if (start > 0) yield* valueSteps(start, elements);
+      for (const v of shape()) yield new fc.Value(v, undefined);
+      if (start > 0) yield* valueSteps(0, start);
+      else yield* valueSteps(0, elements);
     })(),
   );
 }
@@ -72,20 +105,22 @@ class TensorArbitrary extends fc.Arbitrary<TensorValue> {
     return Array.from(value.data).every((x) => this.elements.contains(x));
   }
 
-  shrink(value: TensorValue): fc.Stream<fc.Value<TensorValue>> {
+  shrink(value: TensorValue, context?: unknown): fc.Stream<fc.Value<TensorValue>> {
     const { fixed, constraints: c, elements } = this;
-    return streamOf(
-      (function* () {
-        if (!fixed) {
-          for (let axis = 0; axis < value.shape.length; axis++) {
-            for (const keep of keepSubsets(value.shape[axis]!, c.minDim)) yield sliceAxis(value, axis, keep);
-          }
-          if (value.shape.length > c.minRank) {
-            for (let axis = 0; axis < value.shape.length; axis++) if (value.shape[axis] === 1) yield dropAxis(value, axis);
-          }
+    const simpler = (x: number) => elements.simpler(x);
+    return shrinkSteps(
+      resumeAt(context),
+      sizeOf(value.shape),
+      function* () {
+        if (fixed) return;
+        for (let axis = 0; axis < value.shape.length; axis++) {
+          for (const keep of keepSubsets(value.shape[axis]!, c.minDim)) yield sliceAxis(value, axis, keep);
         }
-        yield* simplerValues(value, (x) => elements.simpler(x));
-      })(),
+        if (value.shape.length > c.minRank) {
+          for (let axis = 0; axis < value.shape.length; axis++) if (value.shape[axis] === 1) yield dropAxis(value, axis);
+        }
+      },
+      (from, to) => simplerElements(value, simpler, from, to),
     );
   }
 }
@@ -204,11 +239,15 @@ class TensorsArbitrary<K extends string> extends fc.Arbitrary<Record<K, TensorVa
     return this.specs.every((s) => Array.from(v[s.name]!.data).every((x) => s.elements.contains(x)));
   }
 
-  shrink(value: Record<K, TensorValue>): fc.Stream<fc.Value<Record<K, TensorValue>>> {
+  shrink(value: Record<K, TensorValue>, context?: unknown): fc.Stream<fc.Value<Record<K, TensorValue>>> {
     const dims = this.dimsOf(value) ?? {};
     const { specs, bounds, dimNames } = this;
-    return streamOf(
-      (function* () {
+    // the value steps number the elements of all tensors in order: the first tensor's, then the next's
+    const sizes = specs.map((spec) => sizeOf(value[spec.name as K].shape));
+    return shrinkSteps(
+      resumeAt(context),
+      sizes.reduce((a, b) => a + b, 0),
+      function* () {
         for (const name of dimNames) {
           const n = dims[name];
           if (n === undefined) continue;
@@ -224,12 +263,21 @@ class TensorsArbitrary<K extends string> extends fc.Arbitrary<Record<K, TensorVa
             yield next;
           }
         }
-        for (const spec of specs) {
-          for (const t of simplerValues(value[spec.name as K], (x) => spec.elements.simpler(x))) {
-            yield { ...value, [spec.name]: t } as Record<K, TensorValue>;
+      },
+      function* (from, to) {
+        let offset = 0;
+        for (const [s, spec] of specs.entries()) {
+          const size = sizes[s]!;
+          const lo = Math.max(from - offset, 0);
+          const hi = Math.min(to - offset, size);
+          if (lo < hi) {
+            for (const [i, t] of simplerElements(value[spec.name as K], (x) => spec.elements.simpler(x), lo, hi)) {
+              yield [offset + i, { ...value, [spec.name]: t } as Record<K, TensorValue>] as const;
+            }
           }
+          offset += size;
         }
-      })(),
+      },
     );
   }
 }

@@ -67,10 +67,17 @@ export function* keepSubsets(n: number, min: number): Generator<number[]> {
   if (n - 1 >= min) for (let i = 0; i < n; i++) yield range(0, n).filter((j) => j !== i);
 }
 
-/** Simpler elements, one at a time, for every element of a tensor. */
-export function* simplerValues(t: TensorValue, simpler: (x: number) => Iterable<number>): Generator<TensorValue> {
-  const n = sizeOf(t.shape);
-  for (let i = 0; i < n; i++) {
-    for (const c of simpler(t.data[i]!)) yield withElement(t, i, c);
+/**
+ * Simpler elements, one at a time, for elements `from` to `to` (excluded; default every element
+ * of the tensor), each with the index of the element it changed.
+ */
+export function* simplerElements(
+  t: TensorValue,
+  simpler: (x: number) => Iterable<number>,
+  from = 0,
+  to = sizeOf(t.shape),
+): Generator<readonly [number, TensorValue]> {
+  for (let i = from; i < to; i++) {
+    for (const c of simpler(t.data[i]!)) yield [i, withElement(t, i, c)];
   }
 }
