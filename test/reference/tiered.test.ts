@@ -7,6 +7,8 @@ import fc from 'fast-check';
 import * as reference from '../../src/reference/index.ts';
 import { withReferenceOptions, type ExactTensor, type ReferenceOptions } from '../../src/reference/index.ts';
 import { isFloat32Midpoint } from '../../src/core/float32.ts';
+import { nextPrecision } from '../../src/reference/arith.ts';
+import { MAX_PRECISION } from '../../src/reference/options.ts';
 
 const EXACT: ReferenceOptions = { mode: 'exact' };
 
@@ -276,5 +278,19 @@ describe('the fast path hands the hard cases to BigNumber', () => {
     const lse = reference.logSumExp([-0.6931471805599453, -0.6931471805599453]); // log(1/2 + 1/2) ~ 0
     expect(Math.abs(lse.values[0]!)).toBeLessThan(1e-7);
     expectSame(lse, reference.logSumExp([-0.6931471805599453, -0.6931471805599453], null, false, EXACT), 'lse');
+  });
+});
+
+describe('BigNumber precision steps (Ziv)', () => {
+  it('doubles the digits, and past half of the most goes straight to the most', () => {
+    const ladder = (p: number): number[] => {
+      const steps = [p];
+      while (steps.at(-1)! < MAX_PRECISION) steps.push(nextPrecision(steps.at(-1)!));
+      return steps;
+    };
+    expect(ladder(50)).toEqual([50, 100, 200, 400, 1000]);
+    expect(ladder(24)).toEqual([24, 48, 96, 192, 384, 1000]);
+    expect(ladder(300)).toEqual([300, 1000]);
+    expect(ladder(250)).toEqual([250, 500, 1000]);
   });
 });
