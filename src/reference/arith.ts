@@ -14,7 +14,8 @@
  * - {@link BigArith}: mathjs BigNumber at the configured precision, with exact inputs (the
  *   exact decimal expansion of each double) and the same running error bound, kept in a
  *   low-precision BigNumber rounded upwards. If the bound still straddles a midpoint the
- *   formula is re-run with twice the digits (Ziv's strategy; past 500, 1000 digits, the most); a result that
+ *   formula is re-run with twice the digits (Ziv's strategy), up to 1000 digits (past 500, straight
+ *   to 1000: {@link nextPrecision}); a result that
  *   is exactly on a midpoint (rational formulas of "nice" inputs) has a zero bound and is
  *   accepted as the tie it is.
  *

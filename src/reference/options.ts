@@ -19,7 +19,7 @@ export interface ReferenceOptions {
   /**
    * Significant decimal digits for BigNumber evaluation, an integer from 24 to 1000 (default 50,
    * about 166 bits). A value that still lands too close to a float32 rounding boundary is
-   * recomputed with twice the digits (past 500, with 1000, the most), so the float32 rounding of every reference
+   * recomputed with twice the digits, up to 1000 (past 500, straight to 1000), so the float32 rounding of every reference
    * value is exact whatever the starting precision.
    */
   readonly precision?: number;
