@@ -76,7 +76,9 @@ export interface SearchSpec<I, F> {
    * path, so seed, path, shrink and counts are exactly those of a search without it; the cases it
    * passes are never tried. After a failure the cases after the window go to the screen again
    * (for its measurements; what it flags there is ignored), or to `rest` when it declines them.
-   * Used only when generating from the seed without saved examples nor a time limit.
+   * Used only when generating from the seed without a time limit: before the first failure, only
+   * without saved examples; after a saved example failed first, for every generated case (they
+   * are all after it).
    */
   screen?(inputs: readonly I[]): readonly number[] | undefined;
 }
@@ -319,9 +321,14 @@ export function search<I, F>(spec: SearchSpec<I, F>, options: SearchOptions): Se
           shrinkDistinct(spec.arbitrary, (x) => spec.trial(x, 'shrink'), key, { example: e, value: examples[e] as I, before: examples.length }, options),
         );
     }
-    const generated = searched.generated;
+    // after a saved example failed first, no generated case was tried: a screen takes them all
+    const generated =
+      searched.generated ??
+      (spec.screen && outcome.example !== undefined && !options.timeLimitMs
+        ? { all: fc.sample(spec.arbitrary, { seed: options.seed, numRuns: options.runs }), flagged: [] }
+        : undefined);
     if (generated && spec.screen) {
-      distinctScreened(spec, spec.screen, generated, hunt, sampled, options);
+      distinctScreened(spec, spec.screen, generated, hunt, sampled, examples.length, options);
       return hunt.outcome(outcome);
     }
     for (const [index, input] of restOfGeneration(spec.arbitrary, options, reached, started)) {
@@ -383,7 +390,8 @@ function tryDistinct<I, F>(
 }
 
 /**
- * The distinct phase after a screened search: the cases after the first failure go to the screen
+ * The distinct phase after a screened search, or after a saved example failed first (then every
+ * generated case comes after the failure): the cases after the first failure go to the screen
  * too, in doubling windows, and only those it flags are tried (it measured every case of a window
  * it accepts, so they run in phase `shrink`); a window it declines is tried case by case, as
  * without a screen. The failures found, their order, paths and shrinks and the measured cases are
@@ -395,11 +403,12 @@ function distinctScreened<I, F>(
   generated: NonNullable<Searched<I, F>['generated']>,
   hunt: DistinctHunt<I, F>,
   sampled: number,
+  before: number,
   options: SearchOptions,
 ): void {
   const { all } = generated;
-  // (a screened search has no saved examples before its generated cases)
-  const tryCase = (index: number, phase: Phase): boolean => tryDistinct(spec, hunt, all[index]!, phase, { index, before: 0 }, options);
+  // `before`: the saved examples the search ran ahead of its generated cases (their paths count them)
+  const tryCase = (index: number, phase: Phase): boolean => tryDistinct(spec, hunt, all[index]!, phase, { index, before }, options);
   // the rest of the failing window: measured by the screen already, only its flagged cases can fail
   for (const index of generated.flagged) {
     if (hunt.full()) break;

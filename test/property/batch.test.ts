@@ -128,6 +128,36 @@ describe('engine: a screen in the distinct phase', () => {
     expect(seedsWithTwo).toBeGreaterThan(0);
   });
 
+  it('after a saved example fails first, it screens every generated case, with the failures of the search case by case', () => {
+    let seedsWithTwo = 0;
+    for (const seed of [1, 2, 3, 4, 5, 6]) {
+      // a saved failure of the first kind, then one that passes: the first failure is the saved one
+      const examples = [
+        [60, 0, 0],
+        [1, 2],
+      ];
+      const plain = search({ arbitrary, trial }, { seed, runs: 300, distinct: 3, examples });
+      const phases: string[] = [];
+      const screened = search(
+        {
+          arbitrary,
+          trial: (a, phase) => {
+            phases.push(phase);
+            return trial(a);
+          },
+          screen: flags,
+        },
+        { seed, runs: 300, distinct: 3, examples },
+      );
+      expect(plain).toMatchObject({ kind: 'failed', example: 0 });
+      expect(screened).toEqual(plain);
+      // only the saved examples ran unscreened: the generated cases were all screened
+      expect(phases.filter((ph) => ph === 'distinct')).toHaveLength(1);
+      if (plain.kind === 'failed' && plain.distinct?.length) seedsWithTwo++;
+    }
+    expect(seedsWithTwo).toBeGreaterThan(0);
+  });
+
   it('a window it declines after the first failure is tried case by case, with the same failures', () => {
     for (const seed of [1, 2, 3]) {
       const plain = search({ arbitrary, trial }, { seed, runs: 300, distinct: 3 });
@@ -160,6 +190,27 @@ describe('the catalog batched and case by case', () => {
     expect(unbatched.status).toBe('failed');
     expect(batched).toEqual(unbatched);
   });
+});
+
+describe('the catalog with a saved failure, batched and case by case', () => {
+  it.each(['elu', 'acosh gradient', 'logSoftmax special values'])(
+    '%s: the saved case fails first; the generated ones are screened, with the same result and error samples',
+    (name) => {
+      const p = byName(name);
+      const seed = propertySeed(0, name);
+      const runs = p.runs ?? 100;
+      const first = runProperty(p, { seed, runs, batch: false });
+      expect(first.status).toBe('failed');
+      const examples = [first.counterexample];
+      const a = counted(p);
+      const b = counted(p);
+      const unbatched = timeless(runProperty(a.property, { seed, runs, batch: false, examples }));
+      const batched = timeless(runProperty(b.property, { seed, runs, examples }));
+      expect(unbatched.status).toBe('failed');
+      expect(batched).toEqual(unbatched);
+      expect(b.calls()).toBeLessThan(a.calls() * 0.75);
+    },
+  );
 });
 
 describe('a planted row-wise defect', () => {
