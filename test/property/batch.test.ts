@@ -5,7 +5,7 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs';
-import { PASS, search, type Trial } from '../../src/property/engine.ts';
+import { PASS, search, type SearchOptions, type Trial } from '../../src/property/engine.ts';
 import { batchOutcomes, screenCases } from '../../src/property/batch.ts';
 import type { Outcome } from '../../src/run/execute.ts';
 import { finite, property, propertySeed, runProperty, tensor, float32, type Property, type PropertyResult, type TensorValue } from '../../src/index.ts';
@@ -102,23 +102,27 @@ describe('engine: a screen in the distinct phase', () => {
         ? { kind: 'fail', failure: a.join(), key: small }
         : PASS;
   const flags = (cases: readonly number[][]) => cases.flatMap((c, i) => (trial(c).kind === 'fail' ? [i] : []));
+  /** The search case by case and with the screen, and the phase of every trial the screened one ran. */
+  const bothSearches = (options: SearchOptions) => {
+    const phases: string[] = [];
+    const screened = search(
+      {
+        arbitrary,
+        trial: (a, phase) => {
+          phases.push(phase);
+          return trial(a);
+        },
+        screen: flags,
+      },
+      options,
+    );
+    return { plain: search({ arbitrary, trial }, options), screened, phases };
+  };
 
   it('finds the same distinct failures, trying only the cases it flags after the first failure', () => {
     let seedsWithTwo = 0;
     for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
-      const plain = search({ arbitrary, trial }, { seed, runs: 300, distinct: 3 });
-      const phases: string[] = [];
-      const screened = search(
-        {
-          arbitrary,
-          trial: (a, phase) => {
-            phases.push(phase);
-            return trial(a);
-          },
-          screen: flags,
-        },
-        { seed, runs: 300, distinct: 3 },
-      );
+      const { plain, screened, phases } = bothSearches({ seed, runs: 300, distinct: 3 });
       expect(plain.kind).toBe('failed');
       expect(screened).toEqual(plain);
       // every window was screened: no case after the first failure was tried unflagged (phase distinct)
@@ -136,19 +140,7 @@ describe('engine: a screen in the distinct phase', () => {
         [60, 0, 0],
         [1, 2],
       ];
-      const plain = search({ arbitrary, trial }, { seed, runs: 300, distinct: 3, examples });
-      const phases: string[] = [];
-      const screened = search(
-        {
-          arbitrary,
-          trial: (a, phase) => {
-            phases.push(phase);
-            return trial(a);
-          },
-          screen: flags,
-        },
-        { seed, runs: 300, distinct: 3, examples },
-      );
+      const { plain, screened, phases } = bothSearches({ seed, runs: 300, distinct: 3, examples });
       expect(plain).toMatchObject({ kind: 'failed', example: 0 });
       expect(screened).toEqual(plain);
       // only the saved examples ran unscreened: the generated cases were all screened
