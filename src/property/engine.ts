@@ -324,9 +324,7 @@ export function search<I, F>(spec: SearchSpec<I, F>, options: SearchOptions): Se
     // after a saved example failed first, no generated case was tried: a screen takes them all
     const generated =
       searched.generated ??
-      (spec.screen && outcome.example !== undefined && !options.timeLimitMs
-        ? { all: fc.sample(spec.arbitrary, { seed: options.seed, numRuns: options.runs }), flagged: [] }
-        : undefined);
+      (spec.screen && outcome.example !== undefined && !options.timeLimitMs ? { all: generatedCases(spec.arbitrary, options), flagged: [] } : undefined);
     if (generated && spec.screen) {
       distinctScreened(spec, spec.screen, generated, hunt, sampled, examples.length, options);
       return hunt.outcome(outcome);
@@ -565,7 +563,7 @@ function screenedSearch<I, F>(
   // more generation at 100 runs); a screen that declines the first window wastes the rest, rarely
   let all: I[];
   try {
-    all = fc.sample(spec.arbitrary, { seed: options.seed, numRuns: options.runs });
+    all = generatedCases(spec.arbitrary, options);
   } catch {
     return undefined; // the ordinary search reports the generators' error
   }
@@ -720,11 +718,16 @@ async function shrinkDistinctAsync<I, F>(
  */
 function* restOfGeneration<I>(arbitrary: fc.Arbitrary<I>, options: SearchOptions, reached: number, started: number): Generator<[number, I]> {
   if (reached >= options.runs) return;
-  const all = fc.sample(arbitrary, { seed: options.seed, numRuns: options.runs });
+  const all = generatedCases(arbitrary, options);
   for (let i = reached; i < all.length; i++) {
     if (options.timeLimitMs && performance.now() - started > options.timeLimitMs) return;
     yield [i, all[i]!];
   }
+}
+
+/** The cases a search generates from its seed, in order; case i has path `i` (saved examples are not among them: splitPath takes them out of paths). */
+function generatedCases<I>(arbitrary: fc.Arbitrary<I>, options: SearchOptions): I[] {
+  return fc.sample(arbitrary, { seed: options.seed, numRuns: options.runs });
 }
 
 /**
