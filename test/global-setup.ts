@@ -1,6 +1,9 @@
 // The suite never writes into the repository's reports/ or .nanhunt/ (a user's reports and failure
 // database live there): tests write into temporary directories. This checks it for the whole run.
-import { readdirSync, statSync } from 'node:fs';
+// Those temporary directories live under one directory per run (TMPDIR, inherited by the test
+// workers and every process they start), removed when the run ends: a run leaves nothing in /tmp.
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -25,7 +28,10 @@ function snapshot(): Map<string, string> {
 
 export default function setup(): () => void {
   const before = snapshot();
+  const runTmp = mkdtempSync(path.join(tmpdir(), 'nanhunt-test-run-'));
+  process.env.TMPDIR = runTmp;
   return () => {
+    rmSync(runTmp, { recursive: true, force: true });
     const after = snapshot();
     const changed = [...new Set([...before.keys(), ...after.keys()])].filter((p) => before.get(p) !== after.get(p) && after.get(p) !== 'dir');
     if (changed.length === 0) return;
