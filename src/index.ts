@@ -26,7 +26,9 @@ export {
   FLOAT32_CLASSES,
   OVERFLOWING_SUMS,
   OVERFLOWING_SQUARES,
+  UNDERFLOWING_SUMS,
   type Float32Options,
+  type Focus,
   type Float32Class,
   type Float32Arb,
 } from './generate/float32.ts';

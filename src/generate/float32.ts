@@ -78,11 +78,25 @@ export interface Float32Options {
   weights?: Partial<Record<Float32Class, number>>;
   /**
    * A zone the classes rarely reach, drawn for a whole tensor with probability `p`: every element
-   * ±m·[0.5, 1] (random signs) for one magnitude m of `at`. For example m = 3.4e38 (sums overflow
-   * on the way while the exact sum is finite) or 2.6e19 (squares overflow); `sign` fixes the sign
-   * of every element. Off by default: the draws of a tensor without it are unchanged.
+   * ±m·[1 - spread, 1] (random signs; spread 0.5 unless given) for one magnitude m of `at`. For
+   * example m = 3.4e38 (sums overflow on the way while the exact sum is finite) or 2.6e19 (squares
+   * overflow); `sign` fixes the sign of every element. A list gives several zones, each with its
+   * own probability (their sum at most 1). Off by default: the draws of a tensor without it are
+   * unchanged.
    */
-  focus?: { readonly p: number; readonly at: readonly number[]; readonly sign?: 1 | -1 };
+  focus?: Focus | readonly Focus[];
+}
+
+/** A zone of magnitudes drawn for a whole tensor (Float32Options.focus). */
+export interface Focus {
+  /** Probability that a tensor is drawn from this zone. */
+  readonly p: number;
+  /** Magnitudes m: each element is ±m·[1 - spread, 1]. */
+  readonly at: readonly number[];
+  /** Every element of this sign (default random signs). */
+  readonly sign?: 1 | -1;
+  /** How far below m the elements go, as a fraction of m (default 0.5; 0.001 for a narrow band). */
+  readonly spread?: number;
 }
 
 const DEFAULT_WEIGHTS: Record<Float32Class, number> = {
@@ -285,13 +299,26 @@ class Float32Arbitrary extends fc.Arbitrary<number> implements Elements {
     return this.sampleOf(mrng, this.pickClass(mrng));
   }
 
+  /** The zone a tensor's draw falls in (one uniform draw for all zones), if any. */
+  private pickFocus(mrng: fc.Random): Focus | undefined {
+    const zones = this.options.focus === undefined ? [] : 'p' in this.options.focus ? [this.options.focus] : this.options.focus;
+    if (zones.length === 0) return undefined;
+    let u = uniform(mrng);
+    for (const zone of zones) {
+      if (u < zone.p) return zone.at.length > 0 ? zone : undefined;
+      u -= zone.p;
+    }
+    return undefined;
+  }
+
   fill(mrng: fc.Random, size: number): number[] {
     const out = new Array<number>(size);
-    const focus = this.options.focus;
-    if (focus && focus.at.length > 0 && uniform(mrng) < focus.p) {
+    const focus = this.pickFocus(mrng);
+    if (focus) {
       const m = focus.at[mrng.nextInt(0, focus.at.length - 1)]!;
+      const spread = focus.spread ?? 0.5;
       for (let i = 0; i < size; i++) {
-        const x = f((focus.sign ?? this.randomSign(mrng)) * m * (0.5 + 0.5 * uniform(mrng)));
+        const x = f((focus.sign ?? this.randomSign(mrng)) * m * (1 - spread + spread * uniform(mrng)));
         out[i] = this.contains(x) ? x : this.sample(mrng);
       }
       return out;
@@ -348,10 +375,19 @@ export type Float32Arb = fc.Arbitrary<number> & Elements;
  * `focus` for sums: one tensor in ten is all ±[MAX/2, MAX], so partial sums overflow while the
  * exact sum, after cancellation, is often finite (the zone of a naive float32 accumulation).
  */
-export const OVERFLOWING_SUMS: NonNullable<Float32Options['focus']> = { p: 0.1, at: [MAX_FLOAT32] };
+export const OVERFLOWING_SUMS: Focus = { p: 0.1, at: [MAX_FLOAT32] };
 
 /** `focus` for sums of squares: one tensor in ten is all about ±2.6e19 (= 2^64.5), where x² overflows. */
-export const OVERFLOWING_SQUARES: NonNullable<Float32Options['focus']> = { p: 0.1, at: [2 ** 64.5] };
+export const OVERFLOWING_SQUARES: Focus = { p: 0.1, at: [2 ** 64.5] };
+
+/**
+ * `focus` for sums and products at the bottom of the normal range: one tensor in five is all
+ * ±[2^-126, 2^-125] (random signs). Two of them of opposite signs sum to a subnormal (exactly), and
+ * each times anything below 1 is one, so partial sums and products pass through subnormals while
+ * the exact answer is often normal: the zone where a backend that flushes subnormals to zero (as
+ * TensorFlow's kernels do) loses the answer.
+ */
+export const UNDERFLOWING_SUMS: Focus = { p: 0.2, at: [2 * MIN_NORMAL] };
 
 /** Float32 numbers biased toward numerical trouble spots; see the module doc for the classes. */
 export function float32(options: Float32Options = {}): Float32Arb {

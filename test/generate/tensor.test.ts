@@ -5,6 +5,7 @@ import {
   deserializeValue,
   float32,
   MAX_FLOAT32,
+  UNDERFLOWING_SUMS,
   gradients,
   learningRates,
   logits,
@@ -51,6 +52,34 @@ describe('tensor()', () => {
     expect(plain.filter(zoned).length).toBeLessThan(8);
     const negative = fc.sample(tensor({ shape: [SIZE], elements: float32({ focus: { p: 1, at: [1e17], sign: -1 } }) }), { numRuns: 50, seed: SEED });
     expect(negative.flatMap((t) => Array.from(t.data)).every((v) => v <= -5e16 && v >= -1e17)).toBe(true);
+  });
+
+  it('draws several focus zones each with its probability, in the band `spread` gives; UNDERFLOWING_SUMS differences are subnormal', () => {
+    const SIZE = 6;
+    const MIN_NORMAL = 2 ** -126;
+    const inBand = (lo: number, hi: number) => (t: { data: ArrayLike<number> }) => Array.from(t.data).every((v) => Math.abs(v) >= lo && Math.abs(v) <= hi);
+    const zones = [
+      { p: 0.3, at: [9.3518], spread: 0.0007 },
+      { p: 0.2, at: [MAX_FLOAT32], sign: -1 as const },
+    ];
+    const ts = fc.sample(tensor({ shape: [SIZE], elements: float32({ focus: zones }) }), { numRuns: 1000, seed: SEED });
+    const narrow = ts.filter(inBand(Math.fround(9.3518 * (1 - 0.0007)), 9.3518)).length / ts.length;
+    const huge = ts.filter((t) => Array.from(t.data).every((v) => v <= -MAX_FLOAT32 / 2)).length / ts.length;
+    expect(narrow).toBeGreaterThan(0.25);
+    expect(narrow).toBeLessThan(0.35);
+    expect(huge).toBeGreaterThan(0.15);
+    expect(huge).toBeLessThan(0.25);
+    // one zone alone draws as before the list existed (the same tensors for the same seed)
+    const one = { p: 0.5, at: [MAX_FLOAT32] };
+    const a = fc.sample(tensor({ shape: [SIZE], elements: float32({ focus: one }) }), { numRuns: 50, seed: SEED });
+    const b = fc.sample(tensor({ shape: [SIZE], elements: float32({ focus: [one] }) }), { numRuns: 50, seed: SEED });
+    expect(a.map((t) => Array.from(t.data))).toEqual(b.map((t) => Array.from(t.data)));
+    // the zone at the bottom of the normal range: every element in ±[2^-126, 2^-125], so two of opposite signs sum to a subnormal or 0
+    const under = fc
+      .sample(tensor({ shape: [SIZE], elements: float32({ focus: UNDERFLOWING_SUMS }) }), { numRuns: 400, seed: SEED })
+      .filter(inBand(MIN_NORMAL, 2 * MIN_NORMAL));
+    expect(under.length / 400).toBeGreaterThan(0.15);
+    for (const t of under) expect(Math.abs(Math.fround(Math.abs(t.data[0]!) - Math.abs(t.data[1]!)))).toBeLessThan(MIN_NORMAL);
   });
 
   it('produces printable TensorValues with the element source dtype', () => {
