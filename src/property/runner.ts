@@ -5,7 +5,7 @@
  */
 import type { ErrorSample, Observation } from '../check/invariant.ts';
 import { errorText, execute, executeAsync, type Outcome } from '../run/execute.ts';
-import { activeBackend, type Unsupported } from '../run/backend.ts';
+import { activeBackend, batchesExactly, type Unsupported } from '../run/backend.ts';
 import { recordKernels, type Provenance, type Trace } from '../explain/provenance.ts';
 import { exactTensorOf, explainViolation, type Explanation } from '../explain/explain.ts';
 import { runExact, type ExactValue } from '../explain/exact.ts';
@@ -185,7 +185,8 @@ export interface RunOptions {
   distinct?: number;
   /**
    * Screen generated cases many in one call when the property is batch-polymorphic
-   * (`property.batch`, ./batch.ts; default true): the same result, faster.
+   * (`property.batch`, ./batch.ts; default true): the same result, faster. Never on a backend
+   * whose kernels depend on an element's position (node: `batchesExactly` in src/run/backend.ts).
    */
   batch?: boolean;
 }
@@ -414,7 +415,8 @@ export function runProperty<I>(property: Property<I>, options: RunOptions = {}):
   // error samples come from every generated case (not from shrinking): those the search ran, and
   // those after its first failure, which it did not reach (`rest`); or all of them from the screen
   let sampling = p.sampling;
-  const kind = options.batch === false ? undefined : property.batch;
+  // no screen where a case batched with others is not computed as it is alone (node's kernels)
+  const kind = options.batch === false || !batchesExactly(String(activeBackend())) ? undefined : property.batch;
   const outcome = search<I, Failure>(
     {
       arbitrary: property.arbitrary,

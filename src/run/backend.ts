@@ -147,6 +147,25 @@ export function activeBackend(): BackendName | string {
   return b === 'tensorflow' ? 'node' : b;
 }
 
+/**
+ * Backends whose kernels compute an element differently by where it sits in the tensor: TensorFlow's
+ * CPU kernels (Eigen) take SIMD packets for the bulk of a tensor and scalar code for its last
+ * elements, which round differently (exp, log, sigmoid, sin, reciprocal, ...) and treat subnormals
+ * differently (log of a subnormal: -Infinity in a packet, -103.97 in the tail). Measured on 4,000
+ * values of 19 unary ops, 7 elements at a time against all at once (tfjs 4.22, 2026-12-03): node
+ * differs in 13 ops, in up to 41% of the values; cpu and wasm in none.
+ */
+const POSITION_DEPENDENT: ReadonlySet<string> = new Set(['node', 'node-gpu']);
+
+/**
+ * Whether a case batched with others (src/property/batch.ts: concatenated or stacked) computes on
+ * `backend` exactly as it does alone. False where kernels depend on the position of an element
+ * (POSITION_DEPENDENT): batched screening cannot stand for a case there, so cases run one by one.
+ */
+export function batchesExactly(backend: string): boolean {
+  return !POSITION_DEPENDENT.has(backend);
+}
+
 /** An op the active backend does not implement: tfjs has no kernel for it there. */
 export interface Unsupported {
   /** Our name for the backend (`node` for tfjs's `tensorflow`). */

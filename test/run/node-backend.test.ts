@@ -155,6 +155,30 @@ describe.skipIf(!installed && !onCi)("the node backend: @tensorflow/tfjs-node, T
     }
   });
 
+  it("screens no batch on TensorFlow, whose kernels compute an element by its position: the catalog's log finds the tail-element finding at seed 3", async () => {
+    const { catalog } = await import('../../properties/index.ts');
+    const { propertySeed, runProperty } = await import('../../src/property/runner.ts');
+    const { batchesExactly } = await import('../../src/run/backend.ts');
+    await useBackend('node');
+    try {
+      // the premise: log(1e-45) is -Infinity in a SIMD packet (the first 8 elements) and -103.97 in the scalar tail
+      const x = tf.tensor1d([...new Array<number>(8).fill(1e-45), 1e-45]);
+      const y = tf.log(x);
+      const v = Array.from(y.dataSync());
+      tf.dispose([x, y]);
+      expect(v[0]).toBe(-Infinity);
+      expect(v[8]).toBeCloseTo(-103.97, 2);
+      expect([batchesExactly('node'), batchesExactly('cpu'), batchesExactly('wasm')]).toEqual([false, true, true]);
+      // batched, this seed's log cases put their subnormals in packets and the property passed on node
+      const log = catalog.find((p) => p.name === 'log')!;
+      const r = runProperty(log, { seed: propertySeed(3, 'log'), provenance: false });
+      expect(r.status).toBe('failed');
+      expect(r.failure?.kind === 'violation' ? r.failure.violation.message : '').toMatch(/is -103\.97\d+; exact/);
+    } finally {
+      await useBackend('cpu');
+    }
+  });
+
   it("keeps TensorFlow's info lines out of the output unless the user sets TF_CPP_MIN_LOG_LEVEL", () => {
     const code = `
       import * as tf from '@tensorflow/tfjs';
