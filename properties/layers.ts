@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import * as fc from 'fast-check';
-import { float32, integers, specialValues, structured, tensorValue, tensors, type TensorValue } from '../src/index.ts';
+import { float32, integers, MAX_FLOAT32, specialValues, structured, tensorValue, tensors, UNDERFLOWING_SUMS, type TensorValue } from '../src/index.ts';
 import type { Elements } from '../src/generate/elements.ts';
 import { opInfo, type OpInfo } from '../src/catalog/op-info.ts';
 import * as ref from '../src/reference/index.ts';
@@ -34,6 +34,14 @@ const finiteSpecial = () => specialValues({ exclude: (v) => !Number.isFinite(v) 
 const filterElements = (e: () => Elements): (() => Elements) => (e === special ? finiteSpecial : e);
 /** Values whose products and sums stay inside float32 in a few dozen terms (gradient domains). */
 const moderate = () => float32({ min: -1e18, max: 1e18 });
+/**
+ * Gradient domains of the convolutions, whose derivatives are sums of inputs and of filter taps:
+ * moderate values, and one tensor in five at the bottom of the normal range, where partial sums
+ * pass through subnormals (a kernel that flushes them loses the answer).
+ */
+const sums = () => float32({ min: -1e18, max: 1e18, focus: UNDERFLOWING_SUMS });
+/** Every float32, one tensor in five all -[MAX/2, MAX] (sums that overflow to -Infinity). */
+const overflowingDown = () => float32({ focus: { p: 0.2, at: [MAX_FLOAT32], sign: -1 } });
 
 interface ConvSpec {
   readonly name: string;
@@ -93,7 +101,7 @@ function convEntry(c: ConvSpec): OpInfo {
       ? {}
       : {
           gradient: {
-            inputs: convInputs(c.rank, moderate),
+            inputs: convInputs(c.rank, sums),
             promise: 'd/dx is the sum of the filter taps over each input element, d/dfilter the sum of the inputs under each tap: exact within ACCUMULATION',
             derivative: ({ t }: { t: { x: TensorValue; f: TensorValue } }) => {
               const d = linalg.convDerivative(t.x, t.f, options);
@@ -133,9 +141,11 @@ function convTransposeEntry(stride: number): OpInfo {
     op: ({ t }) => tf.conv2dTranspose(as4(t.x), as4(t.f), outShape(t.x, t.f), stride, 'same'),
     source: `({ t }) => tf.conv2dTranspose(t.x, t.f, [t.x.shape[0], t.x.shape[1] * ${stride}, t.x.shape[2] * ${stride}, t.f.shape[2]], ${stride}, 'same')`,
     reference: { exact: ({ t }) => linalg.convTranspose(t.x, t.f, outShape(t.x, t.f), { strides: stride, padding: 'same' }), tolerance: TOLERANCES.conv },
-    ...(stride === 1 ? { large: { inputs: { t: structured(['x', 'f'], { shapes: { x: (n) => [1, 1, 1, n], f: (n) => [1, 1, 1, n] } }) } } } : {}),
+    // one long sum over the input channels; more runs than the default: a TensorFlow-style float32
+    // accumulation shows only past about 1e5 terms of products that are not exact
+    ...(stride === 1 ? { large: { inputs: { t: structured(['x', 'f'], { shapes: { x: (n) => [1, 1, 1, n], f: (n) => [1, 1, 1, n] } }) }, runs: 100 } } : {}),
     gradient: {
-      inputs: inputs(moderate),
+      inputs: inputs(sums),
       promise: 'the gradients (a convolution of ones and the filter taps, the input sums) are exact within ACCUMULATION',
       derivative: ({ t }) => {
         const d = linalg.convTransposeDerivative(t.x, t.f, outShape(t.x, t.f), { strides: stride, padding: 'same' });
@@ -218,15 +228,17 @@ function dilationEntry(padding: 'valid' | 'same', dilations: number): OpInfo {
     name: `dilation2d ${padding}${dilations > 1 ? ` dilation ${dilations}` : ''}`,
     family: 'layer',
     promise: `every output is the largest x + filter over its window (${padding} padding${dilations > 1 ? `, dilation ${dilations}` : ''}; taps in the padding take no part), exactly, for every float32 x and filter: -Infinity for a window of -Infinity sums, NaN where a sum is NaN (as max does)`,
-    inputs: inputs(ordinary),
+    // one x and one filter in five all about -MAX: windows whose every sum overflows to -Infinity
+    inputs: inputs(overflowingDown),
     special: inputs(special),
     op: ({ t }) => tf.dilation2d(as4(t.x), t.f as tf.Tensor3D, 1, padding, dilations),
     source: `({ t }) => tf.dilation2d(t.x, t.f, 1, '${padding}', ${dilations})`,
     reference: { exact: ({ t }) => layers.dilation2d(t.x, t.f, options), tolerance: TOLERANCES.extremum },
     gradient: {
       // one filter in five is all about -1e17: windows whose every sum is below -2^53, where a
-      // search for the maximum that starts from Number.MIN_SAFE_INTEGER never moves
-      inputs: inputs(moderate, () => float32({ min: -1e18, max: 1e18, focus: { p: 0.2, at: [1e17], sign: -1 } })),
+      // search for the maximum that starts from Number.MIN_SAFE_INTEGER never moves; and x and
+      // filters at the bottom of the normal range, where x + filter is subnormal (flushed, it ties)
+      inputs: inputs(sums, () => float32({ min: -1e18, max: 1e18, focus: [{ p: 0.2, at: [1e17], sign: -1 }, UNDERFLOWING_SUMS] })),
       promise: 'each window gives 1 to the x element and the filter tap of its maximum (any split among tied maxima)',
       derivative: ({ t }) => {
         const d = layers.dilation2dDerivative(t.x, t.f, options);

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import * as fc from 'fast-check';
-import { float32, MAX_FLOAT32, specialValues, structured, tensors, type TensorValue } from '../src/index.ts';
+import { float32, MAX_FLOAT32, specialValues, structured, tensors, UNDERFLOWING_SUMS, type TensorValue } from '../src/index.ts';
 import type { Elements } from '../src/generate/elements.ts';
 import { opInfo, type OpInfo } from '../src/catalog/op-info.ts';
 import * as ref from '../src/reference/index.ts';
@@ -58,7 +58,8 @@ function matMulEntry(name: string, transposeA: boolean, transposeB: boolean, bat
     // one long dot product: a row times a column
     ...(large ? { large: { inputs: { t: structured(['a', 'b'], { ...LONG_PRODUCTS, shapes: { a: (n) => [1, n], b: (n) => [n, 1] } }) } } } : {}),
     gradient: {
-      inputs: matmulInputs(float32({ min: -1e18, max: 1e18 }), shape),
+      // one tensor in five at the bottom of the normal range: row and column sums that pass through subnormals
+      inputs: matmulInputs(float32({ min: -1e18, max: 1e18, focus: UNDERFLOWING_SUMS }), shape),
       promise: 'the gradients match the exact derivatives (row sums of b, column sums of a) within ACCUMULATION',
       derivative: ({ t }) => {
         const d = linalg.batchMatMulDerivative(t.a, t.b, transposeA, transposeB);

@@ -15,6 +15,8 @@ import {
   binaryLabels,
   float32,
   OVERFLOWING_SQUARES,
+  OVERFLOWING_SUMS,
+  UNDERFLOWING_SUMS,
   logits,
   oneHotLabels,
   probabilities,
@@ -98,6 +100,8 @@ interface LossSpec {
   readonly promise: string;
   readonly call: (labels: tf.Tensor, predictions: tf.Tensor) => tf.Tensor;
   readonly inputs: { t: fc.Arbitrary<LP['t']> };
+  /** The gradient's inputs when not `inputs`. */
+  readonly gradientInputs?: { t: fc.Arbitrary<LP['t']> };
   readonly special?: { t: fc.Arbitrary<LP['t']> };
   readonly large?: ReturnType<typeof large>;
   readonly exact: (labels: TensorValue, predictions: TensorValue) => ExactTensor;
@@ -130,6 +134,7 @@ function loss(s: LossSpec): OpInfo<LP> {
     source: tfCall(s.call, '{ t }', 't.labels, t.predictions'),
     ...(s.checks ? { checks: s.checks } : {}),
     gradient: {
+      ...(s.gradientInputs ? { inputs: s.gradientInputs } : {}),
       promise: `the gradients with respect to labels and ${pn} match the exact derivatives`,
       derivative,
       wrt: `labels, ${pn}`,
@@ -144,6 +149,8 @@ const D = lossDerivatives;
 const anyFloat = float32();
 const special = specialValues();
 const squares = float32({ focus: OVERFLOWING_SQUARES });
+/** Any float32, one tensor in five at the bottom of the normal range: differences and their signs among subnormals. */
+const underflowing = float32({ focus: UNDERFLOWING_SUMS });
 const specialSquares = specialValues({ focus: OVERFLOWING_SQUARES });
 /** Labels in [0, 1] with NaN now and then: special-value cases keep labels meaningful. */
 const specialProbabilities = mostly(probabilities(), 'probabilities in [0, 1], sometimes NaN', float32({ classes: ['nan'], nonFinite: true }));
@@ -155,6 +162,7 @@ const regression = (name: 'absoluteDifference' | 'meanSquaredError' | 'huberLoss
     call,
     // meanSquaredError: differences whose squares overflow where the exact mean does not
     inputs: name === 'meanSquaredError' ? pair(squares, squares) : pair(anyFloat, anyFloat),
+    ...(name === 'absoluteDifference' ? { gradientInputs: pair(underflowing, underflowing) } : {}),
     special: name === 'meanSquaredError' ? pair(specialSquares, specialSquares, SPECIAL_DIMS) : pair(special, special, SPECIAL_DIMS),
     ...(long ? { large: large() } : {}),
     exact: (l, p) => R[name](l, p),
@@ -287,7 +295,9 @@ function weightedEntry(reduction: Reduction, promise: string): OpInfo<WL> {
     name: `losses.computeWeightedLoss ${TF_NAMES[reduction]}`,
     family: 'loss',
     promise,
-    inputs: weightedInputs(anyFloat, w),
+    // one losses tensor in ten all ±[MAX/2, MAX]: sums (of the reduction, and the weights' gradient
+    // where they are broadcast) that overflow on the way while the exact sum is finite
+    inputs: weightedInputs(float32({ focus: OVERFLOWING_SUMS }), w),
     reference: { exact: ({ t }) => R.computeWeightedLoss(t.losses, options(t.weights)), tolerance: TOLERANCES.computeWeightedLoss },
     special: weightedInputs(special, w, SPECIAL_DIMS),
     op: ({ t }) => call(t.losses, t.weights),
@@ -341,6 +351,7 @@ export const lossTable: OpInfo[] = [
     promise: 'the exact mean of max(0, 1 - (2·labels - 1)·predictions) for 0/1 labels and every float32 prediction; at ±Infinity its limit (0 or Infinity)',
     call: (l, p) => tf.losses.hingeLoss(l, p),
     inputs: pair(binaryLabels(), anyFloat),
+    gradientInputs: pair(binaryLabels(), underflowing),
     special: pair(binaryLabels(), special, SPECIAL_DIMS),
     exact: (l, p) => R.hingeLoss(l, p),
     derivative: (l, p) => D.hingeLoss(l, p),

@@ -336,8 +336,9 @@ function segmentSum(): OpInfo {
     name: 'unsortedSegmentSum',
     family: 'reduction',
     promise: 'each of the 4 segments is the exact sum of its rows within ACCUMULATION, for every x (rows with id -1 are dropped)',
-    inputs: inputs(float32()),
-    special: inputs(specialValues()),
+    // one tensor in ten all ±[MAX/2, MAX]: partial sums overflow where the exact sum does not
+    inputs: inputs(float32({ focus: OVERFLOWING_SUMS })),
+    special: inputs(specialValues({ focus: OVERFLOWING_SUMS })),
     op: ({ t }) => tf.unsortedSegmentSum(t.x, t.ids as tf.Tensor1D, 4),
     source: '({ t }) => tf.unsortedSegmentSum(t.x, t.ids, 4)',
     reference: { exact: ({ t }) => red.unsortedSegmentSum(t.x, t.ids, 4), tolerance: TOLERANCES.sum },

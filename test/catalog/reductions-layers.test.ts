@@ -150,6 +150,47 @@ describe('planted defects are found in their zone, the real kernels pass there',
     expect(f.data[0]).not.toBe(0);
     expect(values(x).some((v) => v !== 0)).toBe(true);
   });
+
+  it('a BatchMatMul kernel that flushes subnormal partial sums to zero (as TensorFlow does) fails `matMul gradient` where a sum passes through subnormals; the real kernel passes', () => {
+    const seed = 4;
+    expect(runProperty(byName('matMul gradient'), { seed }).status).toBe('passed');
+    const MIN_NORMAL = 2 ** -126;
+    const flush = (v: number) => (Math.abs(v) < MIN_NORMAL ? 0 : v);
+    plant('BatchMatMul', (args, original) => {
+      const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+      // the catalog's matMul gradient multiplies matrices (rank 2): others as the real kernel does
+      if (a.shape.length !== 2 || b.shape.length !== 2) return original(args) as tf.TensorInfo;
+      const [ta, tb] = [Boolean(args.attrs.transposeA), Boolean(args.attrs.transposeB)];
+      const A = args.backend.readSync(a.dataId);
+      const B = args.backend.readSync(b.dataId);
+      const [m, k] = ta ? [a.shape[1]!, a.shape[0]!] : [a.shape[0]!, a.shape[1]!];
+      const n = tb ? b.shape[0]! : b.shape[1]!;
+      const out = new Float32Array(m * n);
+      for (let i = 0; i < m; i++) {
+        for (let j = 0; j < n; j++) {
+          let s = 0;
+          for (let q = 0; q < k; q++) {
+            const x = A[ta ? q * m + i : i * k + q]!;
+            const y = B[tb ? j * k + q : q * n + j]!;
+            // the accumulator flushed, as SIMD code under flush-to-zero leaves it (the last sum is stored as is)
+            s = Math.fround(s + Math.fround(x * y));
+            if (q < k - 1) s = flush(s);
+          }
+          out[i * n + j] = s;
+        }
+      }
+      return args.backend.makeTensorInfo([m, n], 'float32', out);
+    });
+    const r = runProperty(byName('matMul gradient'), { seed });
+    expect(r.status).toBe('failed');
+    expect(r.failure).toMatchObject({ kind: 'violation', violation: { invariant: 'gradient matches d/d(a, b) matMul' } });
+    // the zone: a gradient (a row or column sum of two or more terms) lost to 0 where its first terms sum to a subnormal
+    expect(r.failure?.kind === 'violation' ? r.failure.violation.message : '').toMatch(/is -?0; exact -?\d\.\d+e-\d\d/);
+    const { a, b } = (r.counterexample as { t: { a: TensorValue; b: TensorValue } }).t;
+    expect([...values(a), ...values(b)].some((v) => v !== 0 && Math.abs(v) < 4 * MIN_NORMAL)).toBe(true);
+    // a sum of two terms at least: the flushed partial sum is not the stored result
+    expect(Math.max(...a.shape, ...b.shape)).toBeGreaterThanOrEqual(2);
+  });
 });
 
 describe('negative controls: no false positives', () => {
