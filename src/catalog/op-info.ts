@@ -104,8 +104,8 @@ export const LARGE_RUNS = 30;
 
 /**
  * Default runs of a catalog property. Several findings need a few hundred cases to appear
- * (sums that overflow need many same-magnitude elements); the whole catalog still runs in
- * well under a minute on the cpu backend.
+ * (sums that overflow need many same-magnitude elements); what the whole catalog costs is
+ * measured in docs/catalog.md.
  */
 export const CATALOG_RUNS = 1000;
 
