@@ -168,6 +168,8 @@ class Float32Arbitrary extends fc.Arbitrary<number> implements Elements {
   private readonly excluded: (x: number) => boolean;
   private readonly classes: Float32Class[];
   private readonly cumulative: number[];
+  /** The focus zones (Float32Options.focus as a list). */
+  private readonly zones: readonly Focus[];
 
   constructor(private readonly options: Float32Options) {
     super();
@@ -190,6 +192,7 @@ class Float32Arbitrary extends fc.Arbitrary<number> implements Elements {
     if (this.classes.length === 0) throw new RangeError(`float32: no value class fits in [${min}, ${max}]`);
     let total = 0;
     this.cumulative = this.classes.map((c) => (total += weights[c]));
+    this.zones = options.focus === undefined ? [] : 'p' in options.focus ? [options.focus] : options.focus;
     const range = options.min !== undefined || options.max !== undefined ? ` in [${min}, ${max}]` : '';
     this.description = `float32${range}${nonFinite ? ' incl. NaN/±Inf' : ''}`;
   }
@@ -301,10 +304,9 @@ class Float32Arbitrary extends fc.Arbitrary<number> implements Elements {
 
   /** The zone a tensor's draw falls in (one uniform draw for all zones), if any. */
   private pickFocus(mrng: fc.Random): Focus | undefined {
-    const zones = this.options.focus === undefined ? [] : 'p' in this.options.focus ? [this.options.focus] : this.options.focus;
-    if (zones.length === 0) return undefined;
+    if (this.zones.length === 0) return undefined;
     let u = uniform(mrng);
-    for (const zone of zones) {
+    for (const zone of this.zones) {
       if (u < zone.p) return zone.at.length > 0 ? zone : undefined;
       u -= zone.p;
     }
