@@ -43,11 +43,21 @@ export function isStaleTemp(file: string, now = Date.now()): boolean {
   }
 }
 
-/**
- * Write `text` (or bytes) to `file` atomically (the directory is created when missing).
- * `hooks.afterWrite` runs between the write and the rename: tests use it to simulate a crash.
- */
-export function writeAtomic(file: string, text: string | Uint8Array, hooks: { afterWrite?: (tempFile: string) => void } = {}): void {
+export interface WriteOptions {
+  /** Runs between the write and the rename: tests use it to simulate a crash. */
+  readonly afterWrite?: (tempFile: string) => void;
+  /**
+   * Flush the text to the disk before the rename (default true), so the file survives a power loss
+   * or a crash of the system. false for files a run writes by the hundred and can write again (the
+   * failure database, repro scripts): a process killed mid-write still leaves the old file or the
+   * new one, and a file lost to a crash of the system is at worst a corrupt failure file, which
+   * readers skip with a warning.
+   */
+  readonly durable?: boolean;
+}
+
+/** Write `text` (or bytes) to `file` atomically (the directory is created when missing). */
+export function writeAtomic(file: string, text: string | Uint8Array, options: WriteOptions = {}): void {
   const dir = path.dirname(path.resolve(file));
   mkdirSync(dir, { recursive: true });
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
@@ -56,11 +66,11 @@ export function writeAtomic(file: string, text: string | Uint8Array, hooks: { af
     try {
       if (typeof text === 'string') writeSync(fd, text);
       else writeSync(fd, text);
-      fsyncSync(fd);
+      if (options.durable !== false) fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
-    hooks.afterWrite?.(tmp);
+    options.afterWrite?.(tmp);
     renameSync(tmp, file);
   } catch (e) {
     rmSync(tmp, { force: true });

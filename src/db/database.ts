@@ -16,7 +16,7 @@ import type { Property } from '../property/property.ts';
 import type { Failure, PropertyResult } from '../property/runner.ts';
 import { VERSION } from '../core/version.ts';
 import { isStaleTemp, isTempFile, writeAtomic } from '../core/atomic.ts';
-import { failureFileName } from './naming.ts';
+import { failureFileName, slugify } from './naming.ts';
 import {
   buildRecord,
   FailureFileError,
@@ -148,6 +148,11 @@ function byRecency(a: SavedFailure, b: SavedFailure): number {
   return a.record.lastSeen < b.record.lastSeen ? 1 : a.record.lastSeen > b.record.lastSeen ? -1 : a.file < b.file ? -1 : 1;
 }
 
+/** The names of a property's failure files, `<slug>-<hash>.json` (a slug is [a-z0-9-]: nothing to escape). */
+function ownFile(propertyName: string): RegExp {
+  return new RegExp(`^${slugify(propertyName)}-[0-9a-f]{10}\\.json$`);
+}
+
 /** Open (without creating) the failure database in `dir`. */
 export function openFailureDatabase(dir: string = DEFAULT_DB_DIR, options: FailureDatabaseOptions = {}): FailureDatabase {
   const root = path.resolve(options.cwd ?? process.cwd(), dir);
@@ -169,7 +174,17 @@ export function openFailureDatabase(dir: string = DEFAULT_DB_DIR, options: Failu
     warn(`nanhunt: skipping ${shown(p.file)} in the failure database: ${p.reason}`);
   };
 
-  function scan(): { entries: SavedFailure[]; problems: DbProblem[]; temps: string[] } {
+  /** Whether every file was read once: later loads of one property read only its own files. */
+  let scannedAll = false;
+  /** Failure files, seen in the last full scan, not named after their property (renamed, copied in): every load reads them. */
+  let strays = new Set<string>();
+
+  /**
+   * Read the directory's failure files (the cached ones again only when changed); `only`: the files
+   * one property's failures are named with (`<slug>-<hash>.json`), which its load() reads after the
+   * first scan, instead of every file of every property.
+   */
+  function scan(only?: RegExp): { entries: SavedFailure[]; problems: DbProblem[]; temps: string[] } {
     let names: string[];
     try {
       names = readdirSync(root);
@@ -182,6 +197,7 @@ export function openFailureDatabase(dir: string = DEFAULT_DB_DIR, options: Failu
     const entries: SavedFailure[] = [];
     const problems: DbProblem[] = [];
     const temps: string[] = [];
+    if (only) names = names.filter((n) => only.test(n) || strays.has(n));
     for (const name of names.sort()) {
       const file = path.join(root, name);
       if (isTempFile(name)) {
@@ -218,12 +234,16 @@ export function openFailureDatabase(dir: string = DEFAULT_DB_DIR, options: Failu
       else problems.push(entry);
     }
     for (const p of problems) report(p);
-    lastProblems = problems;
+    if (!only) {
+      lastProblems = problems;
+      scannedAll = true;
+      strays = new Set(entries.filter((e) => !ownFile(e.property).test(path.basename(e.file))).map((e) => path.basename(e.file)));
+    }
     return { entries, problems, temps };
   }
 
   function write(file: string, record: FailureRecord, inputs: unknown): SavedFailure {
-    writeAtomic(file, recordText(record));
+    writeAtomic(file, recordText(record), { durable: false });
     cache.delete(file);
     return { file, record, inputs, property: record.property, status: record.status, failure: failureOf(record) };
   }
@@ -231,7 +251,7 @@ export function openFailureDatabase(dir: string = DEFAULT_DB_DIR, options: Failu
   const db: FailureDatabase = {
     dir: root,
     load(propertyName) {
-      return scan()
+      return scan(scannedAll ? ownFile(propertyName) : undefined)
         .entries.filter((e) => e.property === propertyName)
         .sort(byRecency);
     },

@@ -265,23 +265,62 @@ export function parseRecord(text: string): { record: FailureRecord; inputs: unkn
   return { record, inputs };
 }
 
-function inlineJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(inlineJson).join(', ')}]`;
-  const entries = Object.entries(value).filter(([, v]) => v !== undefined);
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}: ${inlineJson(v)}`).join(', ')}}`;
+/**
+ * `value` as JSON on one line, or undefined when that is longer than `limit` characters (it stops
+ * there: a record with a tensor of a million elements is not printed whole at every level).
+ */
+function inlineWithin(value: unknown, limit: number): string | undefined {
+  if (value === null || typeof value !== 'object') {
+    const text = JSON.stringify(value) ?? 'null';
+    return text.length <= limit ? text : undefined;
+  }
+  const parts: string[] = [];
+  let length = 2;
+  const add = (text: string | undefined): boolean => {
+    if (text === undefined) return false;
+    length += text.length + (parts.length > 0 ? 2 : 0);
+    parts.push(text);
+    return length <= limit;
+  };
+  if (Array.isArray(value)) {
+    for (const v of value) if (!add(inlineWithin(v, limit - length))) return undefined;
+    return `[${parts.join(', ')}]`;
+  }
+  for (const [k, v] of Object.entries(value)) {
+    if (v === undefined) continue;
+    const key = `${JSON.stringify(k)}: `;
+    const inner = inlineWithin(v, limit - length - key.length);
+    if (!add(inner === undefined ? undefined : key + inner)) return undefined;
+  }
+  return `{${parts.join(', ')}}`;
 }
 
 /**
  * JSON with an object or array on one line when it fits in `width` columns (`used` columns of the
- * line are taken already), else one entry a line.
+ * line are taken already), else one entry a line; a long array of numbers, strings, booleans or
+ * nulls fills each line with as many as fit (a tensor's values).
  */
 export function compactJson(value: unknown, width = 160, indent = '', used = indent.length): string {
-  const inline = inlineJson(value);
-  if (value === null || typeof value !== 'object' || used + inline.length <= width) return inline;
+  const inline = inlineWithin(value, Math.max(0, width - used));
+  if (inline !== undefined) return inline;
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
   const inner = `${indent}  `;
   if (Array.isArray(value)) {
     if (value.length === 0) return '[]';
+    if (value.every((v) => v === null || typeof v !== 'object')) {
+      const lines: string[] = [];
+      let line = '';
+      for (const v of value) {
+        const text = JSON.stringify(v) ?? 'null';
+        if (line !== '' && inner.length + line.length + 2 + text.length + 1 > width) {
+          lines.push(`${line},`);
+          line = '';
+        }
+        line = line === '' ? text : `${line}, ${text}`;
+      }
+      lines.push(line);
+      return `[\n${lines.map((l) => inner + l).join('\n')}\n${indent}]`;
+    }
     return `[\n${value.map((v) => inner + compactJson(v, width, inner)).join(',\n')}\n${indent}]`;
   }
   const entries = Object.entries(value).filter(([, v]) => v !== undefined);

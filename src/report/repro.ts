@@ -17,7 +17,7 @@
 import { measureError } from '../check/error.ts';
 import { withinTolerance } from '../check/accuracy.ts';
 import type { Tolerance } from '../reference/tolerances.ts';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -71,8 +71,18 @@ function prettyPrinter(): typeof esbuild {
   return esbuild;
 }
 
-/** `(expr)` as `const subject = …;` printed by esbuild, or the text unchanged when that fails. */
+/**
+ * Whether a function's text reads as minified (tokens run together: `v=>f(v,1)`, `){`, `;x`, or a
+ * line longer than 120 columns): only such text goes through esbuild, a call that costs a few
+ * milliseconds on a busy machine, once per repro script.
+ */
+function looksMinified(text: string): boolean {
+  return /[,;]\S|=>\S|\S=>|\)\{/.test(text) || text.split('\n').some((l) => l.length > 120);
+}
+
+/** `(expr)` as `const subject = …;` printed by esbuild, or the text unchanged when that fails or it is not minified. */
 function pretty(expression: string): string {
+  if (!looksMinified(expression)) return expression;
   const printer = prettyPrinter();
   if (!printer) return expression;
   try {
@@ -778,6 +788,16 @@ export function writeRepro(dir: string, input: ReproInput): { file?: string; rep
     rmSync(file, { force: true });
     return { repro };
   }
-  writeAtomic(file, repro.text);
+  // the same script as the last run's is left alone (a rewrite costs a rename, which flushes the disk)
+  if (!sameText(file, repro.text)) writeAtomic(file, repro.text, { durable: false });
   return { file, repro };
+}
+
+/** Whether `file` holds `text` already. */
+function sameText(file: string, text: string): boolean {
+  try {
+    return readFileSync(file, 'utf8') === text;
+  } catch {
+    return false;
+  }
 }

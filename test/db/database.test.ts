@@ -189,6 +189,42 @@ describe('failure database', () => {
     expect(readdirSync(dir).sort()).toEqual(['array.json', 'bad-inputs.json', 'foreign.json', 'newer.json', 'notes.txt', 'subdir', 'truncated.json']);
   });
 
+  it("after the first load reads every file, a load reads its own property's files, the renamed ones and those written since", () => {
+    const dir = tempDir();
+    const db = openFailureDatabase(dir, { warn: () => {} });
+    const other = property({ name: 'db test: log, another property', inputs, subject: ({ p }) => tf.log(p) });
+    const a = db.save(runProperty(buggy, { seed: 7, runs: 100 }), { property: buggy })!;
+    const b = db.save(runProperty(other, { seed: 7, runs: 100 }), { property: other })!;
+    // a failure file of `buggy` under a name of its own (copied in from a bug report)
+    writeFileSync(path.join(dir, 'from-the-issue.json'), readFileSync(a.file));
+    expect(db.load(other.name).map((s) => s.file)).toEqual([b.file]); // the first load: every file read
+    expect(
+      db
+        .load(buggy.name)
+        .map((s) => path.basename(s.file))
+        .sort(),
+    ).toEqual([path.basename(a.file), 'from-the-issue.json'].sort());
+    // written by another process meanwhile: a new case of `buggy`, under its own name
+    const bigger = { ...runProperty(buggy, { seed: 8, runs: 100 }), counterexample: { p: tensorValue([2], [0.5, 0]) } };
+    const c = openFailureDatabase(dir, { warn: () => {} }).save(bigger, { property: buggy });
+    expect(c?.file).not.toBe(a.file);
+    expect(db.load(buggy.name).map((s) => s.file)).toContain(c!.file);
+    expect(db.load(other.name).map((s) => s.file)).toEqual([b.file]);
+  });
+
+  it("writes a large tensor's values as lines of up to 160 columns, which read back exactly", () => {
+    const db = openFailureDatabase(tempDir(), { warn: () => {} });
+    const values = Array.from({ length: 3000 }, (_, i) => (i % 3 === 0 ? -0 : i % 3 === 1 ? 0.1 * i : 0));
+    const result = runProperty(buggy, { seed: 7, runs: 100 });
+    const saved = db.save({ ...result, counterexample: { p: tensorValue([3000], values) } }, { property: buggy })!;
+    const lines = readFileSync(saved.file, 'utf8').split('\n');
+    expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(160);
+    expect(lines.length).toBeLessThan(300); // not one value a line
+    const back = (db.load(buggy.name)[0]!.inputs as { p: { data: Float32Array } }).p;
+    expect(Array.from(back.data)).toEqual(Array.from(Float32Array.from(values)));
+    expect(Object.is(back.data[0], -0)).toBe(true);
+  });
+
   it('a database path that is a file is an error of the directory, reported by name', () => {
     const dir = tempDir();
     const file = path.join(dir, 'not-a-dir');
